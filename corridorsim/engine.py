@@ -389,7 +389,7 @@ class Replication:
                 if via:
                     via = [n for n in via if n not in mv.route]
                 cp = plan.checkpoints.get(at)
-                if cp is not None and at != mv.target:
+                if cp is not None and at != plan.destination:  # staging arrivals clear customs too
                     wait = cp.fixed_delay_h
                     if cp.random_wait is not None:
                         wait += draw_duration(self.rng["delays"], cp.random_wait)
@@ -458,8 +458,6 @@ class Replication:
         f = pieces[0].f0 if pieces else 0.0
         while i < len(pieces):
             if not retreat and self._blocked(pieces, i):
-                if f > pieces[i].f0:
-                    travelled.append(Piece(pieces[i].edge, pieces[i].u, pieces[i].v, pieces[i].f0, f))
                 return "cut_off", travelled
             det = deterrence_factor(escort_strength(mv.escort_units, mv.tankers),
                                     self.sc.threats.deterrence.rate_floor,
