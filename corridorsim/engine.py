@@ -477,8 +477,8 @@ class Replication:
                 ri = vi[p.edge] * det
                 ha, hi = ra * km, ri * km
                 if ha >= ba or hi >= bi:
-                    xa = ba / ra if ra > 0 else math.inf
-                    xi = bi / ri if ri > 0 else math.inf
+                    xa = ba / ra if ha >= ba else math.inf  # only the process that fires here
+                    xi = bi / ri if hi >= bi else math.inf
                     x = min(xa, xi, km)
                     attack = "ambush" if xa <= xi else "ied"
                     dt = x / speeds[p.edge]

@@ -202,10 +202,11 @@ class ThreatTable:
                 sel = np.array([_selects(e, p.corridor, p.region) for e in edges], dtype=bool)
                 ma[sel] *= p.ambush_multiplier
                 mi[sel] *= p.ied_multiplier
-            self._ambush_mult.append(ma * self.ambush_per_km)
-            self._ied_mult.append(mi * self.ied_per_km)
+            # plain lists: the engine reads single elements, much faster than from arrays
+            self._ambush_mult.append((ma * self.ambush_per_km).tolist())
+            self._ied_mult.append((mi * self.ied_per_km).tolist())
 
-    def intensities_at(self, t_h: float) -> tuple[np.ndarray, np.ndarray]:
+    def intensities_at(self, t_h: float) -> tuple[list[float], list[float]]:
         """Ambush and IED intensity per convoy-km of every edge at time ``t_h`` (unescorted)."""
         i = bisect.bisect_right(self.breaks_h, t_h) - 1
         i = max(i, 0)
