@@ -134,7 +134,12 @@ def run(scenario_file: Path, replications: int | None, seed: int | None, workers
         task = bar.add_task(f"{scenario.name}", total=n)
         result = simulate(scenario, replications=n, seed=seed, workers=w, chunk_size=chunk_size,
                           progress=lambda k: bar.advance(task, k))
-    command = " ".join(shlex.quote(a) for a in ["corridorsim", *sys.argv[1:]])
+    # the command that reproduces these files, with every default made explicit
+    args = ["corridorsim", "run", str(scenario_file), "--replications", str(n), "--seed",
+            str(result.seed), "--workers", str(w), "--out", str(out)]
+    if chunk_size:
+        args += ["--chunk-size", str(chunk_size)]
+    command = " ".join(shlex.quote(a) for a in args)
     write_run(result, out, force=force, manifest_extra={
         "command": command, "scenario_file": str(scenario_file), "workers": w,
     })
