@@ -80,12 +80,20 @@ def _number(value: Any, field: str, what: str) -> float:
 
 
 def _graph_from_rows(
-    nodes: Iterable[Mapping[str, Any]], edges: Iterable[Mapping[str, Any]], field: str
+    nodes: Iterable[Mapping[str, Any]],
+    edges: Iterable[Mapping[str, Any]],
+    field: str,
+    node_field: str | None = None,
 ) -> nx.Graph:
-    """Build the graph from node and edge rows (CSV-like dicts), checking them."""
+    """Build the graph from node and edge rows (CSV-like dicts), checking them.
+
+    ``field`` names the source in error messages (``node_field`` for the node rows, if they
+    come from a different file). Each edge remembers which end was its ``to`` column (in the
+    private attribute ``_to``) until :func:`_finish_attributes` derives its region.
+    """
     g = nx.Graph()
     for i, row in enumerate(nodes):
-        where = f"{field} node row {i + 1}"
+        where = f"{node_field or field} node row {i + 1}"
         name = str(row.get("node") or row.get("name") or "").strip()
         if not name:
             raise ScenarioError(where, "missing node name: expected a 'node' or 'name' column")
@@ -139,6 +147,7 @@ def _graph_from_rows(
                 raise ScenarioError(where, f"speed {attrs['speed_kmh']:g} km/h: expected > 0")
         attrs["corridor"] = corridor_label(str(attrs.get("corridor", "")))
         attrs.setdefault("road", "")
+        attrs["_to"] = b
         g.add_edge(a, b, **attrs)
     return g
 
@@ -205,7 +214,7 @@ def _graph_from_geojson(path: str) -> nx.Graph:
             nodes.append(props)
         elif kind == "LineString":
             coords = geom.get("coordinates") or []
-            if "length_km" not in props and len(coords) >= 2:
+            if props.get("length_km") in (None, "") and len(coords) >= 2:
                 props["length_km"] = sum(
                     great_circle_km(p[1], p[0], q[1], q[0]) for p, q in zip(coords, coords[1:])
                 )
@@ -227,7 +236,7 @@ def load_base_graph(scenario: Scenario) -> nx.Graph:
     if spec.nodes_csv:
         nodes = _read_csv_rows(_read_text(spec.nodes_csv, "network.nodes_csv"))
         edges = _read_csv_rows(_read_text(spec.edges_csv or "", "network.edges_csv"))
-        return _graph_from_rows(nodes, edges, "network.edges_csv")
+        return _graph_from_rows(nodes, edges, "network.edges_csv", "network.nodes_csv")
     if spec.graphml:
         return _graph_from_graphml(spec.graphml)
     return _graph_from_geojson(spec.geojson or "")
@@ -274,6 +283,7 @@ def _add_edge(g: nx.Graph, spec: EdgeSpec, field: str) -> None:
                                    "pair (use network.edge_overrides to change an edge)")
     attrs = {k: v for k, v in spec.model_dump(exclude={"from_", "to"}).items() if v is not None}
     attrs["corridor"] = corridor_label(attrs.get("corridor", ""))
+    attrs["_to"] = spec.to
     g.add_edge(spec.from_, spec.to, **attrs)
 
 
@@ -283,9 +293,12 @@ def _finish_attributes(g: nx.Graph, default_speed_kmh: float) -> None:
         if not d.get("region"):
             d["region"] = d.get("country", "")
     for a, b, d in g.edges(data=True):
+        # networkx does not keep the orientation of undirected edges: use the recorded 'to' end
+        to = d.pop("_to", b)
+        frm = a if to == b else b
         if not d.get("region"):
             # the 'to' end in the source table; for border edges that is the inland side
-            d["region"] = g.nodes[b].get("region", "") if g.nodes[b].get("region") else g.nodes[a]["region"]
+            d["region"] = g.nodes[to]["region"] or g.nodes[frm]["region"]
         d["speed_kmh"] = float(d.get("speed_kmh") or default_speed_kmh)
         d["length_km"] = float(d["length_km"])
         d["time_h"] = d["length_km"] / d["speed_kmh"]

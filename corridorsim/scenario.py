@@ -246,7 +246,9 @@ class NetworkSpec(_Strict):
     """
 
     builtin: Literal["mali"] | None = Field(
-        "mali", description="Name of a network shipped with corridorsim; null to load files."
+        "mali",
+        description="Name of a network shipped with corridorsim; omit (or null) when a file is "
+        "given.",
     )
     nodes_csv: str | None = Field(
         None, description="Node table (name/node, lat, lon, country, role[, region])."
@@ -273,6 +275,19 @@ class NetworkSpec(_Strict):
         default_factory=dict, description="Attribute changes by node name."
     )
     edge_overrides: tuple[EdgeOverride, ...] = Field((), description="Attribute changes by edge.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _files_without_builtin(cls, data: object) -> object:
+        """Files given and ``builtin`` absent mean "no built-in network".
+
+        ``extends`` turns ``builtin: null`` into an absent key (back to the default ``mali``),
+        so without this an extending file could not switch from the built-in network to files.
+        """
+        files = ("nodes_csv", "edges_csv", "graphml", "geojson")
+        if isinstance(data, dict) and "builtin" not in data and any(data.get(k) for k in files):
+            return {**data, "builtin": None}
+        return data
 
     @model_validator(mode="after")
     def _one_base(self) -> NetworkSpec:

@@ -203,10 +203,7 @@ def format_validation_error(exc: ValidationError, file: str | None = None) -> Sc
         # Union members add their type name to the location: drop it for readability.
         loc = tuple(p for p in loc if not (isinstance(p, str) and p.startswith(("function-",))))
         value = err.get("input")
-        if isinstance(value, (dict, list)) and kind not in ("dict_type", "list_type", "tuple_type"):
-            text = msg[0].lower() + msg[1:] if msg else "invalid"
-        else:
-            text = f"{_short(value)} is invalid: {msg[0].lower() + msg[1:]}"
+        text = f"{_short(value)} is invalid: {msg[0].lower() + msg[1:]}"
         errors.append(ScenarioError(_loc_to_path(loc), text, file))
     return ScenarioErrors(errors)
 
