@@ -1,4 +1,4 @@
-"""Running many replications: in-process, or on local worker processes in chunks.
+"""Where work runs: in-process, on local worker processes, or on a Dask cluster.
 
 Each task is a chunk of consecutive replication indices; the compiled
 :class:`~corridorsim.plan.ScenarioPlan` is sent once to each worker (pool initializer), not with
@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 from .engine import run_replication
 from .plan import ScenarioPlan
 from .records import ReplicationRecords
 
-__all__ = ["run_replications", "default_workers", "chunked"]
+__all__ = ["run_replications", "default_workers", "chunked", "InProcessExecutor",
+           "LocalPoolExecutor", "DaskExecutor"]
 
 _PLAN: ScenarioPlan | None = None
 
@@ -53,7 +54,7 @@ def _run_chunk(seed: int, reps: list[int]) -> list[ReplicationRecords]:
 def _context() -> mp.context.BaseContext:
     if "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["corridorsim.engine", "corridorsim.plan"])
+        ctx.set_forkserver_preload(["corridorsim.engine", "corridorsim.plan", "corridorsim.sweep"])
         return ctx
     return mp.get_context("spawn")
 
@@ -114,3 +115,110 @@ def run_replications(
                 if progress:
                     progress(len(results[i]))
     return [rec for i in range(len(chunks)) for rec in results[i]]
+
+
+# --------------------------------------------------------------------------------------------
+# Task executors for sweeps: map a function over tasks, yielding (task, result) as they finish
+# --------------------------------------------------------------------------------------------
+
+
+class InProcessExecutor:
+    """Runs tasks one after the other in this process (debugging, tiny sweeps)."""
+
+    workers = 1
+
+    def map_unordered(self, fn: Callable, tasks: Sequence) -> Iterator[tuple]:
+        for t in tasks:
+            yield t, fn(t)
+
+    def close(self) -> None:
+        pass
+
+
+class LocalPoolExecutor:
+    """Local worker processes; at most ``2 * workers`` tasks in flight, so that the driver's
+    memory stays bounded whatever the number of tasks."""
+
+    def __init__(self, workers: int):
+        self.workers = max(1, int(workers))
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context())
+
+    def map_unordered(self, fn: Callable, tasks: Sequence) -> Iterator[tuple]:
+        todo = iter(tasks)
+        pending: dict = {}
+        window = 2 * self.workers
+        for t in todo:
+            pending[self._pool.submit(fn, t)] = t
+            if len(pending) >= window:
+                break
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                t = pending.pop(fut)
+                result = fut.result()
+                nxt = next(todo, None)
+                if nxt is not None:
+                    pending[self._pool.submit(fn, nxt)] = nxt
+                yield t, result
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor:
+    """Tasks on a Dask distributed cluster: an existing scheduler (``tcp://host:port``) or a
+    ``LocalCluster`` of ``workers`` single-threaded processes. Tasks of a worker that dies are
+    retried (``retries``) on the others.
+
+    Requires the optional extra: ``pip install corridorsim[dask]``.
+    """
+
+    def __init__(self, scheduler: str | None = None, workers: int = 2, retries: int = 3):
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            from .errors import CorridorSimError
+
+            raise CorridorSimError("the Dask executor needs the optional extra: "
+                                   "pip install 'corridorsim[dask]'") from exc
+        self.retries = retries
+        self._cluster = None
+        if scheduler:
+            try:
+                self.client = Client(scheduler, timeout="20s")
+            except OSError as exc:
+                from .errors import CorridorSimError
+
+                raise CorridorSimError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+        else:
+            self._cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1,
+                                         processes=True, dashboard_address=None)
+            self.client = Client(self._cluster)
+        self.workers = max(1, len(self.client.scheduler_info().get("workers", {})) or workers)
+
+    def map_unordered(self, fn: Callable, tasks: Sequence) -> Iterator[tuple]:
+        from dask.distributed import as_completed
+
+        todo = iter(tasks)
+        window = 2 * self.workers
+        futs = {}
+        for t in todo:
+            futs[self.client.submit(fn, t, pure=False, retries=self.retries)] = t
+            if len(futs) >= window:
+                break
+        ac = as_completed(list(futs))
+        for fut in ac:
+            t = futs.pop(fut)
+            result = fut.result()
+            fut.release()
+            nxt = next(todo, None)
+            if nxt is not None:
+                new = self.client.submit(fn, nxt, pure=False, retries=self.retries)
+                futs[new] = nxt
+                ac.add(new)
+            yield t, result
+
+    def close(self) -> None:
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()

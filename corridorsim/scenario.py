@@ -568,6 +568,12 @@ class Threats(_Strict):
     """Ambush and IED hazards along the edges, their phases and their effects."""
 
     enabled: bool = Field(True, description="false switches every attack off.")
+    ambush_multiplier: NonNeg = Field(
+        1.0, description="Factor on every edge's ambush rate (a handy sweep factor)."
+    )
+    ied_multiplier: NonNeg = Field(
+        1.0, description="Factor on every edge's IED rate (a handy sweep factor)."
+    )
     rules: tuple[ThreatRule, ...] = Field((), description="Base rates, applied in order.")
     phases: tuple[ThreatPhase, ...] = Field((), description="Time-varying multipliers.")
     deterrence: Deterrence = Field(Deterrence(), description="Escort effect.")

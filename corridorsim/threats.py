@@ -8,7 +8,8 @@ is::
 
     lambda_A(e, t, s) = a_e / 1000 * M_A(e, t) * D_rate(s)
 
-where ``a_e`` is the edge's base rate per 1000 convoy-km (from the ordered threat rules),
+where ``a_e`` is the edge's base rate per 1000 convoy-km (from the ordered threat rules, times
+the scenario-wide ``threats.ambush_multiplier``),
 ``M_A(e, t)`` the product of the multipliers of the phases active at ``t`` that select ``e``
 and ``D_rate(s) = f + (1 - f) * exp(-s / c)`` the deterrence factor (``f`` = ``rate_floor``,
 ``c`` = ``rate_scale``, ``s`` = escort units per 10 tankers). IEDs alike with ``i_e`` and
@@ -171,6 +172,8 @@ class ThreatTable:
                     ambush[idx] = rule.ambush_rate_per_1000km
                 if rule.ied_rate_per_1000km is not None:
                     ied[idx] = rule.ied_rate_per_1000km
+        ambush *= scenario.threats.ambush_multiplier
+        ied *= scenario.threats.ied_multiplier
         if not self.enabled:
             ambush[:] = 0.0
             ied[:] = 0.0

@@ -1,0 +1,350 @@
+"""The sweep file schema, and turning a sweep into validated scenario points.
+
+A sweep file names a base scenario, the factors to vary (by dotted path into the scenario, see
+:mod:`corridorsim.paths`), a design, replications per point and a seed::
+
+    name: escorts_x_convoy_size
+    base: ../mali_blockade_2025.yaml
+    replications: 100
+    seed: 1
+    factors:
+      - {path: "escorts.bases[kayes].units", values: [2, 4, 8]}
+      - {path: "staging[Diboli].max_tankers", values: [50, 100, 200]}
+    design: {kind: grid}
+    reference: {"escorts.bases[kayes].units": 4, "staging[Diboli].max_tankers": 100}
+
+Every factor value and every point is validated against the scenario schema and the network
+before anything runs (:func:`resolve_sweep`); errors name the factor and the value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .designs import DESIGN_KINDS, build_design
+from .errors import ScenarioError, ScenarioErrors
+from .paths import get_path, parse_path, set_path
+from .scenario import Scenario
+from .scenario_io import (
+    format_validation_error,
+    read_scenario_dict,
+    scenario_from_dict,
+)
+
+__all__ = ["Factor", "Design", "Precision", "SweepSpec", "ResolvedSweep", "load_sweep",
+           "sweep_from_sets", "resolve_sweep", "parse_set_option", "is_sweep_file"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Factor(_Strict):
+    """One varied parameter: a path and its values, range or named alternatives."""
+
+    path: str = Field(description="Dotted path into the scenario, e.g. 'escorts.bases[kayes].units'.")
+    name: str | None = Field(None, description="Column name in results; default: the path.")
+    values: tuple[Any, ...] | None = Field(None, description="Levels (grid, points, and as "
+                                                             "discrete levels in other designs).")
+    range: tuple[float, float] | None = Field(None, description="[low, high] for lhs, sobol, "
+                                                                "sobol_sa and morris designs.")
+    integer: bool = Field(False, description="Round range values to integers.")
+    alternatives: dict[str, Any] | None = Field(
+        None, description="Named whole blocks to put at the path (e.g. two threat models).")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Factor:
+        given = [k for k in ("values", "range", "alternatives") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of values, range or alternatives (got "
+                             f"{', '.join(given) or 'none'})")
+        if self.values is not None and not self.values:
+            raise ValueError("values must not be empty")
+        if self.alternatives is not None and not self.alternatives:
+            raise ValueError("alternatives must not be empty")
+        if self.range is not None and not self.range[0] < self.range[1]:
+            raise ValueError(f"range must be [low, high] with low < high, got {list(self.range)}")
+        parse_path(self.path)
+        return self
+
+    @property
+    def label(self) -> str:
+        """Column name of the factor."""
+        return self.name or self.path
+
+
+class Design(_Strict):
+    """How points are chosen."""
+
+    kind: Literal["grid", "points", "lhs", "sobol", "sobol_sa", "morris"] = Field(
+        "grid", description="Design family.")
+    n: int | None = Field(None, ge=1, description="Points (lhs, sobol), base sample (sobol_sa) "
+                                                  "or trajectories (morris).")
+    points: tuple[dict[str, Any], ...] | None = Field(
+        None, description="Explicit points (kind points): factor name -> value.")
+    seed: int = Field(0, ge=0, description="Seed of the design's own draws.")
+    morris_levels: int = Field(4, ge=2, description="Grid levels of a Morris design.")
+
+    @model_validator(mode="after")
+    def _needs(self) -> Design:
+        if self.kind in ("lhs", "sobol", "sobol_sa", "morris") and self.n is None:
+            raise ValueError(f"design {self.kind!r} needs n")
+        if self.kind == "points" and not self.points:
+            raise ValueError("design 'points' needs a non-empty points list")
+        return self
+
+
+class Precision(_Strict):
+    """Add replications until the confidence interval of a metric's mean is narrow enough."""
+
+    metric: str = Field("delivered_l", description="Summary column whose mean must be precise.")
+    target_halfwidth: float = Field(gt=0, description="Relative half-width of the 95 % CI of the "
+                                                      "mean (e.g. 0.05 = +-5 %).")
+    max_replications: int = Field(1000, ge=1, description="Stop adding replications here.")
+
+
+class SweepSpec(_Strict):
+    """A sweep file."""
+
+    name: str = Field(min_length=1, description="Sweep name.")
+    description: str = Field("", description="The question the sweep answers.")
+    base: str = Field(description="Base scenario file (relative to the sweep file).")
+    factors: tuple[Factor, ...] = Field(min_length=1, description="Varied parameters.")
+    design: Design = Field(Design(), description="Design of the points.")
+    replications: int = Field(100, ge=1, description="Replications per point (initial, with "
+                                                      "precision).")
+    seed: int = Field(0, ge=0, description="Root seed; replication r meets the same streams at "
+                                           "every point (common random numbers).")
+    keep: tuple[Literal["daily", "events", "convoys"], ...] = Field(
+        (), description="Tables kept besides the per-replication summary.")
+    delivered_by_days: tuple[int, ...] = Field(
+        (), description="Extra metrics: litres delivered by the end of these days (0-based).")
+    stockout_dates: tuple[dt.date, ...] = Field(
+        (), description="Dates for the probability of a stock-out by that date.")
+    reference: dict[str, Any] | int | None = Field(
+        None, description="Reference point for paired differences: a point index or factor "
+                          "values; default point 0.")
+    precision: Precision | None = Field(None, description="Precision-driven replications.")
+
+
+@dataclass(frozen=True)
+class ResolvedSweep:
+    """A sweep with its base scenario, design table and validated scenario per point."""
+
+    spec: SweepSpec
+    base: dict[str, Any]
+    design: pd.DataFrame
+    scenarios: list[Scenario]
+    reference: int
+    source: str
+
+    @property
+    def factor_columns(self) -> list[str]:
+        return [f.label for f in self.spec.factors]
+
+    def design_hash(self) -> str:
+        """Hash of everything that fixes the results (spec, base and points)."""
+        blob = json.dumps({"spec": self.spec.model_dump(mode="json"), "base": self.base,
+                           "design": self.design.to_dict(orient="list")},
+                          sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+
+def is_sweep_file(path: str | Path) -> bool:
+    """Whether a YAML file is a sweep file (has ``base`` and ``factors``) or a scenario."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and "factors" in data and "base" in data
+
+
+def load_sweep(path: str | Path) -> SweepSpec:
+    """Read and validate a sweep file (the base scenario path is made absolute)."""
+    p = Path(path)
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError("", "file not found", str(p)) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ScenarioError("", f"invalid YAML{where}", str(p)) from None
+    if not isinstance(data, dict):
+        raise ScenarioError("", "expected a mapping of sweep fields", str(p))
+    if isinstance(data.get("base"), str):
+        base = Path(data["base"])
+        data["base"] = str(base if base.is_absolute() else (p.resolve().parent / base).resolve())
+    try:
+        return SweepSpec.model_validate(data)
+    except ValidationError as exc:
+        errs = format_validation_error(exc, str(p))
+        # the sweep schema is not the scenario schema: drop the scenario-specific key hints
+        raise ScenarioErrors([ScenarioError(e.path, e.message.split("; expected one of")[0], e.file)
+                              for e in errs.errors]) from None
+
+
+def _parse_scalar(text: str) -> Any:
+    value = yaml.safe_load(text)
+    return value
+
+
+def parse_set_option(option: str) -> Factor:
+    """``path=v1,v2,...`` (or ``path=low:high`` for a range) from ``--set``."""
+    if "=" not in option:
+        raise ScenarioError("--set", f"{option!r} is invalid: expected PATH=V1,V2,... "
+                                     "(e.g. escorts.bases[0].units=2,4,8)")
+    path, _, rhs = option.partition("=")
+    path = path.strip()
+    if ":" in rhs and "," not in rhs and not rhs.strip().startswith(("{", "[")):
+        lo, _, hi = rhs.partition(":")
+        try:
+            return Factor(path=path, range=(float(lo), float(hi)))
+        except (ValueError, ValidationError) as exc:
+            raise ScenarioError(f"--set {path}", f"{rhs!r} is invalid: expected LOW:HIGH "
+                                                 f"numbers ({exc})") from None
+    values = tuple(_parse_scalar(v.strip()) for v in rhs.split(",") if v.strip() != "")
+    if not values:
+        raise ScenarioError(f"--set {path}", "no values given: expected PATH=V1,V2,...")
+    try:
+        return Factor(path=path, values=values)
+    except ValidationError as exc:
+        raise ScenarioError(f"--set {path}", str(exc.errors()[0]["msg"])) from None
+
+
+def sweep_from_sets(scenario_file: str | Path, sets: Sequence[str], replications: int,
+                    seed: int) -> SweepSpec:
+    """A grid sweep over ``--set`` options on a scenario file."""
+    factors = tuple(parse_set_option(s) for s in sets)
+    if not factors:
+        raise ScenarioError("--set", "a sweep on a scenario file needs at least one --set "
+                                     "PATH=V1,V2,...")
+    kind = "grid" if all(f.values is not None for f in factors) else "lhs"
+    design = Design(kind=kind, n=None if kind == "grid" else 16)
+    name = Path(scenario_file).stem + "_sweep"
+    return SweepSpec(name=name, base=str(Path(scenario_file).resolve()), factors=factors,
+                     design=design, replications=replications, seed=seed)
+
+
+def _factor_value(f: Factor, value: Any) -> Any:
+    if f.alternatives is not None:
+        return f.alternatives[value]
+    return value
+
+
+def _apply(base: dict[str, Any], factors: Sequence[Factor], row: dict[str, Any]) -> dict[str, Any]:
+    data = base
+    for f in factors:
+        data = set_path(data, f.path, _factor_value(f, row[f.label]))
+    return data
+
+
+def resolve_sweep(spec: SweepSpec, source: str = "") -> ResolvedSweep:
+    """Build the design and validate every point against the schema and the network.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the factor (or point) and the bad value.
+    """
+    from .network import build_network
+
+    base = read_scenario_dict(spec.base)
+    base_sc = scenario_from_dict(base, spec.base)
+    build_network(base_sc)
+    labels = [f.label for f in spec.factors]
+    if len(set(labels)) != len(labels):
+        raise ScenarioError("factors", f"duplicate factor names {labels}: give each a distinct "
+                                       "'name'")
+    # each factor on its own: the path exists (or is a schema field) and each level is valid
+    for i, f in enumerate(spec.factors):
+        where = f"factors[{i}] ({f.label})"
+        try:
+            get_path(base, f.path)
+        except ScenarioError:
+            pass  # a field left at its default in the base file: the schema will judge it
+        levels = (list(f.values) if f.values is not None else
+                  list(f.alternatives.values()) if f.alternatives is not None else list(f.range))
+        for v in levels:
+            try:
+                data = set_path(base, f.path, v)
+                scenario_from_dict(data)
+            except ScenarioErrors as exc:
+                e = exc.errors[0]
+                raise ScenarioError(where, f"value {v!r} gives an invalid scenario: "
+                                           f"{e.path}: {e.message}", source or None) from None
+            except ScenarioError as exc:
+                raise ScenarioError(where, exc.message, source or None) from None
+    try:
+        design = build_design(spec.design.kind, spec.factors, n=spec.design.n,
+                              points=spec.design.points, seed=spec.design.seed,
+                              morris_levels=spec.design.morris_levels)
+    except ValueError as exc:
+        raise ScenarioError("design", str(exc), source or None) from None
+    if spec.design.kind == "points":
+        for j, p in enumerate(spec.design.points or ()):
+            unknown = sorted(set(p) - set(labels))
+            if unknown:
+                raise ScenarioError(f"design.points[{j}]", f"unknown factor(s) {unknown}; "
+                                    f"expected: {', '.join(labels)}", source or None)
+            missing = sorted(set(labels) - set(p))
+            if missing:
+                raise ScenarioError(f"design.points[{j}]", f"missing factor(s) {missing}",
+                                    source or None)
+    scenarios = []
+    checked: dict[str, None] = {}
+    for j, row in enumerate(design[labels].to_dict(orient="records")):
+        try:
+            data = _apply(base, spec.factors, row)
+            sc = scenario_from_dict(data)
+            key = json.dumps({k: data.get(k) for k in ("network", "sources", "staging", "escorts",
+                                                        "convoys", "closures", "destination",
+                                                        "routing", "threats")},
+                             sort_keys=True, default=str)
+            if key not in checked:  # the network checks depend on these blocks only
+                build_network(sc)
+                checked[key] = None
+        except ScenarioErrors as exc:
+            e = exc.errors[0]
+            raise ScenarioError(f"point {j} {row}", f"{e.path}: {e.message}", source or None) from None
+        except ScenarioError as exc:
+            raise ScenarioError(f"point {j} {row}", exc.line(), source or None) from None
+        scenarios.append(sc)
+    ref = _reference_index(spec, design, labels, source)
+    return ResolvedSweep(spec=spec, base=base, design=design, scenarios=scenarios, reference=ref,
+                         source=source)
+
+
+def _reference_index(spec: SweepSpec, design: pd.DataFrame, labels: list[str], source: str) -> int:
+    ref = spec.reference
+    if ref is None:
+        return 0
+    if isinstance(ref, int):
+        if not 0 <= ref < len(design):
+            raise ScenarioError("reference", f"{ref} is not a point index: expected 0..{len(design) - 1}",
+                                source or None)
+        return ref
+    unknown = sorted(set(ref) - set(labels))
+    if unknown:
+        raise ScenarioError("reference", f"unknown factor(s) {unknown}; expected: {', '.join(labels)}",
+                            source or None)
+    mask = pd.Series(True, index=design.index)
+    for k, v in ref.items():
+        mask &= design[k].apply(lambda x, v=v: x == v)
+    hits = list(design.index[mask])
+    if not hits:
+        raise ScenarioError("reference", f"{ref} matches no point of the design", source or None)
+    return int(hits[0])
+
+
+__all__ += ["DESIGN_KINDS"]
