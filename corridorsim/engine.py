@@ -88,6 +88,7 @@ class Movement:
     budget_ambush: float = 0.0
     budget_ied: float = 0.0
     process: simpy.Process | None = None
+    planned: tuple[str, ...] = ()  # the path last planned from a stop to the target
     remaining: tuple[Piece, ...] = ()  # pieces still ahead while moving (for closures)
     moving: bool = False
 
@@ -365,7 +366,8 @@ class Replication:
         mv.depart_h = env.now
         mv.route.append(mv.origin)
         at = last_stop = mv.origin
-        via = list(mv.via) if mv.via is not None else None
+        # the via list belongs to the movement's origin, not to the stop a leg starts from
+        via = list(mv.via if mv.via is not None else plan.router.via.get(mv.origin, ()))
         outcome = "in_transit"
         if mv.kind != "batch":
             self._event("departure", mv, node=at, tankers=mv.tankers, litres=mv.litres,
@@ -374,13 +376,13 @@ class Replication:
             if at == mv.target:
                 outcome = self._arrive(mv, at)
                 break
-            path = plan.router.route(at, mv.target, tuple(via) if via is not None else None,
-                                     self.closed_edges, self.closed_nodes)
+            path = plan.router.route(at, mv.target, tuple(via), self.closed_edges, self.closed_nodes)
             if path is None and via:
                 path = plan.router.route(at, mv.target, (), self.closed_edges, self.closed_nodes)
             if path is None:
                 yield from self._uninterruptible(self.graph_changed)
                 continue
+            mv.planned = path
             pieces, leg_end = plan.first_leg(path)
             result, travelled = yield from self._traverse(mv, pieces)
             if result == "arrived":
@@ -662,9 +664,13 @@ class Replication:
 
     def _convoy_row(self, mv: Movement, outcome: str) -> None:
         route = tuple(mv.route) if len(mv.route) > 1 else (mv.origin,)
+        # corridor of the trip: as travelled if it ended at the target, else as last planned
+        whole = route
+        if route[-1] != mv.target and route[-1] in mv.planned:
+            whole = route + mv.planned[mv.planned.index(route[-1]) + 1:]
         self.records.convoys.append((
             self.rep, mv.id, mv.name, mv.kind, mv.source, mv.origin, mv.target,
-            self.plan.path_corridor(route), ">".join(route), round(mv.formed_h, 6),
+            self.plan.path_corridor(whole), ">".join(route), round(mv.formed_h, 6),
             round(mv.depart_h, 6), round(self.env.now, 6) if outcome != "in_transit" else math.nan,
             mv.tankers_start, mv.litres_start, mv.tankers, mv.litres, mv.destroyed_t, mv.destroyed_l,
             mv.escort_units + mv.escort_units_lost, mv.escort_units_lost, round(mv.escort_wait_h, 6),

@@ -192,3 +192,20 @@ def test_in_transit_convoy_at_horizon_is_reported():
     (row,) = convoys(rec)
     assert row["outcome"] == "in_transit" and math.isnan(row["end_h"])
     assert rec.summary[-2] == 10_000  # in_transit_l
+
+
+def test_origin_via_list_holds_after_intermediate_stops():
+    plan = make_plan(
+        routing={"via": {"Diboli": ["Diema"]}},
+        checkpoints=[{"node": "Kayes", "fixed_delay_h": 1}],
+        convoys=[{"name": "c", "depart": "2025-09-01", "origin": "Diboli", "tankers": 1, "payload_l": 1}],
+    )
+    rec = run_replication(plan, 1, 0)
+    assert convoys(rec)[0]["route"] == "Diboli>Kayes>Sandare>Lakamane>Diema>Diangounte_Camara>Didieni>Kolokani>Kati>Bamako"
+
+
+def test_in_transit_convoy_reports_its_planned_corridor():
+    plan = make_plan(end="2025-09-01T12:00", checkpoints=[{"node": "Sikasso"}])
+    rec = run_replication(plan, 1, 0)
+    (row,) = convoys(rec)
+    assert row["outcome"] == "in_transit" and row["corridor"] == "B"
