@@ -59,6 +59,7 @@ __all__ = [
     "ScheduledClosure",
     "RandomClosure",
     "Closures",
+    "Observations",
 ]
 
 
@@ -627,6 +628,25 @@ class Closures(_Strict):
 
 
 # --------------------------------------------------------------------------------------------
+# Observations
+# --------------------------------------------------------------------------------------------
+
+
+class Observations(_Strict):
+    """Observed data to show beside the simulation (plots, reports, hindcasts)."""
+
+    deliveries_csv: str | None = Field(
+        None, description="Observed arrivals at the destination: date, tankers, litres, ... "
+        "(relative to the scenario file)."
+    )
+    incidents_csv: str | None = Field(
+        None, description="Observed attacks in ACLED-like columns: event_date, event_type, "
+        "latitude, longitude, ... (relative to the scenario file)."
+    )
+    source: str = Field("", description="Citation of the observed data.")
+
+
+# --------------------------------------------------------------------------------------------
 # The scenario
 # --------------------------------------------------------------------------------------------
 
@@ -657,6 +677,9 @@ class Scenario(_Strict):
     convoys: tuple[ScheduledConvoy, ...] = Field((), description="Scheduled convoys.")
     threats: Threats = Field(Threats(), description="Attack hazards and effects.")
     closures: Closures = Field(Closures(), description="Road and node closures.")
+    observations: Observations = Field(
+        Observations(), description="Observed data for plots and reports (not used by the model)."
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

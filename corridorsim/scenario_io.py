@@ -39,7 +39,8 @@ __all__ = [
 
 #: Fields holding file paths, relative to the scenario file that names them.
 _PATH_FIELDS = (("network", "nodes_csv"), ("network", "edges_csv"), ("network", "graphml"),
-                ("network", "geojson"))
+                ("network", "geojson"), ("observations", "deliveries_csv"),
+                ("observations", "incidents_csv"))
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -237,6 +238,10 @@ def load_scenario(path: str | Path, check_network: bool = True) -> Scenario:
     """
     data = read_scenario_dict(path)
     scenario = scenario_from_dict(data, str(path))
+    for key in ("deliveries_csv", "incidents_csv"):
+        obs = getattr(scenario.observations, key)
+        if obs is not None and not Path(obs).is_file():
+            raise ScenarioError(f"observations.{key}", f"{obs!r}: file not found", str(path))
     if check_network:
         from .network import build_network
 
