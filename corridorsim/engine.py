@@ -91,14 +91,12 @@ class Movement:
     planned: tuple[str, ...] = ()  # the path last planned from a stop to the target
     remaining: tuple[Piece, ...] = ()  # pieces still ahead while moving (for closures)
     moving: bool = False
+    tankers: int = 0  # sum over lots, kept up to date by Replication._destroy
+    litres: int = 0
 
-    @property
-    def tankers(self) -> int:
-        return sum(lot.tankers for lot in self.lots)
-
-    @property
-    def litres(self) -> int:
-        return sum(lot.litres for lot in self.lots)
+    def __post_init__(self) -> None:
+        self.tankers = sum(lot.tankers for lot in self.lots)
+        self.litres = sum(lot.litres for lot in self.lots)
 
 
 class _DayIntegral:
@@ -147,15 +145,16 @@ class Replication:
         self.delivered_t = self.delivered_l = 0
         self.destroyed_t = self.destroyed_l = 0
         self.staged_t = self.staged_l = 0
+        self.waiting_escort_t = 0  # tankers of formed convoys waiting for their escort
         self.active: set[Movement] = set()
         # per-day accumulators (index = destination's open day)
         self.day = 0
-        self.day_delivered_l = np.zeros(days, dtype=np.int64)
-        self.day_delivered_t = np.zeros(days, dtype=np.int64)
-        self.day_destroyed_t = np.zeros(days, dtype=np.int64)
-        self.day_destroyed_l = np.zeros(days, dtype=np.int64)
-        self.day_attacks = np.zeros(days, dtype=np.int64)
-        self.day_escort_lost = np.zeros(days, dtype=np.int64)
+        self.day_delivered_l = [0] * days
+        self.day_delivered_t = [0] * days
+        self.day_destroyed_t = [0] * days
+        self.day_destroyed_l = [0] * days
+        self.day_attacks = [0] * days
+        self.day_escort_lost = [0] * days
         self.ambushes = self.ieds = 0
         # supply
         srcs = self.sc.sources
@@ -171,6 +170,7 @@ class Replication:
         # staging queues
         self.queues: dict[str, deque] = {n: deque() for n in plan.staging}
         self.queue_wake: dict[str, simpy.Event] = {n: self.env.event() for n in plan.staging}
+        self.queue_tankers: dict[str, int] = {n: 0 for n in plan.staging}
         # closures
         self.closed_edge_count: dict[int, int] = {}
         self.closed_node_count: dict[str, int] = {}
@@ -184,8 +184,8 @@ class Replication:
     # ------------------------------------------------------------------ bookkeeping
     def ledger(self) -> dict[str, int]:
         """Current totals: loaded, delivered, destroyed, moving and staged tankers and litres."""
-        moving_t = sum(m.tankers for m in self.active)
-        moving_l = sum(m.litres for m in self.active)
+        moving_t = sum(lot.tankers for m in self.active for lot in m.lots)
+        moving_l = sum(lot.litres for m in self.active for lot in m.lots)
         staged_t = sum(lot.tankers for q in self.queues.values() for _, lot in q)
         staged_l = sum(lot.litres for q in self.queues.values() for _, lot in q)
         return {
@@ -282,26 +282,34 @@ class Replication:
         env = self.env
         sp = self.plan.staging[node]
         q = self.queues[node]
+        armed = math.nan  # deadline for which a wake-up timeout is already scheduled
         while True:
             if not q:
                 yield self.queue_wake[node]
                 continue
-            waiting = sum(lot.tankers for _, lot in q)
             deadline = q[0][0] + sp.max_wait_h
-            if waiting >= sp.min_tankers or env.now >= deadline - 1e-9:
+            if self.queue_tankers[node] >= sp.min_tankers or env.now >= deadline - 1e-9:
                 self._form_convoy(node)
                 continue
-            yield self.queue_wake[node] | env.timeout(deadline - env.now)
+            if deadline != armed:  # one timer per queue head, not one per arrival
+                armed = deadline
+                env.timeout(deadline - env.now).callbacks.append(lambda _ev, n=node: self._wake(n))
+            yield self.queue_wake[node]
+
+    def _wake(self, node: str) -> None:
+        ev = self.queue_wake[node]
+        if not ev.triggered:
+            self.queue_wake[node] = self.env.event()
+            ev.succeed()
 
     def _join_staging(self, node: str, lots: list[Lot]) -> None:
         q = self.queues[node]
         for lot in lots:
             q.append((self.env.now, lot))
+            self.queue_tankers[node] += lot.tankers
             self.staged_t += lot.tankers
             self.staged_l += lot.litres
-        ev = self.queue_wake[node]
-        self.queue_wake[node] = self.env.event()
-        ev.succeed()
+        self._wake(node)
 
     def _form_convoy(self, node: str) -> None:
         sp = self.plan.staging[node]
@@ -319,6 +327,7 @@ class Replication:
                 q[0] = (t0, Lot(lot.source, lot.tankers - room, lot.payload_l))
                 room = 0
         n = sum(lot.tankers for lot in lots)
+        self.queue_tankers[node] -= n
         self.staged_t -= n
         self.staged_l -= sum(lot.litres for lot in lots)
         base = self.plan.staging_base[node]
@@ -362,7 +371,9 @@ class Replication:
     # ------------------------------------------------------------------ movements
     def _movement(self, mv: Movement):
         env, plan = self.env, self.plan
+        self.waiting_escort_t += mv.tankers
         yield from self._acquire_escort(mv)
+        self.waiting_escort_t -= mv.tankers
         mv.depart_h = env.now
         mv.route.append(mv.origin)
         at = last_stop = mv.origin
@@ -470,11 +481,15 @@ class Replication:
             plan_rows = []  # (piece index, f start, f end, t start, t end, ra, ri)
             attack = None
             j, fj = i, f
+            va, vi = table.intensities_at(t)
+            next_break = table.next_break_after(t)
             while j < len(pieces):
                 p = pieces[j]
                 length = lengths[p.edge]
                 km = (p.f1 - fj) * length
-                va, vi = table.intensities_at(t)
+                if t >= next_break:  # a phase starts or ends: rates as at the piece's entry
+                    va, vi = table.intensities_at(t)
+                    next_break = table.next_break_after(t)
                 ra = va[p.edge] * det
                 ri = vi[p.edge] * det
                 ha, hi = ra * km, ri * km
@@ -525,10 +540,10 @@ class Replication:
                 continue
             mv.moving = False
             mv.budget_ambush, mv.budget_ied = max(ba, 0.0), max(bi, 0.0)
+            if attack is None:
+                return "arrived", travelled  # (the pieces travelled matter only for a retreat)
             for (k, fs, fe, *_rest) in plan_rows:
                 self._travelled(travelled, pieces[k], fs, fe)
-            if attack is None:
-                return "arrived", travelled
             k = plan_rows[-1][0]
             i, f = k, fj
             if f >= pieces[k].f1 - 1e-12:
@@ -577,7 +592,9 @@ class Replication:
             self.day_escort_lost[min(self.day, self.days - 1)] += lost
             if mv.escort_base is not None:
                 self.escort_busy.change(env.now, -lost)
-                env.process(self._replace_escort(mv.escort_base, lost))
+                base = mv.escort_base
+                self._after(self.plan.bases[base].replacement_delay_h,
+                            lambda b=base, n=lost: self.pools[b].put(n))
         mv.attacks += 1
         self.day_attacks[min(self.day, self.days - 1)] += 1
         turned = out.turned_back and not retreat and mv.tankers > 0
@@ -609,6 +626,8 @@ class Replication:
                 if lot.source >= 0:
                     self.fleet_destroyed[lot.source] += x
         mv.lots = [lot for lot in mv.lots if lot.tankers > 0]
+        mv.tankers -= k
+        mv.litres -= litres
         mv.destroyed_t += k
         mv.destroyed_l += litres
         self.destroyed_t += k
@@ -618,9 +637,12 @@ class Replication:
         self.day_destroyed_l[d] += litres
         return litres
 
-    def _replace_escort(self, base: int, units: int):
-        yield self.env.timeout(self.plan.bases[base].replacement_delay_h)
-        yield self.pools[base].put(units)
+    def _after(self, delay_h: float, action) -> None:
+        """Call ``action()`` after ``delay_h`` hours (a callback, not a process: cheaper)."""
+        if delay_h > 0 and math.isfinite(delay_h):
+            self.env.timeout(delay_h).callbacks.append(lambda _ev: action())
+        else:
+            action()
 
     def _arrive(self, mv: Movement, node: str) -> str:
         if node in self.plan.staging and node != self.plan.destination:
@@ -638,29 +660,36 @@ class Replication:
         self.active.discard(mv)
         for lot in mv.lots:
             if lot.source >= 0 and self.sc.sources[lot.source].fleet_tankers is not None:
-                self.env.process(self._return_empty(lot.source, lot.tankers, node))
+                self._return_empty(lot.source, lot.tankers, node)
         return "delivered"
 
-    def _return_empty(self, source: int, tankers: int, node: str):
+    def _return_empty(self, source: int, tankers: int, node: str) -> None:
+        """Empty tankers drive back (no threats) and reload after the turnaround."""
         self.fleet_returning[source] += tankers
         src = self.sc.sources[source]
         back = self.plan.static_time_h(node, src.node)
-        yield self.env.timeout((back if math.isfinite(back) else 0.0) + src.turnaround_h)
-        self.fleet_returning[source] -= tankers
-        self.fleet_available[source] += tankers
+
+        def home() -> None:
+            self.fleet_returning[source] -= tankers
+            self.fleet_available[source] += tankers
+
+        self._after((back if math.isfinite(back) else 0.0) + src.turnaround_h, home)
 
     def _end_movement(self, mv: Movement, outcome: str, at: str) -> None:
         self.active.discard(mv)
         if mv.escort_base is not None and mv.escort_units > 0:
-            self.env.process(self._escort_home(mv.escort_base, mv.escort_units, at))
+            self._escort_home(mv.escort_base, mv.escort_units, at)
         self._convoy_row(mv, outcome)
 
-    def _escort_home(self, base: int, units: int, node: str):
+    def _escort_home(self, base: int, units: int, node: str) -> None:
+        """The escort drives back to its base and is free again on arrival."""
         back = self.plan.static_time_h(node, self.plan.bases[base].node)
-        if back > 0 and math.isfinite(back):
-            yield self.env.timeout(back)
-        self.escort_busy.change(self.env.now, -units)
-        yield self.pools[base].put(units)
+
+        def home() -> None:
+            self.escort_busy.change(self.env.now, -units)
+            self.pools[base].put(units)
+
+        self._after(back, home)
 
     def _convoy_row(self, mv: Movement, outcome: str) -> None:
         route = tuple(mv.route) if len(mv.route) > 1 else (mv.origin,)
@@ -713,8 +742,7 @@ class Replication:
             self.escort_busy.change(env.now, 0.0)
             busy = self.escort_busy.per_day[d] / (t1 - t0) if t1 > t0 else 0.0
             # waiting to leave: in staging queues, or formed and waiting for the escort
-            staged = sum(lot.tankers for q in self.queues.values() for _, lot in q)
-            staged += sum(m.tankers for m in self.active if math.isnan(m.depart_h))
+            staged = self.staged_t + self.waiting_escort_t
             self.records.daily.append((
                 self.rep, d, int(self.day_delivered_l[d]), cumulative, round(self.stock_l, 3),
                 round(self.stock_l / base_rate, 6) if base_rate > 0 else math.inf,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import networkx as nx
 
@@ -23,8 +23,7 @@ from .threats import ThreatTable
 __all__ = ["ScenarioPlan", "Piece", "compile_scenario", "StepSchedule"]
 
 
-@dataclass(frozen=True, slots=True)
-class Piece:
+class Piece(NamedTuple):
     """A stretch of one edge travelled from node ``u`` towards node ``v``.
 
     ``f0`` and ``f1`` are the start and end positions as fractions of the edge from ``u``

@@ -119,6 +119,8 @@ def audit(rep: Replication, failures: list):
         for mv in rep.active:
             if any(lot.tankers <= 0 for lot in mv.lots):
                 failures.append((rep.env.now, "empty lot", mv.id))
+            if (mv.tankers, mv.litres) != (sum(x.tankers for x in mv.lots), sum(x.litres for x in mv.lots)):
+                failures.append((rep.env.now, "cached counts", mv.id))
         yield rep.env.timeout(7.3)
 
 

@@ -1,0 +1,302 @@
+"""Benchmark of the corridorsim engine: speed per replication and per event, parallel efficiency.
+
+Every figure is measured in one run of this script, in the same process (the worker pools are
+started from it), so the figures can be compared with each other:
+
+* ms per replication, in-process (median of ``--repeats`` batches, after a warm-up);
+* SimPy events per replication (mean of ``ReplicationRecords.sim_events``);
+* cost per event of the engine divided by the cost per event of a bare SimPy loop;
+* parallel efficiency of 2 workers against 1, both through the process pool;
+* peak resident memory of this process.
+
+Run from the repository root::
+
+    python benchmarks/bench_engine.py                 # default scenario, 200 replications
+    python benchmarks/bench_engine.py --quick         # smoke check, a few seconds
+    python benchmarks/bench_engine.py --scenario scenarios/smoke.yaml --replications 400
+
+See ``benchmarks/README.md`` for what each figure means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import resource
+import shlex
+import statistics
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import simpy
+
+from corridorsim import executors
+from corridorsim.engine import run_replication
+from corridorsim.plan import ScenarioPlan, compile_scenario
+from corridorsim.scenario_io import load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SCENARIO = "scenarios/mali_blockade_2025.yaml"
+FALLBACK_SCENARIO = "scenarios/smoke.yaml"
+
+#: Aims (targets) the figures are compared with.
+AIM_EVENT_COST_RATIO = 2.0  # engine cost per event / bare SimPy cost per event, at most
+AIM_PARALLEL_EFFICIENCY = 0.85  # T1 / (2 * T2), at least
+
+
+# ----------------------------------------------------------------------------------- helpers
+def _resolve(path: str) -> Path | None:
+    """``path`` as given (relative to the working directory), else relative to the repository."""
+    for cand in (Path(path), ROOT / path):
+        if cand.is_file():
+            return cand
+    return None
+
+
+def _display(path: Path) -> str:
+    """A path for the report: relative to the repository when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _peak_rss_mib() -> float:
+    """Peak resident set size of this process so far, MiB (ru_maxrss: KiB on Linux, B on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def _command_line() -> str:
+    argv = list(sys.argv)
+    if argv and os.path.isabs(argv[0]):
+        try:
+            argv[0] = os.path.relpath(argv[0])
+        except ValueError:  # another drive (Windows)
+            pass
+    return shlex.join(["python", *argv])
+
+
+# ------------------------------------------------------------------------------ measurements
+def _ticker(env: simpy.Environment, n: int):
+    for _ in range(n):
+        yield env.timeout(1.0)
+
+
+def bare_simpy_round(n_events: int) -> float:
+    """Seconds per event of a bare SimPy loop: one process doing ``yield env.timeout(1.0)``."""
+    env = simpy.Environment()
+    env.process(_ticker(env, n_events))
+    gc.collect()
+    t0 = time.perf_counter()
+    env.run()
+    return (time.perf_counter() - t0) / n_events
+
+
+def engine_round(plan: ScenarioPlan, seed: int, batch: int) -> tuple[float, float]:
+    """Seconds per replication of replications ``0 .. batch-1`` in-process, and mean sim_events."""
+    gc.collect()  # every round starts from the same collector state (collections inside still count)
+    t0 = time.perf_counter()
+    recs = [run_replication(plan, seed, r) for r in range(batch)]
+    wall = time.perf_counter() - t0
+    return wall / batch, float(np.mean([rec.sim_events for rec in recs]))
+
+
+def in_process(plan: ScenarioPlan, seed: int, batch: int, bare_n: int, repeats: int):
+    """Engine and bare-SimPy rounds, interleaved so that both see the same machine state.
+
+    Returns (per-batch s/rep list, mean sim_events per replication, per-round bare s/event list).
+    """
+    for r in range(min(batch, 2)):  # warm-up: route and leg caches of the plan, first-call costs
+        run_replication(plan, seed, r)
+    bare_simpy_round(min(bare_n, 20_000))
+    per_rep, bare, events = [], [], 0.0
+    for _ in range(repeats):
+        s, events = engine_round(plan, seed, batch)
+        per_rep.append(s)
+        bare.append(bare_simpy_round(bare_n))
+    return per_rep, events, bare
+
+
+def pool_run(plan: ScenarioPlan, seed: int, reps: list[int], workers: int, chunk_size: int) -> float:
+    """Wall seconds to run ``reps`` on a pool of ``workers`` processes.
+
+    Same machinery as :func:`corridorsim.executors.run_replications` (start method, initializer
+    that ships the plan once per worker, chunk tasks), but also for a single worker, which
+    ``run_replications`` would run in-process.
+    """
+    chunks = executors.chunked(reps, chunk_size)
+    gc.collect()
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=executors._context(),
+        initializer=executors._init_worker,
+        initargs=(plan,),
+    ) as pool:
+        results = list(pool.map(executors._run_chunk, [seed] * len(chunks), chunks))
+    wall = time.perf_counter() - t0
+    assert sum(len(c) for c in results) == len(reps)
+    return wall
+
+
+def met(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def timed(fn, *args, **kwargs) -> float:
+    gc.collect()
+    t0 = time.perf_counter()
+    fn(*args, **kwargs)
+    return time.perf_counter() - t0
+
+
+# ------------------------------------------------------------------------------------ report
+def _row(label: str, value: str, unit: str = "", note: str = "") -> str:
+    return f"  {label:<44} {value:>12}  {unit:<10} {note}".rstrip()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        description="Benchmark the corridorsim engine (speed per replication and per event, "
+        "parallel efficiency, peak memory).")
+    ap.add_argument("--scenario", default=None,
+                    help=f"scenario YAML (default {DEFAULT_SCENARIO}; {FALLBACK_SCENARIO} if that "
+                    "file does not exist)")
+    ap.add_argument("--replications", type=int, default=None,
+                    help="replications of the parallel runs (default 200; 20 with --quick)")
+    ap.add_argument("--repeats", type=int, default=None,
+                    help="timed repeats, the median is reported (default 5; 2 with --quick)")
+    ap.add_argument("--batch", type=int, default=None,
+                    help="replications per in-process repeat (default 20; 5 with --quick)")
+    ap.add_argument("--bare-events", type=int, default=None,
+                    help="events of the bare SimPy loop (default 200000; 50000 with --quick)")
+    ap.add_argument("--seed", type=int, default=None, help="root seed (default: the scenario's)")
+    ap.add_argument("--quick", action="store_true", help="small numbers, for a smoke check")
+    args = ap.parse_args(argv)
+
+    replications = args.replications or (20 if args.quick else 200)
+    repeats = args.repeats or (2 if args.quick else 5)
+    batch = args.batch or (5 if args.quick else 20)
+    bare_n = args.bare_events or (50_000 if args.quick else 200_000)
+    for name, v in (("--replications", replications), ("--repeats", repeats), ("--batch", batch),
+                    ("--bare-events", bare_n)):
+        if v < 1:
+            ap.error(f"{name} must be >= 1, got {v}")
+
+    notes = []
+    if args.scenario is None:
+        path = _resolve(DEFAULT_SCENARIO)
+        if path is None:
+            path = _resolve(FALLBACK_SCENARIO)
+            notes.append(f"NOTE: {DEFAULT_SCENARIO} does not exist yet; fell back to {FALLBACK_SCENARIO}.")
+        if path is None:
+            ap.error(f"neither {DEFAULT_SCENARIO} nor {FALLBACK_SCENARIO} found")
+    else:
+        path = _resolve(args.scenario)
+        if path is None:
+            ap.error(f"scenario file not found: {args.scenario}")
+
+    t0 = time.perf_counter()
+    plan = compile_scenario(load_scenario(path))
+    compile_s = time.perf_counter() - t0
+    seed = plan.scenario.seed if args.seed is None else args.seed
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+    # 1. in-process speed and events, and 2. the bare SimPy loop, interleaved
+    batches, events_per_rep, bares = in_process(plan, seed, batch, bare_n, repeats)
+    s_per_rep = statistics.median(batches)
+    bare_s = statistics.median(bares)
+    spread = (max(batches) - min(batches)) / s_per_rep if s_per_rep > 0 else 0.0
+    skew = s_per_rep / min(batches) - 1
+    engine_s = s_per_rep / events_per_rep if events_per_rep > 0 else float("nan")
+    ratio = engine_s / bare_s
+    rss_inproc = _peak_rss_mib()
+
+    # 3. parallel efficiency, pool against pool (and in-process for reference)
+    reps = list(range(replications))
+    chunk = max(1, -(-len(reps) // (4 * 2)))  # what run_replications picks for 2 workers
+    pool_run(plan, seed, [0, 1], 2, 1)  # warm-up: starts the forkserver (preloads the engine)
+    t_inproc, t_pool1, t_pool2 = [], [], []
+    for k in range(repeats):
+        # alternate the order so that drifts (heat, other load) hit both sides alike
+        order = ("1", "2") if k % 2 == 0 else ("2", "1")
+        for which in order:
+            if which == "1":
+                t_pool1.append(pool_run(plan, seed, reps, 1, chunk))
+            else:
+                t_pool2.append(timed(executors.run_replications, plan, seed, reps, workers=2,
+                                     chunk_size=None))
+        t_inproc.append(timed(executors.run_replications, plan, seed, reps, workers=1))
+    T1, T2, T0 = (statistics.median(t) for t in (t_pool1, t_pool2, t_inproc))
+    par_runs = (t_pool1, t_pool2, t_inproc)
+    par_skew = max(statistics.median(t) / min(t) - 1 for t in par_runs)  # median above the best run
+    par_outlier = max(max(t) / min(t) - 1 for t in par_runs)
+    eff = T1 / (2 * T2)
+    eff_inproc = T0 / (2 * T2)
+
+    rss = _peak_rss_mib()
+
+    # ---------------------------------------------------------------------------- print
+    line = "-" * 100
+    print("corridorsim engine benchmark")
+    print(f"command:   {_command_line()}")
+    print(f"scenario:  {_display(path)}  ({plan.scenario.name}, {plan.days} days, seed {seed})")
+    for n in notes:
+        print(n)
+    print(f"python {platform.python_version()}, simpy {simpy.__version__}, numpy {np.__version__}, "
+          f"{executors.default_workers()} usable cores, pool start method "
+          f"{executors._context().get_start_method()}")
+    print(f"machine:   1-min load average {load:.2f} at start (other work on the machine skews every figure)")
+    print(f"settings:  repeats {repeats} (medians), in-process batch {batch} replications, "
+          f"parallel runs {replications} replications (chunks of {chunk}), bare loop {bare_n} events")
+    print(line)
+    print(_row("figure", "value", "unit", "aim / note"))
+    print(line)
+    print(_row("compile scenario (load + plan)", f"{compile_s * 1e3:.1f}", "ms", "once per run"))
+    print(_row("time per replication, in-process", f"{s_per_rep * 1e3:.3f}", "ms/rep",
+               f"median of {repeats} x {batch} reps; spread {spread:.0%}"))
+    print(_row("SimPy events per replication", f"{events_per_rep:.1f}", "events", "mean of sim_events"))
+    print(_row("engine cost per event", f"{engine_s * 1e6:.3f}", "us/event", "time per rep / events per rep"))
+    print(_row("bare SimPy cost per event", f"{bare_s * 1e6:.3f}", "us/event",
+               "yield env.timeout(1.0) loop"))
+    print(_row("cost per event ratio, engine / bare", f"{ratio:.2f}", "x",
+               f"aim <= {AIM_EVENT_COST_RATIO:g}: {met(ratio <= AIM_EVENT_COST_RATIO)}"))
+    print(_row(f"T0: {replications} reps, run_replications workers=1", f"{T0:.3f}", "s",
+               "in-process, no pool"))
+    print(_row(f"T1: {replications} reps, pool with 1 worker", f"{T1:.3f}", "s",
+               "same pool machinery as workers=2"))
+    print(_row(f"T2: {replications} reps, run_replications workers=2", f"{T2:.3f}", "s", "process pool"))
+    print(_row("pool overhead T1 - T0", f"{T1 - T0:.3f}", "s",
+               "start workers, ship plan, return records"))
+    print(_row("speed-up T1 / T2", f"{T1 / T2:.2f}", "x"))
+    print(_row("parallel efficiency T1 / (2 T2)", f"{eff:.2f}", "",
+               f"aim >= {AIM_PARALLEL_EFFICIENCY:g}: {met(eff >= AIM_PARALLEL_EFFICIENCY)}"))
+    print(_row("efficiency vs in-process T0 / (2 T2)", f"{eff_inproc:.2f}", "", "workers=2 vs workers=1 as called"))
+    print(_row("peak RSS, after the in-process part", f"{rss_inproc:.1f}", "MiB",
+               f"ru_maxrss; holds {batch} replications' records"))
+    print(_row("peak RSS of this process, whole run", f"{rss:.1f}", "MiB",
+               f"ru_maxrss; parent holds {replications} records (workers not counted)"))
+    print(line)
+    print("runs (s):  T0 " + " ".join(f"{t:.3f}" for t in t_inproc) + " | T1 "
+          + " ".join(f"{t:.3f}" for t in t_pool1) + " | T2 " + " ".join(f"{t:.3f}" for t in t_pool2))
+    if par_skew > 0.10:
+        print(f"WARNING: a median parallel time is {par_skew:.0%} above the best run of its kind: other "
+              "work was using the cores; the efficiency figure is unreliable, re-run on an idle machine.")
+    elif par_outlier > 0.25:
+        print(f"note: some parallel runs were up to {par_outlier:.0%} slower than the best (other work on "
+              "the machine); the medians above leave such outliers out.")
+    if skew > 0.10:
+        print(f"WARNING: the median in-process batch is {skew:.0%} above the best one: the machine was "
+              "busy; re-run on an idle machine, or with a larger --batch, for firm figures.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
