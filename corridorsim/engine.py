@@ -447,7 +447,8 @@ class Replication:
         t0 = env.now
         want = mv.escort_wanted
         if mv.escort_policy == "available":
-            want = min(want, int(pool.level))
+            # what is free now and not promised to convoys already waiting at this base
+            want = min(want, int(pool.level)) if not pool.get_queue else 0
         if want > 0:
             yield from self._uninterruptible(pool.get(want))
             mv.escort_units = want
@@ -763,7 +764,7 @@ class Replication:
         else:
             self.closed_node_count[node] = self.closed_node_count.get(node, 0) + 1
         self._refresh_closed()
-        self._event("closure", node=node or "", detail=name or (f"{edge[0]}-{edge[1]}" if edge else node))
+        self._closure_event("closure", edge, node, name)
         for mv in list(self.active):
             if mv.moving and mv.process is not None and self._blocked(mv.remaining, 0):
                 mv.process.interrupt("closure")
@@ -775,9 +776,18 @@ class Replication:
         else:
             self.closed_node_count[node] -= 1
         self._refresh_closed()
-        self._event("reopening", node=node or "", detail=name or (f"{edge[0]}-{edge[1]}" if edge else node))
+        self._closure_event("reopening", edge, node, name)
         ev, self.graph_changed = self.graph_changed, self.env.event()
         ev.succeed()
+
+    def _closure_event(self, kind: str, edge: tuple[str, str] | None, node: str | None,
+                       name: str) -> None:
+        if edge is not None:
+            a, b = edge
+            piece = Piece(self.plan.edge_index[(min(edge), max(edge))], a, b, 0.0, 1.0)
+            self._event(kind, piece=piece, frac=0.5, detail=name or f"{a}-{b}")
+        else:
+            self._event(kind, node=node or "", detail=name or node or "")
 
     def _refresh_closed(self) -> None:
         keys = self.plan.edge_keys

@@ -401,6 +401,20 @@ def check_references(scenario: Scenario, g: nx.Graph) -> None:
                                 f"{c.escort_units} is invalid: base {c.escort_base!r} has only "
                                 f"{bases[c.escort_base].units} units")
         _need_path(g, c.origin, dest, f"convoys[{i}].origin")
+    if scenario.routing.policy == "fixed":
+        via = scenario.routing.via
+        for i, s in enumerate(scenario.sources):
+            if s.via is None and s.node not in via:
+                raise ScenarioError(f"sources[{i}].via", f"missing: routing.policy is 'fixed', so "
+                                    f"{s.name!r} needs a via list (here or in routing.via.{s.node})")
+        for i, sp in enumerate(scenario.staging):
+            if sp.node not in via:
+                raise ScenarioError(f"routing.via.{sp.node}", "missing: routing.policy is 'fixed', "
+                                    f"so convoys formed at staging[{i}] need a via list")
+        for i, c in enumerate(scenario.convoys):
+            if c.via is None and c.origin not in via:
+                raise ScenarioError(f"convoys[{i}].via", "missing: routing.policy is 'fixed', so "
+                                    f"{c.name!r} needs a via list (here or in routing.via.{c.origin})")
     for i, r in enumerate(scenario.threats.rules):
         for j, (a, b) in enumerate(r.edges or ()):
             _need_edge(g, a, b, f"threats.rules[{i}].edges[{j}]")

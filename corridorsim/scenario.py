@@ -13,8 +13,8 @@ Conventions
 * Unknown keys are errors (``extra="forbid"``): a misspelt key never silently does nothing.
 
 To add a field: add it here with a unit-carrying name, a default that keeps old scenarios
-meaningful and a ``description`` (the scenario reference in ``docs/scenario.md`` is checked
-against these descriptions by a test), then use it in the engine.
+meaningful and a ``description`` (the scenario reference ``docs/scenario_reference.md`` is generated
+from these descriptions by ``python -m corridorsim.docgen``, and a test checks it is current), then use it in the engine.
 """
 
 from __future__ import annotations
@@ -64,9 +64,17 @@ __all__ = [
 
 
 def _to_datetime(value: object) -> object:
-    """Accept a bare date (``2025-09-03``) as midnight of that day."""
+    """Accept a bare date (``2025-09-03``) as midnight of that day; refuse time zones."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return dt.datetime(value.year, value.month, value.day)
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value  # pydantic reports it
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        raise ValueError("times must be local times without a time zone or UTC offset "
+                         "(e.g. 2025-09-03T06:00)")
     return value
 
 
@@ -248,8 +256,8 @@ class NetworkSpec(_Strict):
 
     builtin: Literal["mali"] | None = Field(
         "mali",
-        description="Name of a network shipped with corridorsim; omit (or null) when a file is "
-        "given.",
+        description="Name of a network shipped with corridorsim; omit it when a file is given "
+        "(an extending file whose base names a builtin sets it to null).",
     )
     nodes_csv: str | None = Field(
         None, description="Node table (name/node, lat, lon, country, role[, region])."
@@ -319,7 +327,8 @@ class Routing(_Strict):
     policy: Literal["fastest", "least_loss", "fixed"] = Field(
         "fastest",
         description="fastest: least travel time; least_loss: least expected share of cargo lost "
-        "(threat-weighted, base rates); fixed: through the via list of the origin.",
+        "(threat-weighted, base rates); fixed: every movement must have a via list (checked "
+        "on loading) and follows the fastest path through it.",
     )
     via: dict[NodeName, tuple[NodeName, ...]] = Field(
         default_factory=dict,
@@ -547,7 +556,9 @@ class AmbushEffects(_Strict):
         0.1, description="Probability that each escort unit present is lost."
     )
     turn_back_prob: Share = Field(
-        0.2, description="Probability that the convoy returns to its last staging point."
+        0.2,
+        description="Probability that the convoy drives back to the last stop it passed (its "
+        "origin, a staging point or a checkpoint) and sets off again after regroup_delay_h.",
     )
 
 

@@ -204,7 +204,11 @@ def format_validation_error(exc: ValidationError, file: str | None = None) -> Sc
         # Union members add their type name to the location: drop it for readability.
         loc = tuple(p for p in loc if not (isinstance(p, str) and p.startswith(("function-",))))
         value = err.get("input")
-        text = f"{_short(value)} is invalid: {msg[0].lower() + msg[1:]}"
+        if kind == "value_error" and isinstance(value, dict):
+            # a check across several fields of a block: the block itself is no useful value
+            text = msg[0].lower() + msg[1:]
+        else:
+            text = f"{_short(value)} is invalid: {msg[0].lower() + msg[1:]}"
         errors.append(ScenarioError(_loc_to_path(loc), text, file))
     return ScenarioErrors(errors)
 

@@ -88,7 +88,8 @@ def simulate(
         Number of replications; default ``scenario.replications``.
     seed : int, optional
         Root seed; default ``scenario.seed``. Replication ``r`` uses
-        ``SeedSequence(seed, spawn_key=(r,))``.
+        ``SeedSequence(seed, spawn_key=(r, k))`` for its ``k``-th stochastic source
+        (the children of ``SeedSequence(seed, spawn_key=(r,))``).
     workers : int
         Worker processes; 1 runs in this process.
     chunk_size : int, optional

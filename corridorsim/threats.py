@@ -95,7 +95,7 @@ def draw_ambush(
 ) -> AttackOutcome:
     """Draw the outcome of an ambush on a convoy of ``tankers`` with ``escort_units``.
 
-    The draws are made in a fixed order (share, count, delay, escort losses, turn-back) so that
+    The draws are made in a fixed order (turn-back, share, count, delay, escort losses) so that
     common random numbers line up across sweep points.
     """
     amb = scenario.threats.ambush
@@ -103,13 +103,14 @@ def draw_ambush(
     s = escort_strength(escort_units, tankers)
     mean = amb.loss_share_mean * deterrence_factor(s, det.loss_floor, det.loss_scale)
     turn_u = rng.random()
-    if mean <= 0:
+    k = amb.loss_share_concentration
+    a, b = mean * k, (1.0 - mean) * k
+    if a <= 1e-12:  # (also guards numpy's beta against parameters that underflow to 0)
         share = 0.0
-    elif mean >= 1:
+    elif b <= 1e-12:
         share = 1.0
     else:
-        k = amb.loss_share_concentration
-        share = float(rng.beta(mean * k, (1 - mean) * k))
+        share = float(rng.beta(a, b))
     destroyed = int(rng.binomial(tankers, share)) if tankers > 0 else 0
     delay = draw_duration(rng, amb.delay)
     lost = int(np.count_nonzero(rng.random(escort_units) < amb.escort_unit_loss_prob)) if escort_units else 0

@@ -209,3 +209,27 @@ def test_in_transit_convoy_reports_its_planned_corridor():
     rec = run_replication(plan, 1, 0)
     (row,) = convoys(rec)
     assert row["outcome"] == "in_transit" and row["corridor"] == "B"
+
+
+def test_closure_events_name_their_edge():
+    plan = make_plan(closures={"scheduled": [{"edge": ["Sikasso", "Bougouni"], "start": "2025-09-02",
+                                              "end": "2025-09-03"}]})
+    rec = run_replication(plan, 1, 0)
+    rows = [(e[2], e[1], e[6], e[7]) for e in rec.events if e[2] in ("closure", "reopening")]
+    assert rows == [("closure", 24.0, "Sikasso", "Bougouni"), ("reopening", 48.0, "Sikasso", "Bougouni")]
+
+
+def test_available_policy_does_not_queue_behind_waiting_convoys():
+    plan = make_plan(
+        escorts={"bases": [{"name": "z", "node": "Zegoua", "units": 1}]},
+        convoys=[],
+        sources=[{"name": "s", "node": "Zegoua", "staging": "Zegoua", "tankers_per_day": 10,
+                  "payload_l": 1000}],
+        staging=[{"node": "Zegoua", "min_tankers": 10, "escort_policy": "available",
+                  "tankers_per_escort_unit": 10}],
+        end="2025-09-04",
+    )
+    rec = run_replication(plan, 1, 0)
+    # one unit: the day-0 convoy takes it; later convoys leave at once without escort
+    got = [(r["depart_h"], r["escort_units"]) for r in convoys(rec) if r["kind"] == "convoy"]
+    assert got == [(0.0, 1), (24.0, 0), (48.0, 0)]

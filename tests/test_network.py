@@ -650,7 +650,8 @@ def test_via_forces_a_path():
 
 def test_routing_via_from_the_scenario():
     data = smoke_dict()
-    data["routing"] = {"policy": "fixed", "via": {"Dakar": ["Nioro_du_Sahel"]}}
+    data["routing"] = {"policy": "fixed", "via": {"Dakar": ["Nioro_du_Sahel"], "Abidjan": [],
+                                                  "Zegoua": []}}
     path = router_of(data).route("Dakar", "Bamako")
     assert "Nioro_du_Sahel" in path
     assert path.index("Diema") < path.index("Nioro_du_Sahel")

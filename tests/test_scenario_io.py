@@ -462,3 +462,40 @@ def test_scenario_hash_of_an_extended_file_equals_the_flat_file(tmp_path):
     flat["destination"]["demand_l_per_day"] = 2_500_000
     flat_path = write_yaml(tmp_path / "flat.yaml", flat)
     assert scenario_hash(load_scenario(child)) == scenario_hash(load_scenario(flat_path))
+
+
+def test_time_zones_are_refused_with_a_clear_message():
+    from corridorsim.errors import ScenarioErrors
+    from corridorsim.scenario_io import scenario_from_dict
+
+    from .conftest import make_dict
+
+    with pytest.raises(ScenarioErrors) as err:
+        scenario_from_dict(make_dict(start="2025-09-01T00:00:00+00:00"))
+    assert "start" in err.value.lines()[0] and "time zone" in err.value.lines()[0]
+
+
+def test_fixed_routing_needs_via_lists():
+    from corridorsim.errors import ScenarioError
+    from corridorsim.network import build_network
+    from corridorsim.scenario_io import scenario_from_dict
+
+    from .conftest import make_dict
+
+    sc = scenario_from_dict(make_dict(routing={"policy": "fixed"}))
+    with pytest.raises(ScenarioError, match=r"convoys\[0\]\.via"):
+        build_network(sc)
+    ok = scenario_from_dict(make_dict(routing={"policy": "fixed", "via": {"Zegoua": ["Sikasso"]}}))
+    build_network(ok)
+
+
+def test_cross_field_errors_do_not_dump_the_block():
+    from corridorsim.errors import ScenarioErrors
+    from corridorsim.scenario_io import scenario_from_dict
+
+    from .conftest import make_dict
+
+    with pytest.raises(ScenarioErrors) as err:
+        scenario_from_dict(make_dict(end="2025-08-01"))
+    line = err.value.lines()[0]
+    assert "must be after start" in line and "{" not in line
