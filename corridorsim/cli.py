@@ -23,6 +23,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -295,12 +296,12 @@ def _print_sweep_tables(tables, factors: list[str], metric: str, rows: int = 10)
                   show_edge=False, pad_edge=False)
     table.add_column("point", justify="right")
     for f in factors:
-        table.add_column(f)
+        table.add_column(escape(f))  # factor paths have [selectors]: not rich markup
     for col in ("mean", "+-95%", "P5", "P95"):
         table.add_column(col, justify="right")
     unit = "L" if metric.endswith("_l") or "_l_" in metric else ""
     for d in sel.to_dict(orient="records"):
-        table.add_row(str(d["point"]), *(str(d[f]) if f in d else "" for f in factors),
+        table.add_row(str(d["point"]), *(escape(str(d[f])) if f in d else "" for f in factors),
                       *(_fmt(d[c], unit) for c in ("mean", "ci95_halfwidth", "p5", "p95")))
     _out.print(table)
 
@@ -329,6 +330,79 @@ def summarize(results_dir: Path, out_dir: Path | None, metrics: tuple[str, ...],
             _out.print(tables["sensitivity"].head(20).to_string(index=False), markup=False)
     for p in paths:
         _out.print(f"wrote {p}", markup=False)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Output directory [default: runs/<calibration name>].")
+@click.option("-w", "--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes [default: all cores].")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True)
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+              help="Address of an existing Dask scheduler (implies --executor dask).")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=None,
+              help="Replications per task [default: all replications of a draw].")
+@click.option("--resume", is_flag=True, help="Continue an interrupted calibration.")
+@click.option("--force", is_flag=True, help="Replace an existing output directory.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no tables.")
+@_user_errors
+def calibrate(file: Path, out_dir: Path | None, workers: int | None, executor: str,
+              scheduler: str | None, chunk_size: int | None, resume: bool, force: bool,
+              quiet: bool) -> None:
+    """Fit the parameters of a calibration FILE to observed summaries by approximate Bayesian
+    computation (rejection ABC over prior draws, run as a resumable sweep)."""
+    from .calibration import load_calibration, run_calibration
+    from .executors import DaskExecutor, InProcessExecutor, LocalPoolExecutor, default_workers
+
+    spec = load_calibration(file)
+    out = out_dir if out_dir is not None else Path("runs") / spec.name
+    if out.exists() and not (resume or force):
+        from .errors import OutputError
+
+        raise OutputError(f"{out}: output directory exists; use --resume to continue it or "
+                          "--force to replace it")
+    w = workers or default_workers()
+    if scheduler or executor == "dask":
+        ex = DaskExecutor(scheduler=scheduler, workers=w)
+    elif w == 1:
+        ex = InProcessExecutor()
+    else:
+        ex = LocalPoolExecutor(w)
+    try:
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), TimeRemainingColumn(), console=_err, transient=True,
+                      disable=quiet) as bar:
+            task = bar.add_task(spec.name, total=spec.samples * spec.replications)
+            result = run_calibration(spec, out, ex, chunk_size or spec.replications, resume=resume,
+                                     force=force, source=str(file),
+                                     progress=lambda done, total: bar.update(task, completed=done,
+                                                                              total=total))
+    except KeyboardInterrupt:
+        _err.print(f"interrupted: finished runs are kept in {out}/; continue with --resume",
+                   markup=False)
+        sys.exit(130)
+    finally:
+        ex.close()
+    if not quiet:
+        diag = result["diagnostics"]
+        table = Table(title=f"{spec.name}: {int(result['samples'].accepted.sum())} of "
+                            f"{len(result['samples'])} draws accepted (distance <= "
+                            f"{result['threshold']:.3g})", title_justify="left", show_edge=False,
+                      pad_edge=False)
+        for col in ("name", "observed", "prior mean", "posterior mean", "P5", "P95"):
+            table.add_column(col, justify="left" if col == "name" else "right")
+        for r in diag.to_dict(orient="records"):
+            obs = "" if pd_isna(r["observed"]) else f"{r['observed']:.4g}"
+            table.add_row(escape(str(r["name"])), obs, f"{r['prior_mean']:.4g}",
+                          f"{r['posterior_mean']:.4g}", f"{r['posterior_p5']:.4g}",
+                          f"{r['posterior_p95']:.4g}")
+        _out.print(table)
+    _out.print(f"posterior samples written to {out}/posterior.csv", markup=False)
+
+
+def pd_isna(x: Any) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
 
 
 @main.command()

@@ -17,9 +17,9 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-from .engine import run_replication
 from .plan import ScenarioPlan
 from .records import ReplicationRecords
+from .uncertainty import run_replication_with_uncertainty as run_replication
 
 __all__ = ["run_replications", "default_workers", "chunked", "InProcessExecutor",
            "LocalPoolExecutor", "DaskExecutor"]

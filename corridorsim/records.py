@@ -145,6 +145,7 @@ class ReplicationRecords:
     convoys: list[tuple] = field(default_factory=list)
     summary: tuple = ()
     sim_events: int = 0  # SimPy events processed (for benchmarks)
+    parameters: dict = field(default_factory=dict)  # path -> value drawn for this replication
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,9 @@ def to_frames(records: Sequence[ReplicationRecords], start: dt.datetime) -> Tabl
     events = _frame([r for rec in records for r in rec.events], EVENT_COLUMNS)
     convoys = _frame([r for rec in records for r in rec.convoys], CONVOY_COLUMNS)
     summary = _frame([rec.summary for rec in records], SUMMARY_COLUMNS)
+    drawn = sorted({k for rec in records for k in rec.parameters})
+    for k in drawn:  # values of uncertain parameters, one column each: "param:<path>"
+        summary[f"param:{k}"] = [rec.parameters.get(k, np.nan) for rec in records]
     start64 = np.datetime64(start, "s")
 
     def dates(hours: pd.Series, unit: str) -> pd.Series:

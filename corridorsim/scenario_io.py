@@ -40,7 +40,7 @@ __all__ = [
 #: Fields holding file paths, relative to the scenario file that names them.
 _PATH_FIELDS = (("network", "nodes_csv"), ("network", "edges_csv"), ("network", "graphml"),
                 ("network", "geojson"), ("observations", "deliveries_csv"),
-                ("observations", "incidents_csv"))
+                ("observations", "incidents_csv"), ("uncertainty", "posterior_csv"))
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -248,9 +248,11 @@ def load_scenario(path: str | Path, check_network: bool = True) -> Scenario:
             raise ScenarioError(f"observations.{key}", f"{obs!r}: file not found", str(path))
     if check_network:
         from .network import build_network
+        from .uncertainty import check_uncertainty
 
         try:
             build_network(scenario)
+            check_uncertainty(scenario)
         except ScenarioError as exc:
             raise exc.with_file(str(path)) from None
     return scenario

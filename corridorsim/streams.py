@@ -24,6 +24,7 @@ STREAM_NAMES = (
     "ied_outcome",  # losses, delays and escort losses of IED strikes
     "delays",  # random waits at checkpoints
     "closures",  # random closure arrivals and durations
+    "parameters",  # per-replication draws of uncertain parameters (second-order Monte Carlo)
 )
 
 
