@@ -37,7 +37,7 @@ import simpy
 
 from .plan import Piece, ScenarioPlan
 from .records import ReplicationRecords
-from .streams import replication_streams
+from .streams import movement_rng, replication_streams
 from .threats import deterrence_factor, draw_ambush, draw_duration, draw_ied, escort_strength
 
 __all__ = ["Replication", "run_replication", "Lot", "Movement"]
@@ -88,6 +88,7 @@ class Movement:
     budget_ambush: float = 0.0
     budget_ied: float = 0.0
     process: simpy.Process | None = None
+    rng: np.random.Generator | None = None  # the movement's own substream (see streams.py)
     planned: tuple[str, ...] = ()  # the path last planned from a stop to the target
     remaining: tuple[Piece, ...] = ()  # pieces still ahead while moving (for closures)
     moving: bool = False
@@ -135,6 +136,8 @@ class Replication:
         self.plan = plan
         self.sc = plan.scenario
         self.rep = replication
+        self.seed = seed
+        self.ordinals: dict[tuple[str, int], int] = {}  # movements started per (kind, origin)
         self.env = simpy.Environment()
         self.rng = replication_streams(seed, replication)
         self.records = ReplicationRecords(replication)
@@ -237,8 +240,8 @@ class Replication:
             env.process(self._supply(i))
         for node in self.plan.staging:
             env.process(self._staging(node))
-        for c in self.sc.convoys:
-            env.process(self._scheduled_convoy(c))
+        for i, c in enumerate(self.sc.convoys):
+            env.process(self._scheduled_convoy(c, i))
         for c in self.sc.closures.scheduled:
             env.process(self._scheduled_closure(c))
         for i, c in enumerate(self.sc.closures.random):
@@ -273,7 +276,7 @@ class Replication:
                 target = src.staging or self.plan.destination
                 mv = Movement(self._new_id(), f"{src.name}-{self.next_id}", "batch", src.name, src.node,
                               target, [lot], via=src.via, formed_h=env.now)
-                self._start(mv)
+                self._start(mv, i)
             yield env.timeout(src.release_interval_h)
             t += src.release_interval_h
 
@@ -342,9 +345,9 @@ class Replication:
                       self.plan.destination, lots, escort_base=base, escort_wanted=wanted,
                       escort_policy=sp.escort_policy, regroup_delay_h=sp.regroup_delay_h,
                       formed_h=self.env.now)
-        self._start(mv)
+        self._start(mv, self.plan.staging_index[node])
 
-    def _scheduled_convoy(self, c):
+    def _scheduled_convoy(self, c, index: int):
         yield self.env.timeout(max(0.0, self.sc.hours(c.depart)))
         lot = Lot(-1, c.tankers, c.payload_l)
         self.loaded_t += lot.tankers
@@ -358,13 +361,18 @@ class Replication:
         staging = self.plan.staging.get(c.origin)
         if staging is not None:
             mv.regroup_delay_h = staging.regroup_delay_h
-        self._start(mv)
+        self._start(mv, index)
 
-    def _start(self, mv: Movement) -> None:
+    def _start(self, mv: Movement, origin: int) -> None:
+        """Start a movement's process; ``origin`` indexes its source, staging point or convoy."""
         mv.tankers_start = mv.tankers
         mv.litres_start = mv.litres
-        mv.budget_ambush = float(self.rng["ambush"].exponential())
-        mv.budget_ied = float(self.rng["ied"].exponential())
+        key = (mv.kind, origin)
+        ordinal = self.ordinals.get(key, 0)
+        self.ordinals[key] = ordinal + 1
+        mv.rng = movement_rng(self.seed, self.rep, mv.kind, origin, ordinal)
+        mv.budget_ambush = float(mv.rng.exponential())
+        mv.budget_ied = float(mv.rng.exponential())
         self.active.add(mv)
         mv.process = self.env.process(self._movement(mv))
 
@@ -405,7 +413,7 @@ class Replication:
                 if cp is not None and at != plan.destination:  # staging arrivals clear customs too
                     wait = cp.fixed_delay_h
                     if cp.random_wait is not None:
-                        wait += draw_duration(self.rng["delays"], cp.random_wait)
+                        wait += draw_duration(mv.rng, cp.random_wait)
                     if wait > 0:
                         yield from self._uninterruptible(env.timeout(wait))
                 continue
@@ -578,12 +586,12 @@ class Replication:
         env = self.env
         n = mv.tankers
         if kind == "ambush":
-            out = draw_ambush(self.rng["ambush_outcome"], self.sc, n, mv.escort_units)
-            mv.budget_ambush = float(self.rng["ambush"].exponential())
+            mv.budget_ambush = float(mv.rng.exponential())
+            out = draw_ambush(mv.rng, self.sc, n, mv.escort_units)
             self.ambushes += 1
         else:
-            out = draw_ied(self.rng["ied_outcome"], self.sc, n, mv.escort_units)
-            mv.budget_ied = float(self.rng["ied"].exponential())
+            mv.budget_ied = float(mv.rng.exponential())
+            out = draw_ied(mv.rng, self.sc, n, mv.escort_units)
             self.ieds += 1
         litres = self._destroy(mv, out.tankers_destroyed, kind)
         lost = min(out.escort_units_lost, mv.escort_units)
@@ -613,7 +621,7 @@ class Replication:
         """Remove ``k`` tankers from the movement's lots (chosen at random across lots)."""
         if k <= 0:
             return 0
-        rng = self.rng["ambush_outcome" if kind == "ambush" else "ied_outcome"]
+        rng = mv.rng
         counts = [lot.tankers for lot in mv.lots]
         if len(counts) == 1:
             take = [k]

@@ -85,6 +85,7 @@ class ScenarioPlan:
         self.destination = scenario.destination.node
         self.checkpoints: dict[str, Checkpoint] = {c.node: c for c in scenario.checkpoints}
         self.staging: dict[str, StagingPoint] = {s.node: s for s in scenario.staging}
+        self.staging_index = {s.node: i for i, s in enumerate(scenario.staging)}
         #: Nodes where a movement ends a leg: it may wait there, retreat there, and re-plan.
         self.stops = frozenset(self.checkpoints) | frozenset(self.staging) | {self.destination}
         self._static_time: dict[tuple[str, str], float] = {}

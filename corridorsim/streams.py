@@ -1,35 +1,46 @@
-"""Random number streams: one independent ``numpy.random.Generator`` per stochastic source.
+"""Random number streams: explicit ``numpy.random.Generator`` objects, one per stochastic source.
 
-Replication ``r`` of a run with root seed ``S`` uses ``SeedSequence(S, spawn_key=(r, k))`` for
-its ``k``-th source, in the fixed order of :data:`STREAM_NAMES`. Because each source has its own
-stream and the streams depend only on ``(S, r)``, replication ``r`` meets the same supply
-draws, attack budgets, outcome draws, waits and closures at every point of a sweep (common
-random numbers), and results do not depend on how replications are spread over workers.
+Replication ``r`` of a run with root seed ``S`` draws from ``SeedSequence(S, spawn_key=(r, k))``
+for the ``k``-th source in :data:`STREAM_NAMES` (the children of
+``SeedSequence(S, spawn_key=(r,))``). Streams depend only on ``(S, r)``, so results do not depend
+on how replications are spread over workers.
 
-Append new sources at the end of :data:`STREAM_NAMES` so existing streams keep their seeds.
+Common random numbers
+---------------------
+What happens to a convoy or batch of tankers (where it is attacked, what the attack costs, how
+long it waits at checkpoints) comes from the movement's *own* substream,
+``SeedSequence(S, spawn_key=(r, k_movements, kind, origin, ordinal))``, keyed by what the
+movement is (e.g. "the 5th convoy formed at Diboli") rather than by the order in which events
+happen. So replication ``r`` of two sweep points gives the same convoy the same draws even when
+other convoys' fates differ between the points, which keeps paired differences between points
+small. Supply counts, random closures and per-replication parameter draws have their own
+streams.
+
+Append new sources at the end of :data:`STREAM_NAMES` so that existing streams keep their seeds.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["STREAM_NAMES", "replication_streams"]
+__all__ = ["STREAM_NAMES", "MOVEMENT_KINDS", "replication_streams", "movement_rng"]
 
-#: Stochastic sources, each with its own stream (order fixes the spawn keys: append only).
+#: Stochastic sources, each with its own stream (the order fixes the spawn keys: append only).
 STREAM_NAMES = (
     "supply",  # Poisson release counts at sources
-    "ambush",  # unit-exponential hazard budgets for ambushes
-    "ied",  # unit-exponential hazard budgets for IED strikes
-    "ambush_outcome",  # losses, delays, escort losses, turn-backs of ambushes
-    "ied_outcome",  # losses, delays and escort losses of IED strikes
-    "delays",  # random waits at checkpoints
+    "movements",  # root of the per-movement substreams (attack budgets, outcomes, waits)
     "closures",  # random closure arrivals and durations
     "parameters",  # per-replication draws of uncertain parameters (second-order Monte Carlo)
 )
 
+_MOVEMENTS = STREAM_NAMES.index("movements")
+
+#: Codes of movement kinds in substream keys.
+MOVEMENT_KINDS = {"batch": 1, "convoy": 2, "scheduled": 3}
+
 
 def replication_streams(seed: int, replication: int) -> dict[str, np.random.Generator]:
-    """Generators for every stochastic source of one replication.
+    """Generators for the replication-wide stochastic sources.
 
     Parameters
     ----------
@@ -47,3 +58,23 @@ def replication_streams(seed: int, replication: int) -> dict[str, np.random.Gene
         name: np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(replication, k))))
         for k, name in enumerate(STREAM_NAMES)
     }
+
+
+def movement_rng(seed: int, replication: int, kind: str, origin: int, ordinal: int) -> np.random.Generator:
+    """The substream of one movement.
+
+    Parameters
+    ----------
+    seed, replication : int
+        As for :func:`replication_streams`.
+    kind : str
+        ``"batch"`` (released by a source), ``"convoy"`` (formed at a staging point) or
+        ``"scheduled"``.
+    origin : int
+        Index of the source, staging point or scheduled convoy in the scenario.
+    ordinal : int
+        0 for the first movement of that kind and origin, 1 for the next, ...
+    """
+    ss = np.random.SeedSequence(seed, spawn_key=(replication, _MOVEMENTS, MOVEMENT_KINDS[kind],
+                                                 origin, ordinal))
+    return np.random.Generator(np.random.PCG64(ss))
