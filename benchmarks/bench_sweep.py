@@ -45,19 +45,25 @@ def make_sweep(scenario: Path, points: int, replications: int, seed: int = 1):
     return resolve_sweep(spec)
 
 
-def timed_sweep(sweep, executor, chunk: int, out: Path) -> tuple[float, float]:
-    """Wall time (s) and driver peak traced memory (MiB) of one sweep run."""
+def timed_sweep(sweep, executor, chunk: int, out: Path, trace: bool = False) -> tuple[float, float]:
+    """Wall time (s) and, with ``trace``, the driver's peak traced memory (MiB) of one sweep.
+
+    Memory tracing slows Python allocations, so timed runs are made without it.
+    """
     from corridorsim.sweep import SweepRunner
 
     if out.exists():
         shutil.rmtree(out)
-    tracemalloc.start()
+    if trace:
+        tracemalloc.start()
     t0 = time.perf_counter()
     SweepRunner(sweep, out, executor, chunk).run()
     wall = time.perf_counter() - t0
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return wall, peak / 2**20
+    peak = 0.0
+    if trace:
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    return wall, peak
 
 
 def crn_factor(scenario: Path, replications: int) -> tuple[float, float, float]:
@@ -95,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
     rows: list[tuple[str, str, str, str]] = []
     try:
-        t_in, mem_small = timed_sweep(sweep, InProcessExecutor(), chunk, tmp / "inproc")
+        t_in, _ = timed_sweep(sweep, InProcessExecutor(), chunk, tmp / "inproc")
         pools = {}
         for w in (1, 2):
             ex = LocalPoolExecutor(w)
@@ -134,8 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         small = make_sweep(args.scenario, args.points, max(2, args.replications // 10))
         ex = LocalPoolExecutor(2)
         try:
-            _, m_small = timed_sweep(small, ex, chunk, tmp / "mem-small")
-            _, m_big = timed_sweep(big, ex, chunk, tmp / "mem-big")
+            _, m_small = timed_sweep(small, ex, chunk, tmp / "mem-small", trace=True)
+            _, m_big = timed_sweep(big, ex, chunk, tmp / "mem-big", trace=True)
         finally:
             ex.close()
         rows += [
