@@ -183,16 +183,33 @@ def test_corridor_label_normalisation(mali):
     assert labels == {"A", "A-south", "A-branch", "A-link", "B", "B-west", "C", "D", "D-north", "E"}
 
 
-def test_edge_region_is_the_to_end_of_the_table(mali):
+def test_border_edges_take_the_region_of_most_of_their_length(mali):
+    # the built-in table states the region of its six border-crossing edges (PROVENANCE.md)
     assert mali.edges["Kidira", "Diboli"]["region"] == "ML"
-    # Border edges whose 'to' node comes before the 'from' node in nodes.csv: the region is
-    # still the inland ('to') side, whatever order networkx keeps the two ends in.
     assert mali.edges["Pogo", "Zegoua"]["region"] == "ML"
-    assert mali.edges["Siguiri", "Kouremale"]["region"] == "ML"
-    assert mali.edges["Tengrela", "Kadiana"]["region"] == "ML"
-    assert mali.edges["Kita", "Kedougou"]["region"] == "SN"
+    assert mali.edges["Siguiri", "Kouremale"]["region"] == "GN"
+    assert mali.edges["Tengrela", "Kadiana"]["region"] == "CI"
+    assert mali.edges["Kita", "Kedougou"]["region"] == "ML"
     assert mali.edges["Gao", "Niamey"]["region"] == "NE"
     assert mali.edges["Dakar", "Kaolack"]["region"] == "SN"
+
+
+def test_edge_region_defaults_to_the_to_end_of_the_table(tmp_path):
+    # Without a region column, a border edge takes the region of its 'to' node, whatever order
+    # networkx keeps the two ends in ('to' listed before 'from' in the node table here).
+    nodes = tmp_path / "n.csv"
+    nodes.write_text("node,lat,lon,country\nB,1,1,ML\nA,0,0,CI\n")
+    edges = tmp_path / "e.csv"
+    edges.write_text("from,to,length_km\nA,B,10\n")
+    data = smoke_dict()
+    data["network"] = {"nodes_csv": str(nodes), "edges_csv": str(edges)}
+    data["destination"]["node"] = "B"
+    data["sources"] = [{"name": "s", "node": "A", "tankers_per_day": 1}]
+    data.pop("staging", None)
+    data.pop("checkpoints", None)
+    data.pop("escorts", None)
+    data["threats"] = {"enabled": False}
+    assert graph_of(data).edges["A", "B"]["region"] == "ML"
 
 
 def test_every_edge_has_time_from_length_and_speed():
