@@ -177,7 +177,7 @@ def run(scenario_file: Path, replications: int | None, seed: int | None, workers
 @click.option("--resume", is_flag=True, help="Continue an interrupted sweep in the same directory.")
 @click.option("--force", is_flag=True, help="Replace an existing results directory.")
 @click.option("--target-halfwidth", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Add replications until the 95%% CI of --metric is this narrow (relative).")
+              help="Add replications until the 95% CI of --metric is this narrow (relative).")
 @click.option("--metric", default=None, help="Metric for --target-halfwidth [default: delivered_l].")
 @click.option("--max-replications", type=click.IntRange(min=1), default=None,
               help="Cap on replications per point with --target-halfwidth [default: 10 x -n].")
@@ -403,6 +403,90 @@ def calibrate(file: Path, out_dir: Path | None, workers: int | None, executor: s
 
 def pd_isna(x: Any) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-s", "--scenario", "scenario_file", required=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Scenario whose network the events are placed on.")
+@click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the matched table as CSV.")
+@click.option("--plot", "plot_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Draw the events on the corridor map (PNG, SVG or PDF by extension).")
+@click.option("--buffer-km", type=click.FloatRange(min=0, min_open=True), default=25.0,
+              show_default=True, help="Largest distance from a road for an event to be placed on it.")
+@_user_errors
+def incidents(file: Path, scenario_file: Path, out_file: Path | None, plot_file: Path | None,
+              buffer_km: float) -> None:
+    """Read conflict events (ACLED export layout) from FILE, classify them and place them on
+    the scenario's network."""
+    from .incidents import (
+        classify,
+        format_incident_table,
+        match_to_network,
+        plot_incident_map,
+        read_incidents,
+        write_table_csv,
+    )
+    from .network import build_network
+    from .scenario_io import load_scenario
+
+    graph = build_network(load_scenario(scenario_file))
+    table, problems = read_incidents(file, on_error="report")
+    for line in problems:
+        _err.print(f"error: {file}: {line}", markup=False)
+    matched = match_to_network(classify(table), graph, buffer_km=buffer_km)
+    _out.print(format_incident_table(matched), markup=False)
+    if out_file is not None:
+        write_table_csv(matched, out_file)
+        _out.print(f"wrote {out_file}", markup=False)
+    if plot_file is not None:
+        plot_incident_map(matched, graph, plot_file)
+        _out.print(f"wrote {plot_file}", markup=False)
+    if problems:
+        sys.exit(2)  # the good rows were used; the bad ones must be fixed
+
+
+@main.command()
+@click.option("-s", "--scenario", "scenario_file", required=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Scenario whose simulated traffic gives the exposure (convoy-km).")
+@click.option("-i", "--incidents", "incidents_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Incident CSV [default: the scenario's observations.incidents_csv].")
+@click.option("--by", default="corridor,region", show_default=True,
+              help="Grouping: edge, corridor, region or corridor,region.")
+@click.option("-n", "--replications", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Replications simulated for the exposure.")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Root seed.")
+@click.option("-w", "--workers", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--correct-escort/--no-correct-escort", default=True, show_default=True,
+              help="Divide out the escort deterrence of the observed traffic (base rates).")
+@click.option("--correct-phases/--no-correct-phases", default=True, show_default=True,
+              help="Divide out the scenario's phase multipliers (base rates).")
+@click.option("--stat", type=click.Choice(["mean", "median"]), default="mean", show_default=True,
+              help="Posterior statistic written to the threat block.")
+@click.option("--buffer-km", type=click.FloatRange(min=0, min_open=True), default=25.0,
+              show_default=True)
+@click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write a threat block (YAML) that extends the scenario.")
+@_user_errors
+def rates(scenario_file: Path, incidents_file: Path | None, by: str, replications: int,
+          seed: int | None, workers: int, correct_escort: bool, correct_phases: bool, stat: str,
+          buffer_km: float, out_file: Path | None) -> None:
+    """Estimate ambush and IED rates per 1000 convoy-km (Gamma-Poisson posterior) from observed
+    incidents and the scenario's simulated traffic."""
+    from .rates import estimate_from_scenario, format_rates_table, write_threat_block
+
+    cal = estimate_from_scenario(scenario_file, incidents_file, by=by, replications=replications,
+                                 seed=seed, workers=workers, buffer_km=buffer_km,
+                                 correct_for_escort=correct_escort,
+                                 correct_for_phases=correct_phases)
+    _out.print(format_rates_table(cal.rates), markup=False)
+    if out_file is not None:
+        write_threat_block(out_file, cal.rates, kind=stat, extends=str(scenario_file.resolve()),
+                           name=f"{cal.run.scenario.name}_calibrated")
+        _out.print(f"wrote {out_file}", markup=False)
 
 
 @main.command()

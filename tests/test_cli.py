@@ -158,3 +158,55 @@ def test_python_dash_m_and_no_traceback_in_a_real_process(tmp_path):
 def test_usage_errors_exit_2(tmp_path):
     assert invoke("run", SMOKE, "--replications", "0").exit_code == 2
     assert invoke("run", SMOKE, "--seed", "-1").exit_code == 2
+
+
+INCIDENTS = str(SCENARIOS / "data" / "incidents_2025-09_2025-10.csv")
+BLOCKADE = str(SCENARIOS / "mali_blockade_2025.yaml")
+
+
+def test_incidents_command_matches_events_and_writes_outputs(tmp_path):
+    out, png = tmp_path / "m.csv", tmp_path / "m.png"
+    res = invoke("incidents", INCIDENTS, "-s", BLOCKADE, "-o", str(out), "--plot", str(png))
+    assert res.exit_code == 0, res.output
+    assert "CS013" in res.output and "Kadiana-Kolondieba" in res.output
+    table = pd.read_csv(out)
+    assert len(table) == 13 and png.stat().st_size > 10_000
+
+
+def test_incidents_command_reports_bad_rows_with_line_numbers(tmp_path):
+    text = Path(INCIDENTS).read_text().splitlines()
+    text[2] = text[2].replace("11.3176", "abc")  # CS002, line 3 of the file
+    bad = write(tmp_path, "\n".join(text) + "\n", "bad.csv")
+    res = invoke("incidents", bad, "-s", BLOCKADE)
+    assert res.exit_code == 2
+    assert "line 3" in res.output and "latitude" in res.output
+
+
+def test_rates_command_writes_a_threat_block_that_validates(tmp_path):
+    out = tmp_path / "threats.yaml"
+    res = invoke("rates", "-s", BLOCKADE, "-n", "3", "-o", str(out))
+    assert res.exit_code == 0, res.output
+    assert "corridor B-west region ML" in res.output
+    assert invoke("validate", str(out)).exit_code == 0
+
+
+def test_calibrate_command_writes_posterior(tmp_path):
+    cal = write(tmp_path, f"""
+name: tiny
+base: {SMOKE}
+parameters:
+  - {{path: threats.ambush_multiplier, prior: {{dist: uniform, low: 0.5, high: 3}}}}
+observed:
+  - {{name: ambushes, value: 3, statistic: {{table: events, kinds: [ambush]}}}}
+samples: 6
+replications: 2
+accept_fraction: 0.5
+""", "cal.yaml")
+    res = invoke("calibrate", cal, "-o", str(tmp_path / "out"), "-w", "1")
+    assert res.exit_code == 0, res.output
+    post = pd.read_csv(tmp_path / "out" / "posterior.csv")
+    assert len(post) == 3 and "threats.ambush_multiplier" in post.columns
+    # bad prior: one line naming the field, exit 2
+    bad = write(tmp_path, Path(cal).read_text().replace("low: 0.5", "low: 5"), "bad.yaml")
+    res = invoke("calibrate", bad, "-o", str(tmp_path / "out2"))
+    assert res.exit_code == 2 and "parameters[0].prior" in res.output
