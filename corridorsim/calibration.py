@@ -47,7 +47,8 @@ from .sweep_spec import Design, Factor, SweepSpec, resolve_sweep
 from .uncertainty import draw_prior
 
 __all__ = ["CalibrationSpec", "Statistic", "ObservedSummary", "load_calibration", "run_calibration",
-           "simulated_statistics", "abc_accept"]
+           "simulated_statistics", "statistics_from_tables", "abc_accept", "abc_scales",
+           "abc_distance"]
 
 
 class _Strict(BaseModel):
@@ -147,19 +148,39 @@ def _observed_value(obs: ObservedSummary, start: dt.datetime) -> float:
 
 
 def simulated_statistics(spec: CalibrationSpec, root: Path, start: dt.datetime) -> pd.DataFrame:
-    """Per point and replication, the value of every statistic (rows: point, replication)."""
-    summary = read_table(root, "summary")
+    """Per point and replication, the value of every statistic, from a sweep directory."""
+    tables = {"summary": read_table(root, "summary")}
+    for t in {o.statistic.table for o in spec.observed} - {"summary"}:
+        tables[t] = read_table(root, t)
+    return statistics_from_tables(spec.observed, tables, start)
+
+
+def statistics_from_tables(observed: tuple[ObservedSummary, ...] | list[ObservedSummary],
+                           tables: dict[str, pd.DataFrame], start: dt.datetime) -> pd.DataFrame:
+    """Value of every statistic per (point, replication) from result tables.
+
+    Parameters
+    ----------
+    observed : sequence of ObservedSummary
+    tables : dict
+        ``summary`` and, as the statistics need them, ``events`` and ``convoys`` tables; a
+        missing ``point`` column (a plain run) counts as point 0.
+    start : datetime
+        Scenario start (hour 0).
+    """
+    tables = {k: (v if "point" in v.columns else v.assign(point=0)) for k, v in tables.items()}
+    summary = tables["summary"]
     out = summary[["point", "replication"]].copy()
-    events = convoys = None
-    for obs in spec.observed:
+    idx = pd.MultiIndex.from_frame(summary[["point", "replication"]])
+    for obs in observed:
         st = obs.statistic
         if st.table == "summary":
             if st.column not in summary.columns:
                 raise ScenarioError(f"observed {obs.name}", f"{st.column!r} is not a summary column")
-            vals = summary[st.column].astype(float)
+            vals = summary[st.column].to_numpy(dtype=float)
         elif st.table == "events":
-            events = read_table(root, "events") if events is None else events
-            ev = events[events.kind.isin(st.kinds)]
+            ev = tables["events"]
+            ev = ev[ev.kind.isin(st.kinds)]
             if st.corridor is not None:
                 ev = ev[ev.corridor == st.corridor]
             if st.start is not None:
@@ -167,21 +188,42 @@ def simulated_statistics(spec: CalibrationSpec, root: Path, start: dt.datetime) 
             if st.end is not None:
                 ev = ev[ev.time_h < (dt.datetime.combine(st.end, dt.time()) - start).total_seconds() / 3600]
             counts = ev.groupby(["point", "replication"]).size()
-            idx = pd.MultiIndex.from_frame(summary[["point", "replication"]])
-            vals = pd.Series(counts.reindex(idx, fill_value=0).to_numpy(dtype=float), index=summary.index)
+            vals = counts.reindex(idx, fill_value=0).to_numpy(dtype=float)
         else:
-            convoys = read_table(root, "convoys") if convoys is None else convoys
-            cv = convoys[convoys.convoy == st.convoy]
+            cv = tables["convoys"]
+            cv = cv[cv.convoy == st.convoy]
             if cv.empty:
                 raise ScenarioError(f"observed {obs.name}", f"no convoy named {st.convoy!r} in the "
                                                             "simulated convoys")
-            col = cv.set_index(["point", "replication"])[st.column].astype(float)
-            idx = pd.MultiIndex.from_frame(summary[["point", "replication"]])
-            vals = pd.Series(col.reindex(idx).to_numpy(), index=summary.index)
+            vals = cv.set_index(["point", "replication"])[st.column].astype(float).reindex(idx).to_numpy()
         if st.as_day:
             vals = vals / 24.0
-        out[obs.name] = vals.to_numpy()
+        out[obs.name] = vals
     return out
+
+
+def abc_scales(stats: pd.DataFrame, names: list[str]) -> dict[str, float]:
+    """Scale of each statistic across points: 1.4826 MAD, else the sd, else 1."""
+    scales = {}
+    for name in names:
+        s = stats[name].to_numpy(dtype=float)
+        finite = s[np.isfinite(s)]
+        scale = 1.4826 * np.median(np.abs(finite - np.median(finite))) if len(finite) else 0.0
+        if not scale > 0:
+            scale = float(np.std(finite)) if len(finite) > 1 else 0.0
+        scales[name] = float(scale) if scale > 0 else 1.0
+    return scales
+
+
+def abc_distance(stats: pd.DataFrame, observed: dict[str, float], weights: dict[str, float],
+                 scales: dict[str, float]) -> np.ndarray:
+    """Weighted, scaled Euclidean distance of each row's statistics to the observations."""
+    d2 = np.zeros(len(stats))
+    for name, obs in observed.items():
+        z = (stats[name].to_numpy(dtype=float) - obs) / scales[name]
+        z[~np.isfinite(z)] = 1e6  # a statistic the point cannot produce (e.g. no arrival)
+        d2 += weights[name] * z * z
+    return np.sqrt(d2)
 
 
 def abc_accept(stats: pd.DataFrame, observed: dict[str, float], weights: dict[str, float],
@@ -204,20 +246,10 @@ def abc_accept(stats: pd.DataFrame, observed: dict[str, float], weights: dict[st
     DataFrame
         ``stats`` with ``distance`` and ``accepted`` columns.
     """
-    d2 = np.zeros(len(stats))
-    for name, obs in observed.items():
-        s = stats[name].to_numpy(dtype=float)
-        finite = s[np.isfinite(s)]
-        scale = 1.4826 * np.median(np.abs(finite - np.median(finite))) if len(finite) else 0.0
-        if not scale > 0:
-            scale = float(np.std(finite)) if len(finite) > 1 else 0.0
-        if not scale > 0:
-            scale = 1.0
-        z = (s - obs) / scale
-        z[~np.isfinite(z)] = 1e6  # a statistic the point cannot produce (e.g. no arrival)
-        d2 += weights[name] * z * z
+    scales = abc_scales(stats, list(observed))
     out = stats.copy()
-    out["distance"] = np.sqrt(d2)
+    out["distance"] = abc_distance(stats, observed, weights, scales)
+    out.attrs["scales"] = scales
     k = max(1, int(round(accept_fraction * len(out))))
     order = np.argsort(out["distance"].to_numpy(), kind="stable")
     accepted = np.zeros(len(out), dtype=bool)
@@ -293,7 +325,8 @@ def run_calibration(spec: CalibrationSpec, out_dir: str | Path, executor: Any, c
     _atomic_text(diagnostics.to_csv(index=False, lineterminator="\n"), root / "diagnostics.csv")
     _atomic_text(json.dumps({"kind": "calibration", "spec": spec.model_dump(mode="json"),
                              "accepted": int(samples.accepted.sum()), "threshold": threshold,
-                             "observed": observed}, indent=2, default=str) + "\n",
+                             "observed": observed, "scales": scored.attrs["scales"],
+                             "weights": weights}, indent=2, default=str) + "\n",
                  root / "calibration.json")
     return {"samples": samples, "posterior": posterior, "diagnostics": diagnostics,
             "threshold": threshold}

@@ -6,14 +6,16 @@ every task. Results are returned in replication order whatever the order in whic
 and every replication's streams depend only on (seed, replication), so output is identical for
 any number of workers and any chunk size.
 
-Worker processes start with ``forkserver`` on POSIX (``spawn`` elsewhere): forking a parent
-that runs a progress-bar thread is unsafe, and the forkserver preloads the engine once.
+Worker processes start with ``fork`` from a single-threaded parent, else with ``forkserver``
+(forking a parent that runs a progress-bar thread is unsafe; the forkserver preloads the engine
+once), else ``spawn``.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
@@ -52,7 +54,17 @@ def _run_chunk(seed: int, reps: list[int]) -> list[ReplicationRecords]:
 
 
 def _context() -> mp.context.BaseContext:
-    if "forkserver" in mp.get_all_start_methods():
+    """Start method for worker processes.
+
+    ``fork`` when this process runs a single thread (fast, and scripts need no
+    ``if __name__ == "__main__"`` guard); ``forkserver`` when other threads run (a progress bar,
+    a notebook kernel), because forking a multi-threaded process can deadlock the child;
+    ``spawn`` where neither exists.
+    """
+    methods = mp.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return mp.get_context("fork")
+    if "forkserver" in methods:
         ctx = mp.get_context("forkserver")
         ctx.set_forkserver_preload(["corridorsim.engine", "corridorsim.plan", "corridorsim.sweep"])
         return ctx
