@@ -11,11 +11,13 @@ Designs
 ``lhs``       Latin hypercube over the factors' ``range`` (``scipy.stats.qmc.LatinHypercube``).
 ``sobol``     scrambled Sobol sequence over the ranges (``scipy.stats.qmc.Sobol``), n rounded up
               to a power of two.
-``sobol_sa``  Saltelli's sample for Sobol indices (SALib ``sample.sobol``): n * (2k + 2) points.
+``sobol_sa``  Saltelli's sample for Sobol first-order and total indices (SALib ``sample.sobol``,
+              no second-order indices): n * (k + 2) points.
 ``morris``    Morris trajectories (SALib ``sample.morris``): n * (k + 1) points.
 
 Factors with ``values`` or ``alternatives`` take part in space-filling designs as discrete
-levels: the unit-interval coordinate picks a level.
+levels: the unit-interval coordinate picks a level, each with the same share of the interval.
+Integer ranges work the same way over the integers in the range.
 """
 
 from __future__ import annotations
@@ -58,10 +60,12 @@ def _from_unit(f: FactorLike, u: np.ndarray) -> list[Any]:
         idx = np.minimum((u * len(levels)).astype(int), len(levels) - 1)
         return [levels[i] for i in idx]
     lo, hi = f.range  # type: ignore[misc]
-    x = lo + u * (hi - lo)
     if f.integer:
-        return [int(v) for v in np.clip(np.floor(x + 0.5), math.ceil(lo), math.floor(hi))]
-    return [float(v) for v in x]
+        # equal-width bins, one per integer in [ceil(lo), floor(hi)]: every integer is equally
+        # likely (rounding to the nearest would give the two ends half the weight)
+        first, k = math.ceil(lo), math.floor(hi) - math.ceil(lo) + 1
+        return [first + int(i) for i in np.minimum(np.floor(u * k), k - 1)]
+    return [float(v) for v in lo + u * (hi - lo)]
 
 
 def salib_problem(factors: Sequence[FactorLike]) -> dict[str, Any]:

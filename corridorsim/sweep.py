@@ -10,6 +10,8 @@ Results directory::
     sweep.json                         manifest: spec, base scenario, design hash, seed, versions
     design.csv                         one row per point: factor values
     summary/point=000012/reps-000000-000049.parquet   per-replication summary rows of a task
+                                       (the point is in the directory name only: hive-style
+                                       partitions that pyarrow, pandas and Dask read as such)
     daily/point=000012/...             (only with keep: [daily]) and likewise events, convoys
 
 Each task's files are written atomically (temporary file, then rename), the summary file last:
@@ -42,6 +44,7 @@ from .records import to_frames
 from .scenario import Scenario
 from .scenario_io import scenario_hash
 from .sweep_spec import ResolvedSweep
+from .uncertainty import run_replication_with_uncertainty
 
 __all__ = ["SweepTask", "run_task", "plan_tasks", "SweepRunner", "pilot_seconds_per_replication",
            "choose_chunk_size", "read_table", "SweepPlanSummary", "TARGET_TASK_S"]
@@ -88,9 +91,14 @@ def run_task(task: SweepTask) -> dict[str, pd.DataFrame]:
     This runs on workers (local processes or Dask); it only computes, the driver writes.
     """
     plan = _plan_for(task.scenario)
-    recs = [run_replication(plan, task.seed, r) for r in range(task.first, task.first + task.count)]
+    recs = [run_replication_with_uncertainty(plan, task.seed, r)
+            for r in range(task.first, task.first + task.count)]
     tables = to_frames(recs, task.scenario.start)
     summary = tables.summary
+    # float whether or not the stock ran out in this task's replications: every task file of a
+    # sweep then has the same schema (an int64 column in one file and a double in another would
+    # stop pyarrow from reading the directory as one dataset)
+    summary["first_stockout_day"] = summary["first_stockout_day"].astype("float64")
     if task.delivered_by_days:
         cum = tables.daily.pivot(index="replication", columns="day", values="cumulative_delivered_l")
         for d in task.delivered_by_days:
@@ -176,17 +184,19 @@ def _point_dir(root: Path, table: str, point: int) -> Path:
 
 def read_table(root: str | Path, table: str = "summary", points: list[int] | None = None) -> pd.DataFrame:
     """Read a table of a sweep directory (optionally only some points), sorted by point and
-    replication."""
+    replication, with the point (from the directory names) as the first column."""
     root = Path(root)
     base = root / table
     if not base.is_dir():
         raise OutputError(f"{root}: no {table!r} results (was it kept?)")
     dirs = sorted(base.glob("point=*")) if points is None else [
         _point_dir(root, table, p) for p in points]
-    frames = [pd.read_parquet(f) for d in dirs for f in sorted(d.glob("reps-*.parquet"))]
+    frames = [pd.read_parquet(f).assign(point=int(d.name.split("=", 1)[1]))
+              for d in dirs for f in sorted(d.glob("reps-*.parquet"))]
     if not frames:
         return pd.DataFrame()
     df = pd.concat(frames, ignore_index=True)
+    df.insert(0, "point", df.pop("point"))
     keys = ["point", "replication"] + (["day"] if "day" in df.columns else [])
     if table == "events":
         keys = ["point", "replication", "time_h"]
@@ -285,6 +295,8 @@ class SweepRunner:
                 raise OutputError(f"{root}: cannot resume: the sweep file, base scenario or design "
                                   "changed since this directory was written")
             self.chunk_size = int(old["chunk_size"])  # same task boundaries as before
+            for tmp in root.rglob(".*.tmp"):  # half-written files of the interrupted run
+                tmp.unlink(missing_ok=True)
             return
         if root.exists():
             if not self.force:
@@ -314,9 +326,11 @@ class SweepRunner:
         return done
 
     def _write(self, task: SweepTask, tables: dict[str, pd.DataFrame]) -> None:
-        # kept tables first, summary last: the summary file marks the task as done
+        # kept tables first, summary last: the summary file marks the task as done. The point
+        # is in the directory name (point=000012), not in the file: a hive-partitioned dataset
         for name in (*task.keep, "summary"):
-            _atomic_parquet(tables[name], _point_dir(self.root, name, task.point) / f"{task.stem}.parquet")
+            _atomic_parquet(tables[name].drop(columns="point"),
+                            _point_dir(self.root, name, task.point) / f"{task.stem}.parquet")
 
     # ------------------------------------------------------------------ running
     def run(self, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:

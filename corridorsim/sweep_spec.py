@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,11 +30,18 @@ from typing import Any, Literal
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .designs import DESIGN_KINDS, build_design
 from .errors import ScenarioError, ScenarioErrors
-from .paths import get_path, parse_path, set_path
+from .paths import parse_path, set_path
 from .scenario import Scenario
 from .scenario_io import (
     format_validation_error,
@@ -58,9 +66,19 @@ class Factor(_Strict):
                                                              "discrete levels in other designs).")
     range: tuple[float, float] | None = Field(None, description="[low, high] for lhs, sobol, "
                                                                 "sobol_sa and morris designs.")
-    integer: bool = Field(False, description="Round range values to integers.")
+    integer: bool = Field(False, description="Draw whole numbers from the range (each integer "
+                                            "in it equally likely).")
     alternatives: dict[str, Any] | None = Field(
         None, description="Named whole blocks to put at the path (e.g. two threat models).")
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, path: str) -> str:
+        try:
+            parse_path(path)
+        except ScenarioError as exc:  # a ValueError names the factor in the file's errors
+            raise ValueError(exc.message) from None
+        return path
 
     @model_validator(mode="after")
     def _one_kind(self) -> Factor:
@@ -74,7 +92,8 @@ class Factor(_Strict):
             raise ValueError("alternatives must not be empty")
         if self.range is not None and not self.range[0] < self.range[1]:
             raise ValueError(f"range must be [low, high] with low < high, got {list(self.range)}")
-        parse_path(self.path)
+        if self.range is not None and self.integer and math.ceil(self.range[0]) > math.floor(self.range[1]):
+            raise ValueError(f"integer range {list(self.range)} holds no integer")
         return self
 
     @property
@@ -194,9 +213,16 @@ def load_sweep(path: str | Path) -> SweepSpec:
                               for e in errs.errors]) from None
 
 
-def _parse_scalar(text: str) -> Any:
-    value = yaml.safe_load(text)
-    return value
+def _parse_scalar(text: str, path: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise ScenarioError(f"--set {path}", f"{text!r} is not a valid value") from None
+
+
+def _first_message(exc: ValidationError) -> str:
+    msg = str(exc.errors(include_url=False)[0]["msg"])
+    return msg[len("Value error, "):] if msg.startswith("Value error, ") else msg
 
 
 def parse_set_option(option: str) -> Factor:
@@ -209,31 +235,54 @@ def parse_set_option(option: str) -> Factor:
     if ":" in rhs and "," not in rhs and not rhs.strip().startswith(("{", "[")):
         lo, _, hi = rhs.partition(":")
         try:
-            return Factor(path=path, range=(float(lo), float(hi)))
-        except (ValueError, ValidationError) as exc:
-            raise ScenarioError(f"--set {path}", f"{rhs!r} is invalid: expected LOW:HIGH "
-                                                 f"numbers ({exc})") from None
-    values = tuple(_parse_scalar(v.strip()) for v in rhs.split(",") if v.strip() != "")
+            bounds = (float(lo), float(hi))
+        except ValueError:
+            bounds = None  # not two numbers (e.g. a time of day): one value
+        if bounds is not None:
+            try:
+                return Factor(path=path, range=bounds)
+            except ValidationError as exc:
+                raise ScenarioError(f"--set {path}", f"{rhs!r} is invalid: "
+                                                     f"{_first_message(exc)}") from None
+    values = tuple(_parse_scalar(v.strip(), path) for v in rhs.split(",") if v.strip() != "")
     if not values:
         raise ScenarioError(f"--set {path}", "no values given: expected PATH=V1,V2,...")
     try:
         return Factor(path=path, values=values)
     except ValidationError as exc:
-        raise ScenarioError(f"--set {path}", str(exc.errors()[0]["msg"])) from None
+        raise ScenarioError(f"--set {path}", _first_message(exc)) from None
 
 
 def sweep_from_sets(scenario_file: str | Path, sets: Sequence[str], replications: int,
                     seed: int) -> SweepSpec:
-    """A grid sweep over ``--set`` options on a scenario file."""
+    """A grid sweep over ``--set`` options on a scenario file (a Latin hypercube of 16 points
+    if any option is a range; a range on an integer field is rounded to integers)."""
     factors = tuple(parse_set_option(s) for s in sets)
     if not factors:
         raise ScenarioError("--set", "a sweep on a scenario file needs at least one --set "
                                      "PATH=V1,V2,...")
+    if any(f.range is not None for f in factors):
+        base = read_scenario_dict(scenario_file)
+        factors = tuple(f.model_copy(update={"integer": True}) if _integer_field(base, f) else f
+                        for f in factors)
     kind = "grid" if all(f.values is not None for f in factors) else "lhs"
     design = Design(kind=kind, n=None if kind == "grid" else 16)
     name = Path(scenario_file).stem + "_sweep"
     return SweepSpec(name=name, base=str(Path(scenario_file).resolve()), factors=factors,
                      design=design, replications=replications, seed=seed)
+
+
+def _integer_field(base: dict[str, Any], f: Factor) -> bool:
+    """Whether a range factor with whole-number ends sets a field that only takes integers."""
+    if f.range is None or not all(float(x).is_integer() for x in f.range):
+        return False
+    try:
+        scenario_from_dict(set_path(base, f.path, math.floor(f.range[0]) + 0.5))
+    except ScenarioErrors as exc:
+        return "integer" in exc.errors[0].message
+    except ScenarioError:
+        return False
+    return False
 
 
 def _factor_value(f: Factor, value: Any) -> Any:
@@ -247,6 +296,19 @@ def _apply(base: dict[str, Any], factors: Sequence[Factor], row: dict[str, Any])
     for f in factors:
         data = set_path(data, f.path, _factor_value(f, row[f.label]))
     return data
+
+
+def _levels_to_check(f: Factor) -> list[tuple[str, Any]]:
+    """(description, value) of the levels of a factor that are validated on their own: every
+    value or alternative, or a range's ends (rounded inwards for integers) and middle."""
+    if f.values is not None:
+        return [(f"value {v!r}", v) for v in f.values]
+    if f.alternatives is not None:
+        return [(f"alternative {k!r}", v) for k, v in f.alternatives.items()]
+    lo, hi = f.range  # type: ignore[misc]
+    if f.integer:
+        return [(f"value {v!r}", v) for v in dict.fromkeys((math.ceil(lo), math.floor(hi)))]
+    return [(f"value {v!r}", v) for v in (lo, (lo + hi) / 2, hi)]
 
 
 def resolve_sweep(spec: SweepSpec, source: str = "") -> ResolvedSweep:
@@ -266,23 +328,27 @@ def resolve_sweep(spec: SweepSpec, source: str = "") -> ResolvedSweep:
     if len(set(labels)) != len(labels):
         raise ScenarioError("factors", f"duplicate factor names {labels}: give each a distinct "
                                        "'name'")
+    if spec.precision is not None:
+        from .records import SUMMARY_COLUMNS
+
+        columns = [c for c in SUMMARY_COLUMNS if c != "replication"]
+        columns += [f"delivered_l_by_day_{d}" for d in spec.delivered_by_days]
+        if spec.precision.metric not in columns:
+            raise ScenarioError("precision.metric", f"{spec.precision.metric!r} is not a summary "
+                                f"column; expected one of: {', '.join(columns)}", source or None)
     # each factor on its own: the path exists (or is a schema field) and each level is valid
     for i, f in enumerate(spec.factors):
         where = f"factors[{i}] ({f.label})"
-        try:
-            get_path(base, f.path)
-        except ScenarioError:
-            pass  # a field left at its default in the base file: the schema will judge it
-        levels = (list(f.values) if f.values is not None else
-                  list(f.alternatives.values()) if f.alternatives is not None else list(f.range))
-        for v in levels:
+        for what, v in _levels_to_check(f):
             try:
                 data = set_path(base, f.path, v)
                 scenario_from_dict(data)
             except ScenarioErrors as exc:
                 e = exc.errors[0]
-                raise ScenarioError(where, f"value {v!r} gives an invalid scenario: "
-                                           f"{e.path}: {e.message}", source or None) from None
+                hint = ("; set 'integer: true' for an integer field"
+                        if f.range is not None and not f.integer and "integer" in e.message else "")
+                raise ScenarioError(where, f"{what} gives an invalid scenario: "
+                                           f"{e.path}: {e.message}{hint}", source or None) from None
             except ScenarioError as exc:
                 raise ScenarioError(where, exc.message, source or None) from None
     try:
