@@ -142,3 +142,31 @@ def test_killed_sweep_resumes_to_the_uninterrupted_results(tmp_path):
         assert len(files) == len(set(files))
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]  # no half-written files
     assert_same_results(fresh, out)
+
+
+def _die_once(marker_dir: str, x: int) -> int:
+    """Kill the worker process the first time each task runs (a worker that dies mid-task)."""
+    import os
+    from pathlib import Path
+
+    marker = Path(marker_dir) / f"task-{x}"
+    if not marker.exists():
+        marker.write_text("died once")
+        os._exit(1)
+    return x * x
+
+
+def test_dask_retries_the_tasks_of_a_worker_that_dies(tmp_path):
+    pytest.importorskip("dask.distributed")
+    import functools
+
+    from corridorsim.executors import DaskExecutor
+
+    ex = DaskExecutor(workers=2, retries=3)
+    try:
+        fn = functools.partial(_die_once, str(tmp_path))
+        got = sorted(r for _, r in ex.map_unordered(fn, [1, 2, 3]))
+    finally:
+        ex.close()
+    assert got == [1, 4, 9]
+    assert len(list(tmp_path.glob("task-*"))) == 3  # every task died once and was run again
