@@ -2,8 +2,9 @@
 
 Commands: ``run`` (replications of one scenario to an output directory), ``sweep`` (many points
 times replications, resumable, local or Dask), ``summarize`` (summary tables of a sweep),
-``validate`` (check scenario files without running them), ``schema`` (print the JSON Schema of
-scenario files).
+``plot`` and ``report`` (figures and an HTML/PDF report of a run or sweep), ``incidents`` and
+``rates`` (observed conflict events and threat rates), ``calibrate`` (ABC), ``validate`` (check
+scenario files without running them), ``schema`` (print the JSON Schema of scenario files).
 
 This is the only module that prints or sets exit codes. Every error a user can cause
 (:class:`~corridorsim.errors.CorridorSimError`) becomes one line on standard error and exit
@@ -487,6 +488,38 @@ def rates(scenario_file: Path, incidents_file: Path | None, by: str, replication
         write_threat_block(out_file, cal.rates, kind=stat, extends=str(scenario_file.resolve()),
                            name=f"{cal.run.scenario.name}_calibrated")
         _out.print(f"wrote {out_file}", markup=False)
+
+
+@main.command()
+@click.argument("results_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Directory for the figures [default: RESULTS_DIR/figures].")
+@click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png",
+              show_default=True, help="File format of the figures.")
+@_user_errors
+def plot(results_dir: Path, out_dir: Path | None, fmt: str) -> None:
+    """Write the standard figures of a run or sweep directory."""
+    from .plots import save_figures, standard_figures
+
+    figures = standard_figures(results_dir)
+    for path in save_figures(figures, out_dir or results_dir / "figures", fmt):
+        _out.print(f"wrote {path}", markup=False)
+
+
+@main.command()
+@click.argument("results_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="HTML file to write [default: RESULTS_DIR/report.html].")
+@click.option("--pdf", is_flag=True, help="Also write the same report as a PDF beside the HTML.")
+@_user_errors
+def report(results_dir: Path, out_file: Path | None, pdf: bool) -> None:
+    """Write a self-contained HTML report (and optionally a PDF) of a run or sweep directory."""
+    from .report import write_report
+
+    files = write_report(results_dir, out_file or results_dir / "report.html", pdf=pdf)
+    _out.print(f"wrote {files.html}", markup=False)
+    if files.pdf is not None:
+        _out.print(f"wrote {files.pdf}", markup=False)
 
 
 @main.command()

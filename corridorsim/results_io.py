@@ -37,6 +37,13 @@ _DEPENDENCIES = ("corridorsim", "simpy", "numpy", "networkx", "pandas", "pydanti
                  "matplotlib", "click", "rich")
 
 
+def _utc_now() -> str:
+    """Current UTC time, ISO 8601 to the second (for manifests)."""
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
 def package_versions() -> dict[str, str]:
     """Versions of Python and of corridorsim's dependencies."""
     out = {"python": platform.python_version()}
@@ -52,6 +59,7 @@ def run_manifest(result: RunResult, extra: dict[str, Any] | None = None) -> dict
     """The manifest of a run: resolved scenario and its hash, seed, replications, versions."""
     manifest = {
         "kind": "run",
+        "created": _utc_now(),
         "scenario_name": result.scenario.name,
         "scenario_hash": scenario_hash(result.scenario),
         "seed": result.seed,

@@ -41,6 +41,7 @@ from .engine import run_replication
 from .errors import OutputError, ScenarioError
 from .plan import ScenarioPlan, compile_scenario
 from .records import to_frames
+from .results_io import _utc_now
 from .scenario import Scenario
 from .scenario_io import scenario_hash
 from .sweep_spec import ResolvedSweep
@@ -269,6 +270,7 @@ class SweepRunner:
         sw = self.sweep
         return {
             "kind": "sweep",
+            "created": _utc_now(),
             "name": sw.spec.name,
             "design_hash": sw.design_hash(),
             "seed": sw.spec.seed,

@@ -210,3 +210,18 @@ accept_fraction: 0.5
     bad = write(tmp_path, Path(cal).read_text().replace("low: 0.5", "low: 5"), "bad.yaml")
     res = invoke("calibrate", bad, "-o", str(tmp_path / "out2"))
     assert res.exit_code == 2 and "parameters[0].prior" in res.output
+
+
+def test_plot_and_report_commands(tmp_path):
+    out = tmp_path / "run"
+    assert invoke("run", SMOKE, "-n", "3", "-w", "1", "-o", str(out), "-q").exit_code == 0
+    res = invoke("plot", str(out), "--format", "svg")
+    assert res.exit_code == 0, res.output
+    svgs = sorted(p.name for p in (out / "figures").glob("*.svg"))
+    assert "fan_chart.svg" in svgs and "corridor_map.svg" in svgs
+    res = invoke("report", str(out), "-o", str(tmp_path / "r.html"), "--pdf")
+    assert res.exit_code == 0, res.output
+    html = (tmp_path / "r.html").read_text()
+    assert "smoke" in html and "<img" in html and (tmp_path / "r.pdf").read_bytes()[:4] == b"%PDF"
+    bad = invoke("report", str(tmp_path))
+    assert bad.exit_code == 2 and "not a corridorsim run or sweep directory" in bad.output
