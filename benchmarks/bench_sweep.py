@@ -45,25 +45,30 @@ def make_sweep(scenario: Path, points: int, replications: int, seed: int = 1):
     return resolve_sweep(spec)
 
 
-def timed_sweep(sweep, executor, chunk: int, out: Path, trace: bool = False) -> tuple[float, float]:
-    """Wall time (s) and, with ``trace``, the driver's peak traced memory (MiB) of one sweep.
-
-    Memory tracing slows Python allocations, so timed runs are made without it.
-    """
+def timed_sweep(sweep, executor, chunk: int, out: Path) -> float:
+    """Wall time (s) of one sweep run (without memory tracing, which slows allocations)."""
     from corridorsim.sweep import SweepRunner
 
     if out.exists():
         shutil.rmtree(out)
-    if trace:
-        tracemalloc.start()
     t0 = time.perf_counter()
     SweepRunner(sweep, out, executor, chunk).run()
-    wall = time.perf_counter() - t0
-    peak = 0.0
-    if trace:
-        peak = tracemalloc.get_traced_memory()[1] / 2**20
-        tracemalloc.stop()
-    return wall, peak
+    return time.perf_counter() - t0
+
+
+def traced_sweep(scenario: Path, points: int, replications: int, executor, chunk: int,
+                 out: Path) -> float:
+    """Driver's peak traced memory (MiB) to resolve and run a sweep of ``points`` points."""
+    from corridorsim.sweep import SweepRunner
+
+    if out.exists():
+        shutil.rmtree(out)
+    tracemalloc.start()
+    sweep = make_sweep(scenario, points, replications)
+    SweepRunner(sweep, out, executor, chunk).run()
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return peak
 
 
 def crn_factor(scenario: Path, replications: int) -> tuple[float, float, float]:
@@ -92,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         args.points, args.replications = 6, 20
 
     from corridorsim.executors import DaskExecutor, InProcessExecutor, LocalPoolExecutor
-    from corridorsim.sweep import choose_chunk_size, pilot_seconds_per_replication
+    from corridorsim.sweep import DASK_TARGET_TASK_S, choose_chunk_size, pilot_seconds_per_replication
 
     sweep = make_sweep(args.scenario, args.points, args.replications)
     per_rep = pilot_seconds_per_replication(sweep)
@@ -101,14 +106,14 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
     rows: list[tuple[str, str, str, str]] = []
     try:
-        t_in, _ = timed_sweep(sweep, InProcessExecutor(), chunk, tmp / "inproc")
+        t_in = timed_sweep(sweep, InProcessExecutor(), chunk, tmp / "inproc")
         pools = {}
         for w in (1, 2):
             ex = LocalPoolExecutor(w)
             try:
                 # warm the workers (process start, imports) outside the timing, as for Dask
                 list(ex.map_unordered(abs, [1] * (2 * w)))
-                pools[w] = timed_sweep(sweep, ex, chunk, tmp / f"pool{w}")[0]
+                pools[w] = timed_sweep(sweep, ex, chunk, tmp / f"pool{w}")
             finally:
                 ex.close()
         eff = pools[1] / (2 * pools[2])
@@ -129,23 +134,26 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 try:
                     list(ex.map_unordered(abs, [1, 1, 1, 1]))
-                    t_dask = timed_sweep(sweep, ex, chunk, tmp / "dask")[0]
+                    dask_chunk = choose_chunk_size(per_rep, args.replications, DASK_TARGET_TASK_S)
+                    t_dask = timed_sweep(sweep, ex, dask_chunk, tmp / "dask")
                 finally:
                     ex.close()
                 over = (t_dask - pools[2]) / pools[2]
-                rows += [("Dask LocalCluster, 2 workers", f"{n / t_dask:,.0f}", "rep/s", f"{t_dask:.2f} s"),
+                rows += [("Dask LocalCluster, 2 workers", f"{n / t_dask:,.0f}", "rep/s",
+                          f"{t_dask:.2f} s, chunk {dask_chunk} (Dask target {DASK_TARGET_TASK_S:g} s/task)"),
                          ("Dask overhead vs local pool", f"{100 * over:+.1f}", "%",
                           "aim <= 10 %: " + ("met" if over <= 0.10 else "NOT met"))]
-        big = make_sweep(args.scenario, 10 * args.points, max(2, args.replications // 10))
-        small = make_sweep(args.scenario, args.points, max(2, args.replications // 10))
         ex = LocalPoolExecutor(2)
         try:
-            _, m_small = timed_sweep(small, ex, chunk, tmp / "mem-small", trace=True)
-            _, m_big = timed_sweep(big, ex, chunk, tmp / "mem-big", trace=True)
+            m_small = traced_sweep(args.scenario, args.points, max(2, args.replications // 10), ex,
+                                   chunk, tmp / "mem-small")
+            m_big = traced_sweep(args.scenario, 10 * args.points, max(2, args.replications // 10),
+                                 ex, chunk, tmp / "mem-big")
         finally:
             ex.close()
         rows += [
-            (f"driver peak memory, {args.points} points", f"{m_small:.2f}", "MiB", "tracemalloc"),
+            (f"driver peak memory, {args.points} points", f"{m_small:.2f}", "MiB",
+             "tracemalloc: resolve + run"),
             (f"driver peak memory, {10 * args.points} points", f"{m_big:.2f}", "MiB",
              f"ratio {m_big / m_small:.2f} (aim: flat)"),
         ]

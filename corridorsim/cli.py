@@ -196,11 +196,12 @@ def sweep(file: Path, sets: tuple[str, ...], replications: int | None, seed: int
     from .scenario_io import load_scenario
     from .summaries import summarize_sweep, write_summaries
     from .sweep import (
+        DASK_TARGET_TASK_S,
+        TARGET_TASK_S,
         SweepPlanSummary,
         SweepRunner,
         choose_chunk_size,
         pilot_seconds_per_replication,
-        plan_tasks,
     )
     from .sweep_spec import Precision, is_sweep_file, load_sweep, resolve_sweep, sweep_from_sets
 
@@ -234,11 +235,12 @@ def sweep(file: Path, sets: tuple[str, ...], replications: int | None, seed: int
         executor = "dask"
     w = workers or default_workers()
     per_rep = pilot_seconds_per_replication(resolved)
-    chunk = chunk_size or choose_chunk_size(per_rep, spec.replications)
+    target_s = DASK_TARGET_TASK_S if executor == "dask" else TARGET_TASK_S
+    chunk = chunk_size or choose_chunk_size(per_rep, spec.replications, target_s)
     n_points = len(resolved.design)
     if dry_run:
-        tasks = plan_tasks(resolved, list(range(n_points)), 0, spec.replications, chunk)
-        info = SweepPlanSummary(n_points, spec.replications, len(tasks), chunk, per_rep, w)
+        n_tasks = n_points * -(-spec.replications // chunk)
+        info = SweepPlanSummary(n_points, spec.replications, n_tasks, chunk, per_rep, w)
         _out.print(f"sweep {spec.name}: {info.points} points x {info.replications} replications = "
                    f"{info.points * info.replications} replications in {info.tasks} tasks of "
                    f"{info.chunk_size}", markup=False)

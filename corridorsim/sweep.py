@@ -29,7 +29,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,11 +48,14 @@ from .sweep_spec import ResolvedSweep
 from .uncertainty import run_replication_with_uncertainty
 
 __all__ = ["SweepTask", "run_task", "plan_tasks", "SweepRunner", "pilot_seconds_per_replication",
-           "choose_chunk_size", "read_table", "SweepPlanSummary", "TARGET_TASK_S"]
+           "choose_chunk_size", "read_table", "SweepPlanSummary", "TARGET_TASK_S", "DASK_TARGET_TASK_S"]
 
 #: Aim for tasks of about this many seconds: long enough to amortise scheduling, short enough
 #: for a smooth progress bar and little lost work on interruption.
 TARGET_TASK_S = 0.25
+#: The same on Dask, whose per-task cost (scheduler round trips, results sent back to the
+#: driver) is some tens of ms: with 1 s tasks it stays under 10 % of the work.
+DASK_TARGET_TASK_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -114,34 +117,44 @@ def run_task(task: SweepTask) -> dict[str, pd.DataFrame]:
 
 
 def plan_tasks(sweep: ResolvedSweep, points: list[int], first: int, count: int,
-               chunk_size: int) -> list[SweepTask]:
-    """Tasks for replications ``first .. first + count - 1`` of ``points``, point by point."""
+               chunk_size: int) -> Iterator[SweepTask]:
+    """Tasks for replications ``first .. first + count - 1`` of ``points``, point by point.
+
+    A generator: tasks (and the scenarios they carry) are made as the executor asks for them.
+    """
     spec = sweep.spec
-    tasks = []
     for p in points:
         for start in range(first, first + count, chunk_size):
             n = min(chunk_size, first + count - start)
-            tasks.append(SweepTask(p, start, n, sweep.scenarios[p], spec.seed, tuple(spec.keep),
-                                   tuple(spec.delivered_by_days)))
-    return tasks
+            yield SweepTask(p, start, n, sweep.scenarios[p], spec.seed, tuple(spec.keep),
+                            tuple(spec.delivered_by_days))
 
 
-def pilot_seconds_per_replication(sweep: ResolvedSweep, replications: int = 4) -> float:
-    """Seconds per replication of the reference point, measured in this process."""
+def pilot_seconds_per_replication(sweep: ResolvedSweep, replications: int = 6) -> float:
+    """Seconds per replication of the reference point, measured in this process.
+
+    The first replications of a compiled plan fill its route cache and are slower than the
+    steady state a sweep runs in; so two are run first, untimed, and the median of the next
+    ``replications`` is returned.
+    """
     plan = compile_scenario(sweep.scenarios[sweep.reference])
-    run_replication(plan, sweep.spec.seed, 0)  # warm-up: first-call costs
-    n = max(1, min(replications, sweep.spec.replications))
-    t0 = time.perf_counter()
-    for r in range(n):
-        run_replication(plan, sweep.spec.seed, r)
-    return (time.perf_counter() - t0) / n
+    seed = sweep.spec.seed
+    for r in range(2):
+        run_replication(plan, seed, r)
+    times = []
+    for r in range(2, 2 + max(1, replications)):
+        t0 = time.perf_counter()
+        run_replication(plan, seed, r)
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
 
 
-def choose_chunk_size(seconds_per_rep: float, replications: int) -> int:
-    """Replications per task so that a task takes about :data:`TARGET_TASK_S`."""
+def choose_chunk_size(seconds_per_rep: float, replications: int,
+                      target_s: float = TARGET_TASK_S) -> int:
+    """Replications per task so that a task takes about ``target_s`` seconds."""
     if seconds_per_rep <= 0:
         return replications
-    return int(max(1, min(replications, round(TARGET_TASK_S / seconds_per_rep))))
+    return int(max(1, min(replications, round(target_s / seconds_per_rep))))
 
 
 @dataclass
@@ -356,30 +369,23 @@ class SweepRunner:
         reps = {p: spec.replications for p in points}
         first, count = 0, spec.replications
         todo_points = points
-        ran = skipped = 0
-        total = len(points) * spec.replications
-        finished = 0
+        ran = 0
+        self._skipped = 0
+        self._finished = 0
+        self._total = len(points) * spec.replications
         while todo_points:
             tasks = plan_tasks(self.sweep, todo_points, first, count, self.chunk_size)
-            pending = []
-            for t in tasks:
-                if (t.point, t.first, t.count) in done:
-                    skipped += 1
-                    finished += t.count
-                    if metric:
-                        self._absorb_existing(t, metric)
-                else:
-                    pending.append(t)
             if progress:
-                progress(finished, total)
-            for task, tables in self.executor.map_unordered(run_task, pending):
+                progress(self._finished, self._total)
+            for task, tables in self.executor.map_unordered(
+                    run_task, self._not_done(tasks, done, metric, progress)):
                 self._write(task, tables)
                 ran += 1
-                finished += task.count
+                self._finished += task.count
                 if metric:
                     self._absorb(task.point, tables["summary"], metric)
                 if progress:
-                    progress(finished, total)
+                    progress(self._finished, self._total)
             if not spec.precision:
                 break
             # precision: another batch for the points whose interval is still too wide
@@ -393,8 +399,23 @@ class SweepRunner:
                 count = min(count, spec.precision.max_replications - reps[p])
             for p in todo_points:
                 reps[p] += count
-            total += count * len(todo_points)
-        return {"tasks_run": ran, "tasks_skipped": skipped, "replications": reps}
+            self._total += count * len(todo_points)
+        return {"tasks_run": ran, "tasks_skipped": self._skipped, "replications": reps}
+
+    def _not_done(self, tasks: Iterator[SweepTask], done: set, metric: str | None,
+                  progress: Callable[[int, int], None] | None) -> Iterator[SweepTask]:
+        """The tasks still to run, lazily (the driver never holds the whole task list); done
+        tasks are counted, and their metric absorbed for the precision rule."""
+        for t in tasks:
+            if (t.point, t.first, t.count) not in done:
+                yield t
+                continue
+            self._skipped += 1
+            self._finished += t.count
+            if metric:
+                self._absorb_existing(t, metric)
+            if progress:
+                progress(self._finished, self._total)
 
     def _absorb(self, point: int, summary: pd.DataFrame, metric: str) -> None:
         if metric not in summary.columns:

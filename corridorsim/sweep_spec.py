@@ -20,6 +20,7 @@ before anything runs (:func:`resolve_sweep`); errors name the factor and the val
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import math
@@ -156,14 +157,47 @@ class SweepSpec(_Strict):
     precision: Precision | None = Field(None, description="Precision-driven replications.")
 
 
+class PointScenarios(Sequence):
+    """The scenario of each point, built on demand from the base and the design row.
+
+    Points were validated once by :func:`resolve_sweep`; they are not all kept in memory
+    (a scenario is tens of kB, a design may have many thousands of points), only the last few
+    used (tasks of one point follow each other).
+    """
+
+    def __init__(self, base: dict[str, Any], factors: Sequence[Factor], design: pd.DataFrame):
+        self._base = base
+        self._factors = tuple(factors)
+        self._design = design
+        self._cache: dict[int, Scenario] = {}
+
+    def __len__(self) -> int:
+        return len(self._design)
+
+    def __getitem__(self, point: int) -> Scenario:  # type: ignore[override]
+        if isinstance(point, slice):
+            return [self[i] for i in range(*point.indices(len(self)))]
+        if not -len(self) <= point < len(self):
+            raise IndexError(point)
+        point %= len(self)
+        sc = self._cache.get(point)
+        if sc is None:
+            row = self._design.iloc[point][[f.label for f in self._factors]].to_dict()
+            sc = scenario_from_dict(_apply(self._base, self._factors, row))
+            if len(self._cache) >= 8:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[point] = sc
+        return sc
+
+
 @dataclass(frozen=True)
 class ResolvedSweep:
-    """A sweep with its base scenario, design table and validated scenario per point."""
+    """A sweep with its base scenario, design table and (lazily built) scenario per point."""
 
     spec: SweepSpec
     base: dict[str, Any]
     design: pd.DataFrame
-    scenarios: list[Scenario]
+    scenarios: PointScenarios
     reference: int
     source: str
 
@@ -367,27 +401,31 @@ def resolve_sweep(spec: SweepSpec, source: str = "") -> ResolvedSweep:
             if missing:
                 raise ScenarioError(f"design.points[{j}]", f"missing factor(s) {missing}",
                                     source or None)
-    scenarios = []
     checked: dict[str, None] = {}
     for j, row in enumerate(design[labels].to_dict(orient="records")):
         try:
             data = _apply(base, spec.factors, row)
             sc = scenario_from_dict(data)
-            key = json.dumps({k: data.get(k) for k in ("network", "sources", "staging", "escorts",
-                                                        "convoys", "closures", "destination",
-                                                        "routing", "threats")},
-                             sort_keys=True, default=str)
+            key = hashlib.sha1(json.dumps(
+                {k: data.get(k) for k in ("network", "sources", "staging", "escorts", "convoys",
+                                          "closures", "destination", "routing", "threats")},
+                sort_keys=True, default=str).encode()).digest()  # a digest: memory stays flat
             if key not in checked:  # the network checks depend on these blocks only
                 build_network(sc)
                 checked[key] = None
+                if len(checked) % 100 == 0:
+                    # networkx graphs hold reference cycles (cached views): collect them now,
+                    # or thousands of points pile up garbage until the next full collection
+                    gc.collect()
         except ScenarioErrors as exc:
             e = exc.errors[0]
             raise ScenarioError(f"point {j} {row}", f"{e.path}: {e.message}", source or None) from None
         except ScenarioError as exc:
             raise ScenarioError(f"point {j} {row}", exc.line(), source or None) from None
-        scenarios.append(sc)
+        del sc  # validated; rebuilt on demand (PointScenarios) so that memory stays flat
     ref = _reference_index(spec, design, labels, source)
-    return ResolvedSweep(spec=spec, base=base, design=design, scenarios=scenarios, reference=ref,
+    return ResolvedSweep(spec=spec, base=base, design=design,
+                         scenarios=PointScenarios(base, spec.factors, design), reference=ref,
                          source=source)
 
 
