@@ -134,6 +134,10 @@ def run_replications(
 # --------------------------------------------------------------------------------------------
 
 
+def _preload() -> None:
+    import corridorsim.sweep  # noqa: F401
+
+
 class InProcessExecutor:
     """Runs tasks one after the other in this process (debugging, tiny sweeps)."""
 
@@ -207,6 +211,9 @@ class DaskExecutor:
                                          processes=True, dashboard_address=None)
             self.client = Client(self._cluster)
         self.workers = max(1, len(self.client.scheduler_info().get("workers", {})) or workers)
+        # import the engine on every worker now (as the forkserver preload does), so that the
+        # first tasks do not carry a second or so of imports each
+        self.client.run(_preload)
 
     def map_unordered(self, fn: Callable, tasks: Sequence) -> Iterator[tuple]:
         from dask.distributed import as_completed
