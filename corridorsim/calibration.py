@@ -36,14 +36,13 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .errors import ScenarioError, ScenarioErrors
+from .errors import ScenarioError
 from .scenario import Prior
-from .scenario_io import format_validation_error, read_scenario_dict, scenario_from_dict
+from .scenario_io import read_scenario_dict, scenario_from_dict
 from .sweep import SweepRunner, read_table
-from .sweep_spec import Design, Factor, SweepSpec, resolve_sweep
+from .sweep_spec import Design, Factor, SweepSpec, load_spec_file, resolve_sweep
 from .uncertainty import draw_prior
 
 __all__ = ["CalibrationSpec", "Statistic", "ObservedSummary", "load_calibration", "run_calibration",
@@ -119,26 +118,7 @@ class CalibrationSpec(_Strict):
 
 def load_calibration(path: str | Path) -> CalibrationSpec:
     """Read and validate a calibration file (the base path is made absolute)."""
-    p = Path(path)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError("", "file not found", str(p)) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ScenarioError("", f"invalid YAML{f' at line {mark.line + 1}' if mark else ''}",
-                            str(p)) from None
-    if not isinstance(data, dict):
-        raise ScenarioError("", "expected a mapping of calibration fields", str(p))
-    if isinstance(data.get("base"), str):
-        base = Path(data["base"])
-        data["base"] = str(base if base.is_absolute() else (p.resolve().parent / base).resolve())
-    try:
-        return CalibrationSpec.model_validate(data)
-    except ValidationError as exc:
-        errs = format_validation_error(exc, str(p))
-        raise ScenarioErrors([ScenarioError(e.path, e.message.split("; expected one of")[0], e.file)
-                              for e in errs.errors]) from None
+    return load_spec_file(path, CalibrationSpec, "calibration")
 
 
 def _observed_value(obs: ObservedSummary, start: dt.datetime) -> float:

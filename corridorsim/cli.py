@@ -69,6 +69,24 @@ def _user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _progress(quiet: bool) -> Progress:
+    """The progress bar of long commands (on standard error; off with --quiet)."""
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), TimeRemainingColumn(), console=_err, transient=True,
+                    disable=quiet)
+
+
+def _executor(kind: str, scheduler: str | None, workers: int):
+    """Where sweep tasks run: Dask (a LocalCluster or --scheduler), local processes, or here."""
+    from .executors import DaskExecutor, InProcessExecutor, LocalPoolExecutor
+
+    if scheduler or kind == "dask":
+        return DaskExecutor(scheduler=scheduler, workers=workers)
+    if workers == 1:
+        return InProcessExecutor()
+    return LocalPoolExecutor(workers)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="corridorsim")
 def main() -> None:
@@ -132,9 +150,7 @@ def run(scenario_file: Path, replications: int | None, seed: int | None, workers
         raise OutputError(f"{out}: output directory exists; use --force to replace it")
     n = replications or scenario.replications
     w = workers or default_workers()
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), TimeRemainingColumn(), console=_err, transient=True,
-                  disable=quiet) as bar:
+    with _progress(quiet) as bar:
         task = bar.add_task(f"{scenario.name}", total=n)
         result = simulate(scenario, replications=n, seed=seed, workers=w, chunk_size=chunk_size,
                           progress=lambda k: bar.advance(task, k))
@@ -191,7 +207,7 @@ def sweep(file: Path, sets: tuple[str, ...], replications: int | None, seed: int
           quiet: bool) -> None:
     """Run a sweep: FILE is a sweep file, or a scenario file with --set options."""
     from .errors import ScenarioError
-    from .executors import DaskExecutor, InProcessExecutor, LocalPoolExecutor, default_workers
+    from .executors import default_workers
     from .results_io import package_versions
     from .scenario_io import load_scenario
     from .summaries import summarize_sweep, write_summaries
@@ -255,12 +271,7 @@ def sweep(file: Path, sets: tuple[str, ...], replications: int | None, seed: int
 
         raise OutputError(f"{out}: results directory exists; use --resume to continue it or "
                           "--force to replace it")
-    if executor == "dask":
-        ex = DaskExecutor(scheduler=scheduler, workers=w)
-    elif w == 1:
-        ex = InProcessExecutor()
-    else:
-        ex = LocalPoolExecutor(w)
+    ex = _executor(executor, scheduler, w)
     args = ["corridorsim", "sweep", str(file), *[f"--set={s}" for s in sets], "--replications",
             str(spec.replications), "--seed", str(spec.seed), "--out", str(out)]
     runner = SweepRunner(resolved, out, ex, chunk, resume=resume, force=force, manifest_extra={
@@ -268,9 +279,7 @@ def sweep(file: Path, sets: tuple[str, ...], replications: int | None, seed: int
         "executor": executor, "workers": w,
     })
     try:
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), TimeRemainingColumn(), console=_err, transient=True,
-                      disable=quiet) as bar:
+        with _progress(quiet) as bar:
             task = bar.add_task(spec.name, total=n_points * spec.replications)
             counts = runner.run(progress=lambda done, total: bar.update(task, completed=done,
                                                                          total=total))
@@ -356,7 +365,7 @@ def calibrate(file: Path, out_dir: Path | None, workers: int | None, executor: s
     """Fit the parameters of a calibration FILE to observed summaries by approximate Bayesian
     computation (rejection ABC over prior draws, run as a resumable sweep)."""
     from .calibration import load_calibration, run_calibration
-    from .executors import DaskExecutor, InProcessExecutor, LocalPoolExecutor, default_workers
+    from .executors import default_workers
 
     spec = load_calibration(file)
     out = out_dir if out_dir is not None else Path("runs") / spec.name
@@ -366,16 +375,9 @@ def calibrate(file: Path, out_dir: Path | None, workers: int | None, executor: s
         raise OutputError(f"{out}: output directory exists; use --resume to continue it or "
                           "--force to replace it")
     w = workers or default_workers()
-    if scheduler or executor == "dask":
-        ex = DaskExecutor(scheduler=scheduler, workers=w)
-    elif w == 1:
-        ex = InProcessExecutor()
-    else:
-        ex = LocalPoolExecutor(w)
+    ex = _executor(executor, scheduler, w)
     try:
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), TimeRemainingColumn(), console=_err, transient=True,
-                      disable=quiet) as bar:
+        with _progress(quiet) as bar:
             task = bar.add_task(spec.name, total=spec.samples * spec.replications)
             result = run_calibration(spec, out, ex, chunk_size or spec.replications, resume=resume,
                                      force=force, source=str(file),

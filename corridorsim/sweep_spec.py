@@ -51,7 +51,8 @@ from .scenario_io import (
 )
 
 __all__ = ["Factor", "Design", "Precision", "SweepSpec", "ResolvedSweep", "load_sweep",
-           "sweep_from_sets", "resolve_sweep", "parse_set_option", "is_sweep_file"]
+           "sweep_from_sets", "resolve_sweep", "parse_set_option", "is_sweep_file",
+           "load_spec_file"]
 
 
 class _Strict(BaseModel):
@@ -222,8 +223,10 @@ def is_sweep_file(path: str | Path) -> bool:
     return isinstance(data, dict) and "factors" in data and "base" in data
 
 
-def load_sweep(path: str | Path) -> SweepSpec:
-    """Read and validate a sweep file (the base scenario path is made absolute)."""
+def load_spec_file(path: str | Path, model: type[BaseModel], what: str) -> Any:
+    """Read a YAML file of ``model`` (a sweep or calibration spec) whose ``base`` names a
+    scenario file: the base path is made absolute (relative to the file), errors are one line
+    each with the file and field path."""
     p = Path(path)
     try:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
@@ -234,17 +237,22 @@ def load_sweep(path: str | Path) -> SweepSpec:
         where = f" at line {mark.line + 1}" if mark else ""
         raise ScenarioError("", f"invalid YAML{where}", str(p)) from None
     if not isinstance(data, dict):
-        raise ScenarioError("", "expected a mapping of sweep fields", str(p))
+        raise ScenarioError("", f"expected a mapping of {what} fields", str(p))
     if isinstance(data.get("base"), str):
         base = Path(data["base"])
         data["base"] = str(base if base.is_absolute() else (p.resolve().parent / base).resolve())
     try:
-        return SweepSpec.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         errs = format_validation_error(exc, str(p))
-        # the sweep schema is not the scenario schema: drop the scenario-specific key hints
+        # this schema is not the scenario schema: drop the scenario-specific key hints
         raise ScenarioErrors([ScenarioError(e.path, e.message.split("; expected one of")[0], e.file)
                               for e in errs.errors]) from None
+
+
+def load_sweep(path: str | Path) -> SweepSpec:
+    """Read and validate a sweep file (the base scenario path is made absolute)."""
+    return load_spec_file(path, SweepSpec, "sweep")
 
 
 def _parse_scalar(text: str, path: str) -> Any:
