@@ -256,7 +256,8 @@ def run_calibration(spec: CalibrationSpec, out_dir: str | Path, executor: Any, c
     Returns
     -------
     dict
-        ``samples``, ``posterior``, ``diagnostics`` DataFrames and the acceptance ``threshold``.
+        ``samples``, ``posterior``, ``diagnostics`` DataFrames, the acceptance ``threshold`` and
+        the ``observed`` values (as numbers: dates become days since the start).
     """
     from .errors import OutputError
     from .sweep import _atomic_text
@@ -309,7 +310,7 @@ def run_calibration(spec: CalibrationSpec, out_dir: str | Path, executor: Any, c
                              "weights": weights}, indent=2, default=str) + "\n",
                  root / "calibration.json")
     return {"samples": samples, "posterior": posterior, "diagnostics": diagnostics,
-            "threshold": threshold}
+            "threshold": threshold, "observed": observed}
 
 
 def _with_integers(sweep_spec: SweepSpec, spec: CalibrationSpec) -> SweepSpec:

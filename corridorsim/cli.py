@@ -403,7 +403,14 @@ def calibrate(file: Path, out_dir: Path | None, workers: int | None, executor: s
                           f"{r['posterior_mean']:.4g}", f"{r['posterior_p5']:.4g}",
                           f"{r['posterior_p95']:.4g}")
         _out.print(table)
-    _out.print(f"posterior samples written to {out}/posterior.csv", markup=False)
+    from .plots import calibration_fit, save_figures
+
+    observed = {o.name: float(v) for o, v in zip(spec.observed, result["observed"].values())}
+    save_figures({"fit": calibration_fit(result["samples"], observed,
+                                         title=f"{spec.name}: simulated summaries vs the record")},
+                 out)
+    _out.print(f"posterior samples written to {out}/posterior.csv; fit figure {out}/fit.png",
+               markup=False)
 
 
 def pd_isna(x: Any) -> bool:

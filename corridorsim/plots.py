@@ -1807,6 +1807,51 @@ def standard_figures(path: str | Path) -> dict[str, Any]:
     return {c.name: c.figure for c in captioned_figures(path)}
 
 
+def calibration_fit(samples: pd.DataFrame, observed: Mapping[str, float], *,
+                    title: str | None = None, footer: str | None = None) -> Any:
+    """Observed summaries against the simulated ones of an ABC calibration.
+
+    One panel per statistic: the per-draw mean statistic of every prior draw (light dots, the
+    prior predictive) and of the accepted draws (dark dots, the posterior predictive), with
+    their P5-P95 ranges, and the observed value (black diamond).
+
+    Parameters
+    ----------
+    samples : DataFrame
+        ``samples.csv`` of ``corridorsim calibrate``: ``summary:<name>`` columns and
+        ``accepted``.
+    observed : mapping
+        Observed value of each statistic (``calibration.json``'s ``observed``).
+    """
+    names = list(observed)
+    with plot_style():
+        fig = _new_figure((max(6.0, 2.2 * len(names)), 4.2))
+        fig._corridorsim_own = True
+        axes = np.atleast_1d(fig.subplots(1, len(names)))
+        rng = np.random.default_rng(0)  # jitter only
+        acc = samples["accepted"].astype(bool).to_numpy()
+        for ax, name in zip(axes, names):
+            x = samples[f"summary:{name}"].to_numpy(float)
+            scale = 1e6 if _is_litres(name) or abs(observed[name]) >= 1e5 else 1.0
+            for group, xpos, colour, label in ((~acc, -0.25, "#9ecae1", "rejected draws"),
+                                               (acc, 0.25, OKABE_ITO["blue"], "accepted draws")):
+                vals = x[group] / scale
+                vals = vals[np.isfinite(vals)]
+                ax.scatter(xpos + rng.uniform(-0.08, 0.08, len(vals)), vals, s=10, color=colour,
+                           alpha=0.7, label=label, lw=0)
+                if len(vals):
+                    lo, hi = np.percentile(vals, [5, 95])
+                    ax.vlines(xpos + 0.14, lo, hi, color=colour, lw=3)
+            ax.plot([0], [observed[name] / scale], "D", color="black", ms=9, label="observed")
+            ax.set_xlim(-0.6, 0.6)
+            ax.set_xticks([-0.25, 0.25], ["rejected", "accepted"])
+            ax.set_title(name, fontsize=10)
+            ax.set_ylabel("million litres" if scale > 1 else "value (mean over replications)")
+        axes[0].legend(loc="best", fontsize=8, frameon=True)
+        fig.suptitle(title or "calibration: simulated summaries (per draw) against the record")
+        return _finish(fig, footer, True)
+
+
 def save_figures(figs: Mapping[str, Any], out_dir: str | Path, fmt: str = "png",
                  dpi: float = 150) -> list[Path]:
     """Write each figure to ``out_dir/<name>.<fmt>`` (png, svg or pdf), atomically (temporary

@@ -206,6 +206,7 @@ accept_fraction: 0.5
     assert res.exit_code == 0, res.output
     post = pd.read_csv(tmp_path / "out" / "posterior.csv")
     assert len(post) == 3 and "threats.ambush_multiplier" in post.columns
+    assert (tmp_path / "out" / "fit.png").stat().st_size > 10_000
     # bad prior: one line naming the field, exit 2
     bad = write(tmp_path, Path(cal).read_text().replace("low: 0.5", "low: 5"), "bad.yaml")
     res = invoke("calibrate", bad, "-o", str(tmp_path / "out2"))
