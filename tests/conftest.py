@@ -6,6 +6,7 @@ import copy
 from pathlib import Path
 
 import pytest
+import yaml
 
 from corridorsim.plan import compile_scenario
 from corridorsim.scenario_io import deep_merge, scenario_from_dict
@@ -25,6 +26,11 @@ BASE = {
     ],
     "threats": {"enabled": False},
 }
+
+
+def smoke_dict() -> dict:
+    """A fresh copy of ``scenarios/smoke.yaml`` as a plain dict."""
+    return yaml.safe_load((SCENARIOS / "smoke.yaml").read_text(encoding="utf-8"))
 
 
 def make_dict(**changes) -> dict:

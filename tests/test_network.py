@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import csv
 import json
 import math
@@ -17,40 +16,12 @@ from corridorsim.plan import ScenarioPlan
 from corridorsim.routing import Router
 from corridorsim.scenario_io import scenario_from_dict
 
+from .conftest import smoke_dict
+
 # --------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------
 
-_SMOKE = {
-    "name": "smoke",
-    "start": "2025-09-01",
-    "end": "2025-09-21",
-    "seed": 1,
-    "replications": 20,
-    "destination": {
-        "node": "Bamako",
-        "initial_stock_l": 10_000_000,
-        "capacity_l": 60_000_000,
-        "demand_l_per_day": 2_000_000,
-        "rationing": [{"below_cover_days": 3, "demand_cut_share": 0.3}],
-    },
-    "network": {"builtin": "mali", "default_speed_kmh": 10},
-    "checkpoints": [
-        {"node": "Zegoua", "fixed_delay_h": 6, "random_wait": {"dist": "exponential", "mean_h": 12}}
-    ],
-    "staging": [
-        {"node": "Zegoua", "min_tankers": 40, "max_tankers": 120, "max_wait_h": 72,
-         "tankers_per_escort_unit": 20}
-    ],
-    "escorts": {
-        "bases": [{"name": "sikasso", "node": "Sikasso", "units": 6, "replacement_delay_h": 240}]
-    },
-    "sources": [
-        {"name": "abidjan", "node": "Abidjan", "staging": "Zegoua", "tankers_per_day": 40,
-         "payload_l": 45_000}
-    ],
-    "threats": {"rules": [{"region": "ML", "ambush_rate_per_1000km": 0.8, "ied_rate_per_1000km": 0.5}]},
-}
 
 #: Corridor A from Dakar to Bamako through Kidira / Diboli / Kayes / Diema / Kati.
 CORRIDOR_A = [
@@ -59,9 +30,6 @@ CORRIDOR_A = [
 ]
 
 
-def smoke_dict() -> dict:
-    """A fresh copy of the content of ``scenarios/smoke.yaml`` as a plain dict."""
-    return copy.deepcopy(_SMOKE)
 
 
 def tiny_dict(network: dict, source: str = "A", destination: str = "C") -> dict:
