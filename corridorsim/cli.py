@@ -276,7 +276,7 @@ def sweep(file: Path, sets: tuple[str, ...], replications: int | None, seed: int
             str(spec.replications), "--seed", str(spec.seed), "--out", str(out)]
     runner = SweepRunner(resolved, out, ex, chunk, resume=resume, force=force, manifest_extra={
         "command": " ".join(shlex.quote(a) for a in args), "versions": package_versions(),
-        "executor": executor, "workers": w,
+        "executor": executor, "workers": ex.workers,  # a cluster's size, with --scheduler
     })
     try:
         with _progress(quiet) as bar:

@@ -188,7 +188,9 @@ def summarize_sweep(root: str | Path, metrics: list[str] | None = None) -> dict[
     factors = list(manifest["factors"])
     out = {
         "points_summary": point_metrics(summary, design[factors], metrics),
-        "paired_differences": paired_differences(summary, int(manifest["reference_point"]), metrics),
+        "paired_differences": design[factors].reset_index().merge(
+            paired_differences(summary, int(manifest["reference_point"]), metrics),
+            on="point", how="right"),
     }
     dates = [dt.date.fromisoformat(str(d)) for d in spec.get("stockout_dates") or ()]
     if dates:
