@@ -299,7 +299,8 @@ def _factor_text(f: dict[str, Any]) -> str:
 
 def _points_table(ps: pd.DataFrame, factors: list[str], reference: int,
                   max_rows: int = 60) -> tuple[_Table, int]:
-    from .plots import _fmt_level, _metric_label, _short_factor
+    from .figure_layout import _metric_label, _short_factor
+    from .sweep_plots import _fmt_level
 
     wanted = [m for m in ("delivered_l", "tankers_destroyed", "unmet_l", "days_at_zero")
               if m in set(ps["metric"])]
