@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .atomic import atomic_write_text
 from .errors import ScenarioError
 from .scenario import Prior
 from .scenario_io import read_scenario_dict, scenario_from_dict
@@ -260,7 +261,6 @@ def run_calibration(spec: CalibrationSpec, out_dir: str | Path, executor: Any, c
         the ``observed`` values (as numbers: dates become days since the start).
     """
     from .errors import OutputError
-    from .sweep import _atomic_text
 
     root = Path(out_dir)
     if root.exists() and not (resume or force):
@@ -301,14 +301,13 @@ def run_calibration(spec: CalibrationSpec, out_dir: str | Path, executor: Any, c
     posterior["weight"] = 1.0
     diagnostics = _diagnostics(spec, samples, observed)
     threshold = float(samples.loc[samples.accepted, "distance"].max())
-    _atomic_text(samples.reset_index().to_csv(index=False, lineterminator="\n"), root / "samples.csv")
-    _atomic_text(posterior.to_csv(index=False, lineterminator="\n"), root / "posterior.csv")
-    _atomic_text(diagnostics.to_csv(index=False, lineterminator="\n"), root / "diagnostics.csv")
-    _atomic_text(json.dumps({"kind": "calibration", "spec": spec.model_dump(mode="json"),
-                             "accepted": int(samples.accepted.sum()), "threshold": threshold,
-                             "observed": observed, "scales": scored.attrs["scales"],
-                             "weights": weights}, indent=2, default=str) + "\n",
-                 root / "calibration.json")
+    atomic_write_text(root / "samples.csv", samples.reset_index().to_csv(index=False, lineterminator="\n"))
+    atomic_write_text(root / "posterior.csv", posterior.to_csv(index=False, lineterminator="\n"))
+    atomic_write_text(root / "diagnostics.csv", diagnostics.to_csv(index=False, lineterminator="\n"))
+    atomic_write_text(root / "calibration.json", json.dumps(
+        {"kind": "calibration", "spec": spec.model_dump(mode="json"),
+         "accepted": int(samples.accepted.sum()), "threshold": threshold, "observed": observed,
+         "scales": scored.attrs["scales"], "weights": weights}, indent=2, default=str) + "\n")
     return {"samples": samples, "posterior": posterior, "diagnostics": diagnostics,
             "threshold": threshold, "observed": observed}
 

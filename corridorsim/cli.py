@@ -571,12 +571,11 @@ def schema(out_file: Path | None) -> None:
     if out_file is None:
         click.echo(text, nl=False)
     else:
+        from .atomic import atomic_write_text
         from .errors import OutputError
 
         try:
-            tmp = out_file.with_name(f".{out_file.name}.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(out_file)
+            atomic_write_text(out_file, text)
         except OSError as exc:
             raise OutputError(f"{out_file}: cannot write ({exc.strerror})") from None
 

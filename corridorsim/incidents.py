@@ -30,7 +30,6 @@ import datetime as dt
 import math
 import os
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
@@ -39,6 +38,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from .atomic import atomic_write
 from .errors import ScenarioError
 from .geo import EARTH_RADIUS_KM
 from .network import edge_key
@@ -636,29 +636,13 @@ def format_incident_table(matched: pd.DataFrame, max_note_chars: int = 0) -> str
     return "\n".join(text)
 
 
-def _atomic_write(path: str | os.PathLike, write) -> Path:
-    """Call ``write(tmp_path)`` on a temporary sibling of ``path``, then rename it into place."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def write_table_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Write a table as CSV (UTF-8, ``\\n`` line ends, no index) atomically; return the path."""
 
     def write(tmp: Path) -> None:
         df.to_csv(tmp, index=False, lineterminator="\n", date_format="%Y-%m-%d")
 
-    return _atomic_write(path, write)
+    return atomic_write(path, write)
 
 
 _KIND_STYLE = {"ambush": ("o", "crimson"), "ied": ("^", "darkorange"),
@@ -748,6 +732,6 @@ def plot_incident_map(
         fig.savefig(tmp, dpi=110, format=suffix)
 
     try:
-        return _atomic_write(path, write)
+        return atomic_write(path, write)
     finally:
         plt.close(fig)

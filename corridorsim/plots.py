@@ -26,8 +26,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .atomic import atomic_write
 from .figure_layout import (
     _ATTACK_STYLE,
     _STOCK_EPS_L,
@@ -933,39 +932,12 @@ def save_figures(figs: Mapping[str, Any], out_dir: str | Path, fmt: str = "png",
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, fig in figs.items():
-        target = out / f"{name}.{fmt}"
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=out)
-        os.close(fd)
-        try:
+        def write(tmp: Path, fig=fig) -> None:
             with plot_style():
-                fig.savefig(tmp, format=fmt, dpi=dpi, facecolor="white",
-                            metadata=_metadata(fmt))
-            _chmod_default(tmp)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        paths.append(target)
+                fig.savefig(tmp, format=fmt, dpi=dpi, facecolor="white", metadata=_metadata(fmt))
+
+        paths.append(atomic_write(out / f"{name}.{fmt}", write))
     return paths
-
-
-def _chmod_default(path: str | Path) -> None:
-    """Give a temporary file the permissions of a normally created one (mkstemp makes it
-    0600). The umask is read from /proc where there is one (changing it to read it would
-    not be thread-safe), else 022 is assumed."""
-    umask = 0o022
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    umask = int(line.split()[1], 8)
-                    break
-    except (OSError, ValueError):
-        pass
-    try:
-        os.chmod(path, 0o666 & ~umask)
-    except OSError:
-        pass
 
 
 def _metadata(fmt: str) -> dict[str, Any]:

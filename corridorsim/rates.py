@@ -62,8 +62,9 @@ import pandas as pd
 import yaml
 from scipy import stats
 
+from .atomic import atomic_write
 from .errors import CorridorSimError, ScenarioError
-from .incidents import _atomic_write, classify, match_to_network, read_incidents
+from .incidents import classify, match_to_network, read_incidents
 from .network import edge_key
 from .scenario import Deterrence, Scenario
 
@@ -841,7 +842,7 @@ def write_threat_block(
     def write(tmp: Path) -> None:
         tmp.write_text(text, encoding="utf-8")
 
-    return _atomic_write(path, write)
+    return atomic_write(path, write)
 
 
 def _label(keys: list[str], g: tuple) -> str:

@@ -21,8 +21,6 @@ import base64
 import html
 import io
 import math
-import os
-import tempfile
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .plots import _chmod_default, _kind_of
+from .atomic import atomic_write, atomic_write_text
+from .plots import _kind_of
 from .style import format_litres, format_number, plot_style
 
 __all__ = ["write_report", "ReportFiles", "scenario_assumptions", "metrics_rows"]
@@ -616,9 +615,10 @@ def _hline(fig: Any, x0: float, x1: float, y: float) -> Any:
 def _render_pdf(blocks: list[_Block], target: Path, title: str) -> int:
     from matplotlib.backends.backend_pdf import PdfPages
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
+    count = 0
+
+    def write(tmp: Path) -> None:
+        nonlocal count
         with plot_style(), PdfPages(tmp, metadata={"Title": f"{title} – corridorsim report",
                                                    "Creator": "corridorsim", "Producer": None,
                                                    "CreationDate": None}) as pdf:
@@ -653,28 +653,15 @@ def _render_pdf(blocks: list[_Block], target: Path, title: str) -> int:
                     pages.text("How these results were made: enough to reproduce them.", size=10)
                     pages.table(b.table, size=8)
             pages.close_page()
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return pages.count
+        count = pages.count
+
+    atomic_write(target, write)
+    return count
 
 
 # --------------------------------------------------------------------------------------------
 # Entry point
 # --------------------------------------------------------------------------------------------
-
-
-def _atomic_write_text(text: str, target: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        _chmod_default(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_report(path: str | Path, out_html: str | Path, pdf: bool = False) -> ReportFiles:
@@ -699,13 +686,12 @@ def write_report(path: str | Path, out_html: str | Path, pdf: bool = False) -> R
     blocks, title = _run_blocks(root) if kind == "run" else _sweep_blocks(root)
     target = Path(out_html)
     target.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write_text(_render_html(blocks, title), target)
+    atomic_write_text(target, _render_html(blocks, title))
     names = [b.figure.name for b in blocks if b.kind == "fig"]
     files = ReportFiles(html=target, figures=names)
     if pdf:
         pdf_path = target.with_suffix(".pdf")
         files.pdf_pages = _render_pdf(blocks, pdf_path, title)
-        _chmod_default(pdf_path)
         files.pdf = pdf_path
     for b in blocks:  # free the figures' memory
         if b.kind == "fig":

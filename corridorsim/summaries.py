@@ -205,13 +205,13 @@ def summarize_sweep(root: str | Path, metrics: list[str] | None = None) -> dict[
 def write_summaries(root: str | Path, tables: dict[str, pd.DataFrame],
                     out_dir: str | Path | None = None) -> list[Path]:
     """Write summary tables as CSV files (atomically) into ``out_dir`` (default ``root``)."""
-    from .sweep import _atomic_text
+    from .atomic import atomic_write_text
 
     target = Path(out_dir) if out_dir is not None else Path(root)
     target.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, df in tables.items():
         p = target / f"{name}.csv"
-        _atomic_text(df.to_csv(index=False, lineterminator="\n"), p)
+        atomic_write_text(p, df.to_csv(index=False, lineterminator="\n"))
         paths.append(p)
     return paths

@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -37,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .atomic import atomic_write, atomic_write_text
 from .engine import run_replication
 from .errors import OutputError, ScenarioError
 from .plan import ScenarioPlan, compile_scenario
@@ -173,25 +172,6 @@ class SweepPlanSummary:
         return self.points * self.replications * self.seconds_per_replication / max(1, self.workers)
 
 
-def _atomic_parquet(df: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        df.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _atomic_text(text: str, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-
-
 def _point_dir(root: Path, table: str, point: int) -> Path:
     return root / table / f"point={point:06d}"
 
@@ -324,8 +304,8 @@ class SweepRunner:
         for col in self.sweep.factor_columns:  # alternatives and dict values as JSON text
             design[col] = design[col].map(lambda v: v if isinstance(v, (int, float, str, bool))
                                           else json.dumps(v, default=str))
-        _atomic_text(design.to_csv(index=False, lineterminator="\n"), root / "design.csv")
-        _atomic_text(json.dumps(self._manifest(), indent=2, default=str) + "\n", manifest_path)
+        atomic_write_text(root / "design.csv", design.to_csv(index=False, lineterminator="\n"))
+        atomic_write_text(manifest_path, json.dumps(self._manifest(), indent=2, default=str) + "\n")
 
     def done_tasks(self) -> set[tuple[int, int, int]]:
         """(point, first, count) of tasks whose summary file exists."""
@@ -344,8 +324,9 @@ class SweepRunner:
         # kept tables first, summary last: the summary file marks the task as done. The point
         # is in the directory name (point=000012), not in the file: a hive-partitioned dataset
         for name in (*task.keep, "summary"):
-            _atomic_parquet(tables[name].drop(columns="point"),
-                            _point_dir(self.root, name, task.point) / f"{task.stem}.parquet")
+            df = tables[name].drop(columns="point")
+            atomic_write(_point_dir(self.root, name, task.point) / f"{task.stem}.parquet",
+                         lambda tmp, df=df: df.to_parquet(tmp, index=False))
 
     # ------------------------------------------------------------------ running
     def run(self, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:

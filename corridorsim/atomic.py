@@ -1,0 +1,71 @@
+"""Writing files atomically: into a temporary sibling, then renamed into place.
+
+Every file corridorsim writes goes through here, so an interrupted or failed write never leaves
+a half-written file under the final name (the rename is atomic on one file system), and the
+finished file gets the permissions of a normally created one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["atomic_write", "atomic_write_text"]
+
+
+def _default_mode() -> int:
+    """Mode of a newly created file under this process's umask (mkstemp makes files 0600).
+
+    The umask is read from /proc where there is one (setting it to read it would not be
+    thread-safe), else 022 is assumed.
+    """
+    umask = 0o022
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    umask = int(line.split()[1], 8)
+                    break
+    except (OSError, ValueError):
+        pass
+    return 0o666 & ~umask
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[Path], object]) -> Path:
+    """Call ``write(tmp_path)`` on a temporary sibling of ``path``, then rename it into place.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Final file; its folder is created if needed.
+    write : callable
+        Writes the whole content to the path it is given.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        try:
+            os.chmod(tmp, _default_mode())
+        except OSError:
+            pass
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
