@@ -76,6 +76,22 @@ def _progress(quiet: bool) -> Progress:
                     disable=quiet)
 
 
+def _resumable(work: Callable[[Callable[[int, int], None]], Any], name: str, total: int,
+               executor: Any, out: Path, what: str, quiet: bool) -> Any:
+    """Run ``work(progress)`` under a progress bar; on Ctrl-C say what is kept (exit 130);
+    always close the executor."""
+    try:
+        with _progress(quiet) as bar:
+            task = bar.add_task(name, total=total)
+            return work(lambda done, n: bar.update(task, completed=done, total=n))
+    except KeyboardInterrupt:
+        _err.print(f"interrupted: finished {what} are kept in {out}/; continue with --resume",
+                   markup=False)
+        sys.exit(130)
+    finally:
+        executor.close()
+
+
 def _executor(kind: str, scheduler: str | None, workers: int):
     """Where sweep tasks run: Dask (a LocalCluster or --scheduler), local processes, or here."""
     from .executors import DaskExecutor, InProcessExecutor, LocalPoolExecutor
@@ -278,17 +294,8 @@ def sweep(file: Path, sets: tuple[str, ...], replications: int | None, seed: int
         "command": " ".join(shlex.quote(a) for a in args), "versions": package_versions(),
         "executor": executor, "workers": ex.workers,  # a cluster's size, with --scheduler
     })
-    try:
-        with _progress(quiet) as bar:
-            task = bar.add_task(spec.name, total=n_points * spec.replications)
-            counts = runner.run(progress=lambda done, total: bar.update(task, completed=done,
-                                                                         total=total))
-    except KeyboardInterrupt:
-        _err.print(f"interrupted: finished tasks are kept in {out}/; continue with --resume",
-                   markup=False)
-        sys.exit(130)
-    finally:
-        ex.close()
+    counts = _resumable(lambda progress: runner.run(progress=progress), spec.name,
+                        n_points * spec.replications, ex, out, "tasks", quiet)
     tables = summarize_sweep(out)
     write_summaries(out, tables)
     if not quiet:
@@ -376,19 +383,11 @@ def calibrate(file: Path, out_dir: Path | None, workers: int | None, executor: s
                           "--force to replace it")
     w = workers or default_workers()
     ex = _executor(executor, scheduler, w)
-    try:
-        with _progress(quiet) as bar:
-            task = bar.add_task(spec.name, total=spec.samples * spec.replications)
-            result = run_calibration(spec, out, ex, chunk_size or spec.replications, resume=resume,
-                                     force=force, source=str(file),
-                                     progress=lambda done, total: bar.update(task, completed=done,
-                                                                              total=total))
-    except KeyboardInterrupt:
-        _err.print(f"interrupted: finished runs are kept in {out}/; continue with --resume",
-                   markup=False)
-        sys.exit(130)
-    finally:
-        ex.close()
+    result = _resumable(
+        lambda progress: run_calibration(spec, out, ex, chunk_size or spec.replications,
+                                         resume=resume, force=force, source=str(file),
+                                         progress=progress),
+        spec.name, spec.samples * spec.replications, ex, out, "runs", quiet)
     if not quiet:
         diag = result["diagnostics"]
         table = Table(title=f"{spec.name}: {int(result['samples'].accepted.sum())} of "

@@ -42,6 +42,7 @@ from .atomic import atomic_write
 from .errors import ScenarioError
 from .geo import EARTH_RADIUS_KM
 from .network import edge_key
+from .text_table import format_text_table
 
 __all__ = [
     "IncidentDataError",
@@ -620,14 +621,7 @@ def format_incident_table(matched: pd.DataFrame, max_note_chars: int = 0) -> str
         lines.append(row)
     if max_note_chars > 0:
         heads.append("notes")
-    widths = [max([len(h)] + [len(row[i]) for row in lines]) for i, h in enumerate(heads)]
-    numeric = {"prec", "dist_km", "share"}
-
-    def fmt(row: list[str]) -> str:
-        return "  ".join(v.rjust(w) if h in numeric else v.ljust(w)
-                         for v, w, h in zip(row, widths, heads)).rstrip()
-
-    text = [fmt(heads), fmt(["-" * w for w in widths])] + [fmt(r) for r in lines]
+    text = [format_text_table(heads, lines, right={"prec", "dist_km", "share"})]
     if len(matched) and "attack_kind" in matched.columns:
         counts = matched.groupby(["attack_kind", "match_level"]).size()
         text.append("")

@@ -67,6 +67,7 @@ from .errors import CorridorSimError, ScenarioError
 from .incidents import classify, match_to_network, read_incidents
 from .network import edge_key
 from .scenario import Deterrence, Scenario
+from .text_table import format_text_table
 
 __all__ = [
     "DEFAULT_KINDS",
@@ -865,14 +866,8 @@ def format_rates_table(rates: pd.DataFrame) -> str:
             stats_ = ["-", "-", "no exposure: prior only"]
         rows.append([_label(keys, g), str(r["kind"]), str(int(r["events"])),
                      f"{r['exposure_km']:.0f}", f"{r['hazard_factor']:.3f}", *stats_])
-    widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(heads)]
-    left = {"group", "kind", "90% CI"}
-
-    def fmt(row: list[str]) -> str:
-        return "  ".join(v.ljust(w) if h in left else v.rjust(w)
-                         for v, w, h in zip(row, widths, heads)).rstrip()
-
-    out = [fmt(heads), fmt(["-" * w for w in widths])] + [fmt(r) for r in rows]
+    numbers = {"events", "exposure_km", "factor", "mean", "median"}
+    out = [format_text_table(heads, rows, right=numbers)]
     out.append("rates per 1000 convoy-km; exposure_km per replication in the window; factor = "
                "mean hazard factor applied to the exposure")
     return "\n".join(out)

@@ -248,6 +248,17 @@ def _manifest_rows(man: dict[str, Any], keys: Sequence[str]) -> list[list[str]]:
     return rows
 
 
+def _assumption_blocks(sc: Any, heading: str) -> list[_Block]:
+    """The scenario's key assumptions as a table, and the sources of its numbers."""
+    rows = [[k, v] for k, v in scenario_assumptions(sc)]
+    out = [_Block("h2", heading),
+           _Block("table", table=_Table(["topic", "assumption"], rows, "ll", [1.5, 5.5]))]
+    if sc.sources_of_numbers:
+        out += [_Block("h2", "Sources of the numbers"),
+                _Block("ul", items=list(sc.sources_of_numbers))]
+    return out
+
+
 def _run_blocks(root: Path) -> tuple[list[_Block], str]:
     from .plots import _run_context, _run_figures
 
@@ -262,12 +273,7 @@ def _run_blocks(root: Path) -> tuple[list[_Block], str]:
         blocks.append(_Block("p", sc.description))
     blocks.append(_Block("h2", "At a glance"))
     blocks.append(_Block("ul", items=_headline_run(run["metrics"], sc, run["daily"])))
-    blocks.append(_Block("h2", "Key assumptions"))
-    rows = [[k, v] for k, v in scenario_assumptions(sc)]
-    blocks.append(_Block("table", table=_Table(["topic", "assumption"], rows, "ll", [1.5, 5.5])))
-    if sc.sources_of_numbers:
-        blocks.append(_Block("h2", "Sources of the numbers"))
-        blocks.append(_Block("ul", items=list(sc.sources_of_numbers)))
+    blocks += _assumption_blocks(sc, "Key assumptions")
     if ctx["obs_d"] is not None or ctx["obs_i"] is not None:
         blocks.append(_Block("p", f"Observed data drawn beside the simulation: "
                                   f"{sc.observations.source or 'the scenario observations'}."))
@@ -350,12 +356,7 @@ def _sweep_blocks(root: Path) -> tuple[list[_Block], str]:
     except Exception:  # noqa: BLE001 - a base from another version: skip its assumptions
         sc = None
     if sc is not None:
-        blocks.append(_Block("h2", "Key assumptions of the base scenario"))
-        rows = [[k, v] for k, v in scenario_assumptions(sc)]
-        blocks.append(_Block("table", table=_Table(["topic", "assumption"], rows, "ll", [1.5, 5.5])))
-        if sc.sources_of_numbers:
-            blocks.append(_Block("h2", "Sources of the numbers"))
-            blocks.append(_Block("ul", items=list(sc.sources_of_numbers)))
+        blocks += _assumption_blocks(sc, "Key assumptions of the base scenario")
     ps = tables.get("points_summary")
     if ps is not None and not ps.empty:
         table, n_points = _points_table(ps, list(man["factors"]), int(man.get("reference_point", 0)))

@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "corridorsim"
 
 #: Layers, lowest first. A module may import its own layer and those below.
 LAYERS = [
-    {"errors", "geo", "paths", "streams", "atomic"},
+    {"errors", "geo", "paths", "streams", "atomic", "text_table"},
     {"scenario"},
     {"scenario_io", "network", "docgen"},
     {"routing", "threats", "plan"},
