@@ -24,7 +24,7 @@ engine appends the row; every downstream table picks it up by name.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -162,7 +162,8 @@ def _frame(rows: Sequence[tuple], columns: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame.from_records(list(rows), columns=list(columns))
 
 
-def to_frames(records: Sequence[ReplicationRecords], start: dt.datetime) -> Tables:
+def to_frames(records: Sequence[ReplicationRecords], start: dt.datetime,
+              tables: Collection[str] = ("daily", "events", "convoys")) -> Tables:
     """Concatenate replications (in the order given) into DataFrames with calendar dates.
 
     Parameters
@@ -171,10 +172,16 @@ def to_frames(records: Sequence[ReplicationRecords], start: dt.datetime) -> Tabl
         Usually sorted by replication index.
     start : datetime.datetime
         Scenario start, hour 0.
+    tables : collection of str
+        Which of ``daily``, ``events`` and ``convoys`` to build (the summary always is); the
+        others come back empty, with their columns (sweeps keep only what they write).
     """
-    daily = _frame([r for rec in records for r in rec.daily], DAILY_COLUMNS)
-    events = _frame([r for rec in records for r in rec.events], EVENT_COLUMNS)
-    convoys = _frame([r for rec in records for r in rec.convoys], CONVOY_COLUMNS)
+    def rows(name: str) -> list[tuple]:
+        return [r for rec in records for r in getattr(rec, name)] if name in tables else []
+
+    daily = _frame(rows("daily"), DAILY_COLUMNS)
+    events = _frame(rows("events"), EVENT_COLUMNS)
+    convoys = _frame(rows("convoys"), CONVOY_COLUMNS)
     summary = _frame([rec.summary for rec in records], SUMMARY_COLUMNS)
     drawn = sorted({k for rec in records for k in rec.parameters})
     for k in drawn:  # values of uncertain parameters, one column each: "param:<path>"

@@ -96,7 +96,8 @@ def run_task(task: SweepTask) -> dict[str, pd.DataFrame]:
     plan = _plan_for(task.scenario)
     recs = [run_replication_with_uncertainty(plan, task.seed, r)
             for r in range(task.first, task.first + task.count)]
-    tables = to_frames(recs, task.scenario.start)
+    needed = set(task.keep) | ({"daily"} if task.delivered_by_days else set())
+    tables = to_frames(recs, task.scenario.start, tables=needed)
     summary = tables.summary
     # float whether or not the stock ran out in this task's replications: every task file of a
     # sweep then has the same schema (an int64 column in one file and a double in another would
