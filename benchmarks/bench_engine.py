@@ -35,10 +35,10 @@ from pathlib import Path
 import numpy as np
 import simpy
 
-from corridorsim import executors
-from corridorsim.engine import run_replication
-from corridorsim.plan import ScenarioPlan, compile_scenario
-from corridorsim.scenario_io import load_scenario
+from corridorsim.experiments import processes, replications
+from corridorsim.model.engine import run_replication
+from corridorsim.model.plan import ScenarioPlan, compile_scenario
+from corridorsim.scenario.loading import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SCENARIO = "scenarios/mali_blockade_2025.yaml"
@@ -126,20 +126,20 @@ def in_process(plan: ScenarioPlan, seed: int, batch: int, bare_n: int, repeats: 
 def pool_run(plan: ScenarioPlan, seed: int, reps: list[int], workers: int, chunk_size: int) -> float:
     """Wall seconds to run ``reps`` on a pool of ``workers`` processes.
 
-    Same machinery as :func:`corridorsim.executors.run_replications` (start method, initializer
+    Same machinery as :func:`corridorsim.experiments.replications.run_replications` (start method, initializer
     that ships the plan once per worker, chunk tasks), but also for a single worker, which
     ``run_replications`` would run in-process.
     """
-    chunks = executors.chunked(reps, chunk_size)
+    chunks = processes.chunked(reps, chunk_size)
     gc.collect()
     t0 = time.perf_counter()
     with ProcessPoolExecutor(
         max_workers=workers,
-        mp_context=executors._context(),
-        initializer=executors._init_worker,
+        mp_context=processes.worker_context(),
+        initializer=replications.init_worker,
         initargs=(plan,),
     ) as pool:
-        results = list(pool.map(executors._run_chunk, [seed] * len(chunks), chunks))
+        results = list(pool.map(replications.run_chunk, [seed] * len(chunks), chunks))
     wall = time.perf_counter() - t0
     assert sum(len(c) for c in results) == len(reps)
     return wall
@@ -231,9 +231,9 @@ def main(argv: list[str] | None = None) -> int:
             if which == "1":
                 t_pool1.append(pool_run(plan, seed, reps, 1, chunk))
             else:
-                t_pool2.append(timed(executors.run_replications, plan, seed, reps, workers=2,
+                t_pool2.append(timed(replications.run_replications, plan, seed, reps, workers=2,
                                      chunk_size=None))
-        t_inproc.append(timed(executors.run_replications, plan, seed, reps, workers=1))
+        t_inproc.append(timed(replications.run_replications, plan, seed, reps, workers=1))
     T1, T2, T0 = (statistics.median(t) for t in (t_pool1, t_pool2, t_inproc))
     par_runs = (t_pool1, t_pool2, t_inproc)
     par_skew = max(statistics.median(t) / min(t) - 1 for t in par_runs)  # median above the best run
@@ -251,8 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     for n in notes:
         print(n)
     print(f"python {platform.python_version()}, simpy {simpy.__version__}, numpy {np.__version__}, "
-          f"{executors.default_workers()} usable cores, pool start method "
-          f"{executors._context().get_start_method()}")
+          f"{processes.default_workers()} usable cores, pool start method "
+          f"{processes.worker_context().get_start_method()}")
     print(f"machine:   1-min load average {load:.2f} at start (other work on the machine skews every figure)")
     print(f"settings:  repeats {repeats} (medians), in-process batch {batch} replications, "
           f"parallel runs {replications} replications (chunks of {chunk}), bare loop {bare_n} events")

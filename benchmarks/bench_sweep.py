@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def make_sweep(scenario: Path, points: int, replications: int, seed: int = 1):
     """A grid over the scenario-wide ambush multiplier with ``points`` levels."""
-    from corridorsim.sweep_spec import SweepSpec, resolve_sweep
+    from corridorsim.experiments.sweep_spec import SweepSpec, resolve_sweep
 
     levels = tuple(float(x) for x in np.round(np.linspace(0.5, 3.0, points), 6))
     spec = SweepSpec(name="bench", base=str(scenario), replications=replications, seed=seed,
@@ -47,7 +47,7 @@ def make_sweep(scenario: Path, points: int, replications: int, seed: int = 1):
 
 def timed_sweep(sweep, executor, chunk: int, out: Path) -> float:
     """Wall time (s) of one sweep run (without memory tracing, which slows allocations)."""
-    from corridorsim.sweep import SweepRunner
+    from corridorsim.experiments.sweep_runner import SweepRunner
 
     if out.exists():
         shutil.rmtree(out)
@@ -59,7 +59,7 @@ def timed_sweep(sweep, executor, chunk: int, out: Path) -> float:
 def traced_sweep(scenario: Path, points: int, replications: int, executor, chunk: int,
                  out: Path) -> float:
     """Driver's peak traced memory (MiB) to resolve and run a sweep of ``points`` points."""
-    from corridorsim.sweep import SweepRunner
+    from corridorsim.experiments.sweep_runner import SweepRunner
 
     if out.exists():
         shutil.rmtree(out)
@@ -96,8 +96,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.points, args.replications = 6, 20
 
-    from corridorsim.executors import DaskExecutor, InProcessExecutor, LocalPoolExecutor
-    from corridorsim.sweep import DASK_TARGET_TASK_S, choose_chunk_size, pilot_seconds_per_replication
+    from corridorsim.experiments.executors import DaskExecutor, InProcessExecutor, LocalPoolExecutor
+    from corridorsim.experiments.sweep_runner import (
+        DASK_TARGET_TASK_S,
+        choose_chunk_size,
+        pilot_seconds_per_replication,
+    )
 
     sweep = make_sweep(args.scenario, args.points, args.replications)
     per_rep = pilot_seconds_per_replication(sweep)

@@ -10,17 +10,16 @@ Public API: :func:`load_scenario`, :func:`simulate`, :class:`Scenario`, :class:`
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from .errors import CorridorSimError, OutputError, ScenarioError, ScenarioErrors  # noqa: E402
-from .scenario import Scenario  # noqa: E402
-from .scenario_io import load_scenario  # noqa: E402
-from .simulation import RunResult, simulate  # noqa: E402
+from .experiments.simulate import RunResult, simulate  # noqa: E402
+from .scenario.loading import load_scenario  # noqa: E402
+from .scenario.schema import Scenario  # noqa: E402
+from .version import __version__  # noqa: E402
 
 
 def write_run(*args, **kwargs):
-    """Write a :class:`RunResult` to a directory (see :func:`corridorsim.results_io.write_run`)."""
-    from .results_io import write_run as _write_run
+    """Write a :class:`RunResult` to a directory (see :func:`corridorsim.experiments.rundir.write_run`)."""
+    from .experiments.rundir import write_run as _write_run
 
     return _write_run(*args, **kwargs)
 

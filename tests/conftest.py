@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from corridorsim.plan import compile_scenario
-from corridorsim.scenario_io import deep_merge, scenario_from_dict
+from corridorsim.model.plan import compile_scenario
+from corridorsim.scenario.documents import deep_merge, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

@@ -12,9 +12,9 @@ import math
 import numpy as np
 import pytest
 
-from corridorsim.engine import run_replication
-from corridorsim.records import EVENT_COLUMNS
-from corridorsim.threats import deterrence_factor
+from corridorsim.model.engine import run_replication
+from corridorsim.model.records import EVENT_COLUMNS
+from corridorsim.model.threats import deterrence_factor
 
 from .conftest import make_plan
 

@@ -1,8 +1,10 @@
 """The shape of the package, checked from its imports (ast): data flows one way.
 
-scenario -> network -> engine -> records -> sweeps -> metrics -> files -> plots/report -> CLI.
-A module may import modules of its own layer or below, never above; only the engine imports
-SimPy; only the CLI prints, exits or uses click/rich; the core never imports matplotlib.
+Packages, lowest first: shared helpers (``errors``, ``atomic``) -> ``scenario`` -> ``model`` ->
+``experiments`` -> ``observed`` -> ``viz`` -> ``cli``. A module may import its own package and
+the packages below it, never above; no import cycles between modules; no import of another
+package's private (``_name``) helpers; only the engine imports SimPy; only the CLI prints, exits
+or uses click/rich; the packages below ``viz`` never import matplotlib at module level.
 """
 
 from __future__ import annotations
@@ -10,101 +12,154 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import networkx as nx
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "corridorsim"
 
-#: Layers, lowest first. A module may import its own layer and those below.
-LAYERS = [
-    {"errors", "geo", "paths", "streams", "atomic", "text_table"},
-    {"scenario"},
-    {"scenario_io", "network", "docgen"},
-    {"routing", "threats", "plan"},
-    {"records", "engine"},
-    {"uncertainty", "executors", "simulation", "metrics"},
-    {"results_io", "designs", "sweep_spec", "sweep", "summaries", "incidents", "rates",
-     "calibration"},
-    {"style", "figure_layout", "maps", "sweep_plots", "plots", "report"},
-    {"cli", "__main__", "__init__"},
-]
-LAYER = {m: i for i, layer in enumerate(LAYERS) for m in layer}
-
-#: Deliberate upward imports, made inside a function (with why).
-ALLOWED_UPWARD = {
-    # loading a scenario checks that its uncertain parameters give valid scenarios
-    ("scenario_io", "uncertainty"),
-    # Dask workers import the sweep's task code before their first task (a warm-up)
-    ("executors", "sweep"),
-}
+#: Packages (or top-level modules), lowest first.
+ORDER = ["version", "errors", "atomic", "scenario", "model", "experiments", "observed", "viz", "cli",
+         "__init__", "__main__"]
+RANK = {name: i for i, name in enumerate(ORDER)}
+#: Shared helpers every layer may use.
+SHARED = {"version", "errors", "atomic"}
 
 
 def modules() -> list[Path]:
-    return sorted(PACKAGE.glob("*.py"))
+    return sorted(p for p in PACKAGE.rglob("*.py"))
 
 
-def imports(path: Path) -> list[tuple[str, bool]]:
-    """(imported name, at module level) for every import in the file."""
+def dotted(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__" and len(parts) > 1:
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def package_of(module: str) -> str:
+    """``corridorsim.model.engine`` -> ``model``; ``corridorsim.errors`` -> ``errors``."""
+    parts = module.split(".")
+    return "__init__" if len(parts) == 1 else parts[1]
+
+
+def imports(path: Path) -> list[tuple[str, list[str], bool]]:
+    """(imported module, names taken from it, at module level) for every import in the file."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     top = {id(n) for n in tree.body}
+    me = dotted(path)
+    base = me.split(".") if path.name == "__init__.py" else me.split(".")[:-1]
+    known = {dotted(p) for p in modules()}
     out = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            out += [(a.name, id(node) in top) for a in node.names]
+            out += [(a.name, [], id(node) in top) for a in node.names]
         elif isinstance(node, ast.ImportFrom):
-            if node.level == 1:
-                names = [node.module] if node.module else [a.name for a in node.names]
-                out += [(f"corridorsim.{n}", id(node) in top) for n in names]
+            if node.level:
+                anchor = base[: len(base) - node.level + 1]
+                mod = ".".join(anchor + ([node.module] if node.module else []))
+                names = [a.name for a in node.names]
+                if node.module is None:  # from . import x: x is a module, or a name of the package
+                    out += [(f"{mod}.{n}", [], id(node) in top) if f"{mod}.{n}" in known
+                            else (mod, [n], id(node) in top) for n in names]
+                else:
+                    out.append((mod, names, id(node) in top))
             elif node.module:
-                out.append((node.module, id(node) in top))
+                out.append((node.module, [a.name for a in node.names], id(node) in top))
     return out
 
 
-def test_every_module_has_a_layer():
-    assert {p.stem for p in modules()} == set(LAYER)
+def internal_edges() -> list[tuple[str, str, list[str]]]:
+    known = {dotted(p) for p in modules()}
+    edges = []
+    for path in modules():
+        me = dotted(path)
+        for mod, names, _ in imports(path):
+            if not mod.startswith("corridorsim"):
+                continue
+            # "from .pkg import module" names a module, not an attribute
+            targets = [f"{mod}.{n}" for n in names if f"{mod}.{n}" in known] or [mod]
+            for t in targets:
+                edges.append((me, t, names if t == mod else []))
+    return edges
 
 
-@pytest.mark.parametrize("path", modules(), ids=lambda p: p.stem)
+def test_every_module_is_in_a_known_package():
+    assert {package_of(dotted(p)) for p in modules()} <= set(RANK)
+
+
+def test_packages_exist_as_folders():
+    for pkg in ("scenario", "model", "experiments", "observed", "viz", "cli", "data"):
+        assert (PACKAGE / pkg).is_dir(), pkg
+
+
+@pytest.mark.parametrize("path", modules(), ids=dotted)
 def test_imports_point_down(path):
-    me = path.stem
-    for name, _top in imports(path):
-        if not name.startswith("corridorsim."):
+    me = package_of(dotted(path))
+    for mod, _names, _top in imports(path):
+        if not mod.startswith("corridorsim."):
             continue
-        other = name.split(".")[1]
-        if other in LAYER and LAYER[other] > LAYER[me]:
-            assert (me, other) in ALLOWED_UPWARD, f"{me} (layer {LAYER[me]}) imports {other} (layer {LAYER[other]})"
+        other = package_of(mod)
+        if other == me or other in SHARED:
+            continue
+        assert RANK[other] < RANK[me], f"{dotted(path)} ({me}) imports {mod} ({other}), which is above it"
+
+
+def test_no_import_cycles():
+    g = nx.DiGraph()
+    g.add_edges_from((a, b) for a, b, _ in internal_edges() if a != b)
+    # a package's __init__ re-exports its modules; edges into it are edges to those modules
+    cycles = list(nx.simple_cycles(g))
+    assert cycles == [], f"import cycles: {cycles}"
+
+
+def test_no_import_of_another_packages_private_names():
+    bad = []
+    for a, b, names in internal_edges():
+        if package_of(a) == package_of(b):
+            continue
+        bad += [f"{a} imports {b}.{n}" for n in names if n.startswith("_") and not n.startswith("__")]
+    assert bad == []
+
+
+def test_every_module_opens_with_a_docstring():
+    for path in modules():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        assert ast.get_docstring(tree), f"{dotted(path)} has no module docstring"
 
 
 def test_only_the_engine_imports_simpy():
-    users = {p.stem for p in modules() for name, _ in imports(p) if name.split(".")[0] == "simpy"}
-    assert users == {"engine"}
+    users = {dotted(p) for p in modules() for mod, _, _ in imports(p) if mod.split(".")[0] == "simpy"}
+    assert users == {"corridorsim.model.engine"}
 
 
 def test_the_engine_knows_nothing_above_it():
     forbidden = {"yaml", "matplotlib", "click", "rich", "pandas", "dask"}
-    names = {name.split(".")[0] for name, _ in imports(PACKAGE / "engine.py")}
+    names = {mod.split(".")[0] for mod, _, _ in imports(PACKAGE / "model" / "engine.py")}
     assert not names & forbidden
+    ups = {package_of(m) for m, _, _ in imports(PACKAGE / "model" / "engine.py") if m.startswith("corridorsim.")}
+    assert ups <= {"model", "scenario", "errors"}
 
 
 def test_only_the_cli_prints_exits_or_uses_click_and_rich():
     for path in modules():
-        if path.stem in ("cli", "__main__", "docgen"):
-            continue  # docgen's main() writes the reference to standard output by design
+        pkg = package_of(dotted(path))
+        if pkg in ("cli", "__main__") or dotted(path) == "corridorsim.scenario.reference":
+            continue  # the reference generator's main() writes to standard output by design
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 f = node.func
                 if isinstance(f, ast.Name) and f.id in ("print", "exit", "quit"):
-                    pytest.fail(f"{path.name}:{node.lineno} calls {f.id}()")
+                    pytest.fail(f"{dotted(path)}:{node.lineno} calls {f.id}()")
                 if isinstance(f, ast.Attribute) and f.attr == "exit" and \
                         isinstance(f.value, ast.Name) and f.value.id == "sys":
-                    pytest.fail(f"{path.name}:{node.lineno} calls sys.exit()")
-        names = {name.split(".")[0] for name, _ in imports(path)}
-        assert not names & {"click", "rich"}, path.name
+                    pytest.fail(f"{dotted(path)}:{node.lineno} calls sys.exit()")
+        names = {mod.split(".")[0] for mod, _, _ in imports(path)}
+        assert not names & {"click", "rich"}, dotted(path)
 
 
-def test_the_core_never_imports_matplotlib_at_module_level():
-    core = {m for m, layer in LAYER.items() if layer <= LAYER["calibration"]}
+def test_below_the_figures_nothing_imports_matplotlib():
     for path in modules():
-        if path.stem in core:
-            tops = {name.split(".")[0] for name, top in imports(path) if top}
-            assert "matplotlib" not in tops, path.name
+        if RANK[package_of(dotted(path))] < RANK["viz"]:
+            names = {mod.split(".")[0] for mod, _, _ in imports(path)}
+            assert "matplotlib" not in names, dotted(path)

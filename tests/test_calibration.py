@@ -12,12 +12,14 @@ import pandas as pd
 import pytest
 
 from corridorsim import simulate
-from corridorsim.calibration import CalibrationSpec, abc_accept, run_calibration
 from corridorsim.errors import ScenarioError
-from corridorsim.executors import InProcessExecutor
-from corridorsim.plan import compile_scenario
-from corridorsim.scenario_io import load_scenario, scenario_from_dict
-from corridorsim.uncertainty import check_uncertainty, draw_parameters
+from corridorsim.experiments.calibration import CalibrationSpec, abc_accept, run_calibration
+from corridorsim.experiments.executors import InProcessExecutor
+from corridorsim.model.plan import compile_scenario
+from corridorsim.model.streams import replication_streams
+from corridorsim.scenario.documents import scenario_from_dict
+from corridorsim.scenario.loading import load_scenario
+from corridorsim.scenario.priors import check_uncertainty, draw_parameters
 
 from .conftest import SCENARIOS, make_dict
 
@@ -46,7 +48,8 @@ def test_uncertain_parameters_are_drawn_per_replication_and_recorded():
     again = simulate(sc, replications=5, seed=2)
     pd.testing.assert_series_equal(again.summary["param:threats.ambush_multiplier"],
                                    amb.iloc[:5], check_names=False)
-    assert draw_parameters(sc, 2, 3) == draw_parameters(sc, 2, 3)
+    assert (draw_parameters(sc, replication_streams(2, 3)["parameters"])
+            == draw_parameters(sc, replication_streams(2, 3)["parameters"]))
 
 
 def test_posterior_file_rows_are_drawn_jointly(tmp_path):

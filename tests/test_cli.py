@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from corridorsim.cli import main
-from corridorsim.results_io import DATA_FILES
+from corridorsim.experiments.rundir import DATA_FILES
 
 from .conftest import SCENARIOS
 

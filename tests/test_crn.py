@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from corridorsim.executors import InProcessExecutor
-from corridorsim.summaries import paired_differences
-from corridorsim.sweep import SweepRunner, SweepTask, read_table, run_task
-from corridorsim.sweep_spec import Factor, SweepSpec, resolve_sweep
+from corridorsim.experiments.executors import InProcessExecutor
+from corridorsim.experiments.summaries import paired_differences
+from corridorsim.experiments.sweep_runner import SweepRunner, SweepTask, read_table, run_task
+from corridorsim.experiments.sweep_spec import Factor, SweepSpec, resolve_sweep
 
 from .conftest import SCENARIOS
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from corridorsim.docgen import field_paths, scenario_reference_markdown
-from corridorsim.scenario import Scenario
+from corridorsim.scenario.reference import field_paths, scenario_reference_markdown
+from corridorsim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "docs" / "scenario_reference.md"
-REGENERATE = "python -m corridorsim.docgen > docs/scenario_reference.md"
+REGENERATE = "python -m corridorsim.scenario.reference > docs/scenario_reference.md"
 
 
 def _models_in(annotation, path: str):

@@ -11,8 +11,8 @@ import math
 
 import pytest
 
-from corridorsim.engine import Replication, run_replication
-from corridorsim.records import CONVOY_COLUMNS
+from corridorsim.model.engine import Replication, run_replication
+from corridorsim.model.records import CONVOY_COLUMNS
 
 from .conftest import make_plan
 

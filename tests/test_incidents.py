@@ -8,19 +8,19 @@ import pandas as pd
 import pytest
 
 from corridorsim.errors import CorridorSimError, ScenarioError
-from corridorsim.geo import great_circle_km
-from corridorsim.incidents import (
+from corridorsim.observed.incidents import (
     IncidentDataError,
     classify,
     format_incident_table,
     incident_table,
     match_to_network,
-    plot_incident_map,
     read_incidents,
     write_table_csv,
 )
-from corridorsim.network import build_network
-from corridorsim.scenario_io import load_scenario
+from corridorsim.scenario.geo import great_circle_km
+from corridorsim.scenario.loading import load_scenario
+from corridorsim.scenario.network import build_network
+from corridorsim.viz.incident_map import plot_incident_map
 
 from .conftest import SCENARIOS
 

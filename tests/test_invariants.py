@@ -13,8 +13,8 @@ import math
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corridorsim.engine import Replication
-from corridorsim.records import CONVOY_COLUMNS, DAILY_COLUMNS, EVENT_COLUMNS, SUMMARY_COLUMNS
+from corridorsim.model.engine import Replication
+from corridorsim.model.records import CONVOY_COLUMNS, DAILY_COLUMNS, EVENT_COLUMNS, SUMMARY_COLUMNS
 
 from .conftest import make_plan
 

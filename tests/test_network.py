@@ -10,11 +10,11 @@ import networkx as nx
 import pytest
 
 from corridorsim.errors import ScenarioError, ScenarioErrors
-from corridorsim.geo import great_circle_km
-from corridorsim.network import build_network, corridor_label, edge_key
-from corridorsim.plan import ScenarioPlan
-from corridorsim.routing import Router
-from corridorsim.scenario_io import scenario_from_dict
+from corridorsim.model.plan import ScenarioPlan
+from corridorsim.model.routing import Router
+from corridorsim.scenario.documents import scenario_from_dict
+from corridorsim.scenario.geo import great_circle_km
+from corridorsim.scenario.network import build_network, corridor_label, edge_key
 
 from .conftest import smoke_dict
 

@@ -22,14 +22,15 @@ from matplotlib.collections import PathCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 
-from corridorsim import load_scenario, plots, simulate, write_run
-from corridorsim.executors import InProcessExecutor
-from corridorsim.network import build_network
-from corridorsim.report import write_report
-from corridorsim.style import CORRIDOR_COLORS, OKABE_ITO, corridor_color, format_litres
-from corridorsim.summaries import summarize_sweep, write_summaries
-from corridorsim.sweep import SweepRunner
-from corridorsim.sweep_spec import SweepSpec, resolve_sweep
+from corridorsim import load_scenario, simulate, write_run
+from corridorsim.experiments.executors import InProcessExecutor
+from corridorsim.experiments.summaries import summarize_sweep, write_summaries
+from corridorsim.experiments.sweep_runner import SweepRunner
+from corridorsim.experiments.sweep_spec import SweepSpec, resolve_sweep
+from corridorsim.scenario.network import build_network
+from corridorsim.viz import run_figures as plots
+from corridorsim.viz.report import write_report
+from corridorsim.viz.style import CORRIDOR_COLORS, OKABE_ITO, corridor_color, format_litres
 
 # corridorsim never imports pyplot, so the backend can be chosen after the imports
 matplotlib.use("Agg")
@@ -69,8 +70,8 @@ def run_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def run(run_dir):
-    from corridorsim.results_io import read_run
-    from corridorsim.scenario_io import scenario_from_dict
+    from corridorsim.experiments.rundir import read_run
+    from corridorsim.scenario.documents import scenario_from_dict
 
     tables = read_run(run_dir)
     scenario = scenario_from_dict(tables["manifest"]["scenario"])
@@ -423,13 +424,13 @@ def test_standard_figures_of_a_run_and_a_sweep(run_dir, sweep_dir):
 
 
 def test_run_figures_without_the_network_skip_the_maps(run_dir, monkeypatch):
-    import corridorsim.network
+    import corridorsim.scenario.network
     from corridorsim.errors import ScenarioError
 
     def missing(_scenario):
         raise ScenarioError("network.nodes_csv", "'nodes.csv': file not found")
 
-    monkeypatch.setattr(corridorsim.network, "build_network", missing)
+    monkeypatch.setattr(corridorsim.scenario.network, "build_network", missing)
     figs = plots.standard_figures(run_dir)
     assert "corridor_map" not in figs and "fan_chart" in figs and len(figs) == 6
 

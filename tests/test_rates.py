@@ -11,10 +11,11 @@ import yaml
 from scipy import stats
 
 from corridorsim.errors import CorridorSimError
-from corridorsim.incidents import classify, match_to_network, read_incidents
-from corridorsim.network import build_network, edge_key
-from corridorsim.plan import compile_scenario
-from corridorsim.rates import (
+from corridorsim.experiments.simulate import simulate
+from corridorsim.model.plan import compile_scenario
+from corridorsim.model.threats import deterrence_factor
+from corridorsim.observed.incidents import classify, match_to_network, read_incidents
+from corridorsim.observed.rates import (
     edge_traversals,
     estimate_from_scenario,
     estimate_threat_rates,
@@ -24,9 +25,9 @@ from corridorsim.rates import (
     threat_block,
     write_threat_block,
 )
-from corridorsim.scenario_io import load_scenario, scenario_from_dict
-from corridorsim.simulation import simulate
-from corridorsim.threats import deterrence_factor
+from corridorsim.scenario.documents import scenario_from_dict
+from corridorsim.scenario.loading import load_scenario
+from corridorsim.scenario.network import build_network, edge_key
 
 from .conftest import SCENARIOS, make_dict
 

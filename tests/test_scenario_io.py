@@ -10,13 +10,13 @@ import pytest
 import yaml
 
 from corridorsim.errors import ScenarioError, ScenarioErrors
-from corridorsim.scenario_io import (
+from corridorsim.scenario.documents import (
     json_schema,
-    load_scenario,
     read_scenario_dict,
     scenario_from_dict,
     scenario_hash,
 )
+from corridorsim.scenario.loading import load_scenario
 
 from .conftest import smoke_dict
 
@@ -430,7 +430,7 @@ def test_scenario_hash_of_an_extended_file_equals_the_flat_file(tmp_path):
 
 def test_time_zones_are_refused_with_a_clear_message():
     from corridorsim.errors import ScenarioErrors
-    from corridorsim.scenario_io import scenario_from_dict
+    from corridorsim.scenario.documents import scenario_from_dict
 
     from .conftest import make_dict
 
@@ -441,8 +441,8 @@ def test_time_zones_are_refused_with_a_clear_message():
 
 def test_fixed_routing_needs_via_lists():
     from corridorsim.errors import ScenarioError
-    from corridorsim.network import build_network
-    from corridorsim.scenario_io import scenario_from_dict
+    from corridorsim.scenario.documents import scenario_from_dict
+    from corridorsim.scenario.network import build_network
 
     from .conftest import make_dict
 
@@ -455,7 +455,7 @@ def test_fixed_routing_needs_via_lists():
 
 def test_cross_field_errors_do_not_dump_the_block():
     from corridorsim.errors import ScenarioErrors
-    from corridorsim.scenario_io import scenario_from_dict
+    from corridorsim.scenario.documents import scenario_from_dict
 
     from .conftest import make_dict
 

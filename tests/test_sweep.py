@@ -15,19 +15,17 @@ import pytest
 from click.testing import CliRunner
 
 from corridorsim.cli import main
-from corridorsim.designs import build_design
 from corridorsim.errors import ScenarioError, ScenarioErrors
-from corridorsim.executors import InProcessExecutor
-from corridorsim.paths import get_path, parse_path, set_path
-from corridorsim.scenario_io import read_scenario_dict
-from corridorsim.summaries import (
+from corridorsim.experiments.designs import build_design
+from corridorsim.experiments.executors import InProcessExecutor
+from corridorsim.experiments.summaries import (
     paired_differences,
     point_metrics,
     stockout_probability,
     summarize_sweep,
 )
-from corridorsim.sweep import SweepRunner, SweepTask, read_table, run_task
-from corridorsim.sweep_spec import (
+from corridorsim.experiments.sweep_runner import SweepRunner, SweepTask, read_table, run_task
+from corridorsim.experiments.sweep_spec import (
     Factor,
     Precision,
     SweepSpec,
@@ -36,6 +34,8 @@ from corridorsim.sweep_spec import (
     resolve_sweep,
     sweep_from_sets,
 )
+from corridorsim.scenario.documents import read_scenario_dict
+from corridorsim.scenario.paths import get_path, parse_path, set_path
 
 from .conftest import SCENARIOS
 

@@ -16,10 +16,10 @@ import pytest
 from click.testing import CliRunner
 
 from corridorsim.cli import main
-from corridorsim.executors import InProcessExecutor, LocalPoolExecutor
-from corridorsim.summaries import summarize_sweep, write_summaries
-from corridorsim.sweep import SweepRunner, read_table
-from corridorsim.sweep_spec import load_sweep, resolve_sweep
+from corridorsim.experiments.executors import InProcessExecutor, LocalPoolExecutor
+from corridorsim.experiments.summaries import summarize_sweep, write_summaries
+from corridorsim.experiments.sweep_runner import SweepRunner, read_table
+from corridorsim.experiments.sweep_spec import load_sweep, resolve_sweep
 
 from .conftest import ROOT, SCENARIOS
 
@@ -77,7 +77,7 @@ def test_local_pool_matches_in_process_for_any_chunk_size(sweep, in_process, tmp
 
 def test_dask_local_cluster_matches_in_process(sweep, in_process, tmp_path):
     pytest.importorskip("dask.distributed")
-    from corridorsim.executors import DaskExecutor
+    from corridorsim.experiments.executors import DaskExecutor
 
     ex = DaskExecutor(workers=2)
     try:
@@ -160,7 +160,7 @@ def test_dask_retries_the_tasks_of_a_worker_that_dies(tmp_path):
     pytest.importorskip("dask.distributed")
     import functools
 
-    from corridorsim.executors import DaskExecutor
+    from corridorsim.experiments.executors import DaskExecutor
 
     ex = DaskExecutor(workers=2, retries=3)
     try:

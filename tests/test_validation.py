@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 
 from corridorsim import load_scenario, simulate
-from corridorsim.calibration import abc_distance, load_calibration, statistics_from_tables
+from corridorsim.experiments.calibration import abc_distance, load_calibration, statistics_from_tables
 
 from .conftest import SCENARIOS
 

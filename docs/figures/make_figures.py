@@ -26,7 +26,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from corridorsim import load_scenario, simulate  # noqa: E402
-from corridorsim.plan import compile_scenario  # noqa: E402
+from corridorsim.model.plan import compile_scenario  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

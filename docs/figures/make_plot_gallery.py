@@ -18,11 +18,11 @@ import tempfile
 from pathlib import Path
 
 from corridorsim import load_scenario, simulate, write_run
-from corridorsim.executors import InProcessExecutor
-from corridorsim.plots import captioned_figures, save_figures
-from corridorsim.summaries import summarize_sweep, write_summaries
-from corridorsim.sweep import SweepRunner
-from corridorsim.sweep_spec import SweepSpec, resolve_sweep
+from corridorsim.experiments.executors import InProcessExecutor
+from corridorsim.experiments.summaries import summarize_sweep, write_summaries
+from corridorsim.experiments.sweep_runner import SweepRunner
+from corridorsim.experiments.sweep_spec import SweepSpec, resolve_sweep
+from corridorsim.viz.run_figures import captioned_figures, save_figures
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

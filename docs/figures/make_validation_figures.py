@@ -23,9 +23,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from corridorsim import load_scenario, simulate
-from corridorsim.calibration import load_calibration, statistics_from_tables
-from corridorsim.plots import fan_chart, read_observed_deliveries, stock_chart
-from corridorsim.style import CORRIDOR_COLORS, date_axis, plot_style
+from corridorsim.experiments.calibration import load_calibration, statistics_from_tables
+from corridorsim.viz.run_figures import fan_chart, read_observed_deliveries, stock_chart
+from corridorsim.viz.style import CORRIDOR_COLORS, date_axis, plot_style
 
 ROOT = Path(__file__).resolve().parents[2]
 MALI = ROOT / "scenarios" / "mali"

@@ -1,0 +1,129 @@
+"""The ``corridorsim`` command group and what every command shares.
+
+This package is the only place that prints or sets exit codes. Every error a user can cause
+(:class:`~corridorsim.errors.CorridorSimError`) becomes one line on standard error and exit code
+2, with no traceback and no partial output (:func:`user_errors`); Ctrl-C gives exit code 130.
+Commands live in one module per group (:mod:`.run`, :mod:`.sweeps`, :mod:`.observed`,
+:mod:`.figures`) and register themselves on :func:`main`.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from ..errors import CorridorSimError, ScenarioErrors
+from ..version import __version__
+
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+out_console = Console(highlight=False, soft_wrap=True)
+
+
+def fail(message: str) -> None:
+    err_console.print(f"[bold red]error:[/] {message}", markup=True)
+
+
+def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn user errors into one line each and exit code 2 (Ctrl-C into exit code 130)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ScenarioErrors as exc:
+            for line in exc.lines():
+                err_console.print(f"error: {line}", markup=False)
+            sys.exit(2)
+        except CorridorSimError as exc:
+            err_console.print(f"error: {exc}", markup=False)
+            sys.exit(2)
+        except KeyboardInterrupt:
+            err_console.print("interrupted: nothing was written", markup=False)
+            sys.exit(130)
+
+    return wrapper
+
+
+def progress_bar(quiet: bool) -> Progress:
+    """The progress bar of long commands (on standard error; off with --quiet)."""
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), TimeRemainingColumn(), console=err_console, transient=True,
+                    disable=quiet)
+
+
+def resumable(work: Callable[[Callable[[int, int], None]], Any], name: str, total: int,
+               executor: Any, out: Path, what: str, quiet: bool) -> Any:
+    """Run ``work(progress)`` under a progress bar; on Ctrl-C say what is kept (exit 130);
+    always close the executor."""
+    try:
+        with progress_bar(quiet) as bar:
+            task = bar.add_task(name, total=total)
+            return work(lambda done, n: bar.update(task, completed=done, total=n))
+    except KeyboardInterrupt:
+        err_console.print(f"interrupted: finished {what} are kept in {out}/; continue with --resume",
+                   markup=False)
+        sys.exit(130)
+    finally:
+        executor.close()
+
+
+def make_executor(kind: str, scheduler: str | None, workers: int):
+    """Where sweep tasks run: Dask (a LocalCluster or --scheduler), local processes, or here."""
+    from ..experiments.executors import DaskExecutor, InProcessExecutor, LocalPoolExecutor
+
+    preload = ("corridorsim.experiments.sweep_runner",)  # the sweep's task code
+    if scheduler or kind == "dask":
+        return DaskExecutor(scheduler=scheduler, workers=workers, preload=preload)
+    if workers == 1:
+        return InProcessExecutor()
+    return LocalPoolExecutor(workers, preload=preload)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="corridorsim")
+def main() -> None:
+    """Simulate supply convoys on corridors under attack and report what reaches the
+    destination."""
+
+
+def fmt_value(value: float, unit: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if unit == "L":
+        return f"{value / 1e6:,.2f} ML"
+    if unit == "share":
+        return f"{value:.2f}"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.1f}"
+
+
+def metrics_table(metrics, title: str) -> Table:
+    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    table.add_column("metric")
+    for col in ("mean", "P5", "P50", "P95"):
+        table.add_column(col, justify="right")
+    for row in metrics.itertuples(index=False):
+        if row.metric == "p_stockout":
+            table.add_row(row.label, fmt_value(row.mean, "share"), "", "", "")
+            continue
+        table.add_row(row.label, *(fmt_value(v, row.unit) for v in (row.mean, row.p5, row.p50, row.p95)))
+    return table

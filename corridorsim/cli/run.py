@@ -1,0 +1,127 @@
+"""Commands on one scenario: ``run`` (replications to an output directory), ``validate`` (check
+files without running them) and ``schema`` (the JSON Schema of scenario files).
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import ScenarioErrors
+from .app import (
+    err_console,
+    main,
+    metrics_table,
+    out_console,
+    progress_bar,
+    user_errors,
+)
+
+
+@main.command()
+@click.argument("scenario_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-n", "--replications", type=click.IntRange(min=1), default=None,
+              help="Number of replications [default: the scenario's `replications`].")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Root seed [default: the scenario's `seed`].")
+@click.option("-w", "--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes [default: all cores]; 1 runs in-process.")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=None,
+              help="Replications per task [default: about 4 tasks per worker].")
+@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Output directory [default: runs/<scenario name>].")
+@click.option("--force", is_flag=True, help="Replace the output directory if it exists.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no metrics table.")
+@user_errors
+def run(scenario_file: Path, replications: int | None, seed: int | None, workers: int | None,
+        chunk_size: int | None, out_dir: Path | None, force: bool, quiet: bool) -> None:
+    """Run SCENARIO_FILE's replications and write daily, events, convoys, summary and metrics
+    tables with a manifest to the output directory."""
+    from ..errors import OutputError
+    from ..experiments.processes import default_workers
+    from ..experiments.rundir import write_run
+    from ..experiments.simulate import simulate
+    from ..scenario.loading import load_scenario
+
+    scenario = load_scenario(scenario_file)
+    out = out_dir if out_dir is not None else Path("runs") / scenario.name
+    if out.exists() and not force:  # fail before simulating, not after
+        raise OutputError(f"{out}: output directory exists; use --force to replace it")
+    n = replications or scenario.replications
+    w = workers or default_workers()
+    with progress_bar(quiet) as bar:
+        task = bar.add_task(f"{scenario.name}", total=n)
+        result = simulate(scenario, replications=n, seed=seed, workers=w, chunk_size=chunk_size,
+                          progress=lambda k: bar.advance(task, k))
+    # the command that reproduces these files, with every default made explicit
+    args = ["corridorsim", "run", str(scenario_file), "--replications", str(n), "--seed",
+            str(result.seed), "--workers", str(w), "--out", str(out)]
+    if chunk_size:
+        args += ["--chunk-size", str(chunk_size)]
+    command = " ".join(shlex.quote(a) for a in args)
+    write_run(result, out, force=force, manifest_extra={
+        "command": command, "scenario_file": str(scenario_file), "workers": w,
+    })
+    if not quiet:
+        rate = n / result.wall_time_s if result.wall_time_s > 0 else float("inf")
+        out_console.print(metrics_table(result.metrics, f"{scenario.name}: {n} replications, seed "
+                                                  f"{result.seed} ({result.wall_time_s:.1f} s, "
+                                                  f"{rate:,.0f} rep/s)"))
+    out_console.print(f"results written to {out}/", markup=False)
+
+
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@user_errors
+def validate(files: tuple[Path, ...]) -> None:
+    """Check scenario FILES (schema, network and references) without running them."""
+    from ..errors import ScenarioError
+    from ..scenario.loading import load_scenario
+
+    bad = 0
+    for f in files:
+        try:
+            sc = load_scenario(f)
+        except ScenarioErrors as exc:
+            bad += 1
+            for line in exc.lines():
+                err_console.print(f"error: {line}", markup=False)
+        except ScenarioError as exc:
+            bad += 1
+            err_console.print(f"error: {exc.line()}", markup=False)
+        else:
+            out_console.print(f"ok: {f} ({sc.name}, {sc.start:%Y-%m-%d} to {sc.end:%Y-%m-%d})",
+                       markup=False)
+    if bad:
+        sys.exit(2)
+
+
+@main.command()
+@click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Write to this file instead of standard output.")
+@user_errors
+def schema(out_file: Path | None) -> None:
+    """Print the JSON Schema of scenario files (for editor completion and checks)."""
+    from ..scenario.documents import json_schema
+
+    text = json.dumps(json_schema(), indent=2) + "\n"
+    if out_file is None:
+        click.echo(text, nl=False)
+    else:
+        from ..atomic import atomic_write_text
+        from ..errors import OutputError
+
+        try:
+            atomic_write_text(out_file, text)
+        except OSError as exc:
+            raise OutputError(f"{out_file}: cannot write ({exc.strerror})") from None
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

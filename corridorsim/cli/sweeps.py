@@ -1,0 +1,186 @@
+"""Commands on many variants of a scenario: ``sweep`` (points times replications, resumable,
+local or Dask) and ``summarize`` (per-point tables of a finished sweep).
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from .app import (
+    fmt_value,
+    main,
+    make_executor,
+    out_console,
+    resumable,
+    user_errors,
+)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--set", "sets", multiple=True, metavar="PATH=V1,V2,...",
+              help="With a scenario FILE: a factor and its values (repeat for a grid); "
+                   "PATH=LOW:HIGH gives a range (Latin hypercube).")
+@click.option("-n", "--replications", type=click.IntRange(min=1), default=None,
+              help="Replications per point [default: the sweep's (or scenario's)].")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Root seed.")
+@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Results directory [default: runs/<sweep name>].")
+@click.option("-w", "--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes (local) or LocalCluster workers (dask) [default: all cores].")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local worker processes, or Dask (a LocalCluster, or --scheduler).")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+              help="Address of an existing Dask scheduler (implies --executor dask).")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=None,
+              help="Replications per task [default: chosen from a pilot run].")
+@click.option("--dry-run", is_flag=True, help="Print points, tasks and an estimated run time; "
+                                              "run nothing.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted sweep in the same directory.")
+@click.option("--force", is_flag=True, help="Replace an existing results directory.")
+@click.option("--target-halfwidth", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Add replications until the 95% CI of --metric is this narrow (relative).")
+@click.option("--metric", default=None, help="Metric for --target-halfwidth [default: delivered_l].")
+@click.option("--max-replications", type=click.IntRange(min=1), default=None,
+              help="Cap on replications per point with --target-halfwidth [default: 10 x -n].")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no tables.")
+@user_errors
+def sweep(file: Path, sets: tuple[str, ...], replications: int | None, seed: int | None,
+          out_dir: Path | None, workers: int | None, executor: str, scheduler: str | None,
+          chunk_size: int | None, dry_run: bool, resume: bool, force: bool,
+          target_halfwidth: float | None, metric: str | None, max_replications: int | None,
+          quiet: bool) -> None:
+    """Run a sweep: FILE is a sweep file, or a scenario file with --set options."""
+    from ..errors import ScenarioError
+    from ..experiments.processes import default_workers
+    from ..experiments.rundir import package_versions
+    from ..experiments.summaries import summarize_sweep, write_summaries
+    from ..experiments.sweep_runner import (
+        DASK_TARGET_TASK_S,
+        TARGET_TASK_S,
+        SweepPlanSummary,
+        SweepRunner,
+        choose_chunk_size,
+        pilot_seconds_per_replication,
+    )
+    from ..experiments.sweep_spec import Precision, is_sweep_file, load_sweep, resolve_sweep, sweep_from_sets
+    from ..scenario.loading import load_scenario
+
+    if is_sweep_file(file):
+        if sets:
+            raise ScenarioError("--set", "--set applies to a scenario file; put factors in the "
+                                         "sweep file instead", str(file))
+        spec = load_sweep(file)
+    else:
+        sc = load_scenario(file)
+        spec = sweep_from_sets(file, sets, replications or sc.replications,
+                               sc.seed if seed is None else seed)
+    update: dict[str, Any] = {}
+    if replications is not None:
+        update["replications"] = replications
+    if seed is not None:
+        update["seed"] = seed
+    if target_halfwidth is not None:
+        n0 = replications or spec.replications
+        update["precision"] = Precision(metric=metric or "delivered_l",
+                                        target_halfwidth=target_halfwidth,
+                                        max_replications=max_replications or 10 * n0)
+    elif metric or max_replications:
+        raise ScenarioError("--target-halfwidth", "--metric and --max-replications go with "
+                                                  "--target-halfwidth")
+    if update:
+        spec = spec.model_copy(update=update)
+    resolved = resolve_sweep(spec, str(file))
+    out = out_dir if out_dir is not None else Path("runs") / spec.name
+    if scheduler:
+        executor = "dask"
+    w = workers or default_workers()
+    per_rep = pilot_seconds_per_replication(resolved)
+    target_s = DASK_TARGET_TASK_S if executor == "dask" else TARGET_TASK_S
+    chunk = chunk_size or choose_chunk_size(per_rep, spec.replications, target_s)
+    n_points = len(resolved.design)
+    if dry_run:
+        n_tasks = n_points * -(-spec.replications // chunk)
+        info = SweepPlanSummary(n_points, spec.replications, n_tasks, chunk, per_rep, w)
+        out_console.print(f"sweep {spec.name}: {info.points} points x {info.replications} replications = "
+                   f"{info.points * info.replications} replications in {info.tasks} tasks of "
+                   f"{info.chunk_size}", markup=False)
+        out_console.print(f"pilot: {info.seconds_per_replication * 1000:.1f} ms per replication; "
+                   f"estimated {info.estimated_s:.1f} s on {w} worker(s)"
+                   + (" (before precision-driven replications)" if spec.precision else ""),
+                   markup=False)
+        out_console.print(f"results would go to {out}/", markup=False)
+        return
+    if out.exists() and not (resume or force):
+        from ..errors import OutputError
+
+        raise OutputError(f"{out}: results directory exists; use --resume to continue it or "
+                          "--force to replace it")
+    ex = make_executor(executor, scheduler, w)
+    args = ["corridorsim", "sweep", str(file), *[f"--set={s}" for s in sets], "--replications",
+            str(spec.replications), "--seed", str(spec.seed), "--out", str(out)]
+    runner = SweepRunner(resolved, out, ex, chunk, resume=resume, force=force, manifest_extra={
+        "command": " ".join(shlex.quote(a) for a in args), "versions": package_versions(),
+        "executor": executor, "workers": ex.workers,  # a cluster's size, with --scheduler
+    })
+    counts = resumable(lambda progress: runner.run(progress=progress), spec.name,
+                        n_points * spec.replications, ex, out, "tasks", quiet)
+    tables = summarize_sweep(out)
+    write_summaries(out, tables)
+    if not quiet:
+        _print_sweep_tables(tables, resolved.factor_columns, spec.precision.metric
+                            if spec.precision else "delivered_l")
+        reps = counts["replications"]
+        out_console.print(f"{counts['tasks_run']} tasks run, {counts['tasks_skipped']} already done; "
+                   f"replications per point: {min(reps.values())}-{max(reps.values())}",
+                   markup=False)
+    out_console.print(f"results written to {out}/", markup=False)
+
+
+def _print_sweep_tables(tables, factors: list[str], metric: str, rows: int = 10) -> None:
+    pm = tables["points_summary"]
+    sel = pm[pm.metric == metric].sort_values("mean", ascending=False).head(rows)
+    table = Table(title=f"{metric} by point (top {len(sel)})", title_justify="left",
+                  show_edge=False, pad_edge=False)
+    table.add_column("point", justify="right")
+    for f in factors:
+        table.add_column(escape(f))  # factor paths have [selectors]: not rich markup
+    for col in ("mean", "+-95%", "P5", "P95"):
+        table.add_column(col, justify="right")
+    unit = "L" if metric.endswith("_l") or "_l_" in metric else ""
+    for d in sel.to_dict(orient="records"):
+        table.add_row(str(d["point"]), *(escape(str(d[f])) if f in d else "" for f in factors),
+                      *(fmt_value(d[c], unit) for c in ("mean", "ci95_halfwidth", "p5", "p95")))
+    out_console.print(table)
+
+
+@main.command()
+@click.argument("results_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Write the CSV files here [default: RESULTS_DIR].")
+@click.option("--metric", "metrics", multiple=True,
+              help="Summary column to summarise (repeat) [default: the key metrics].")
+@click.option("-q", "--quiet", is_flag=True, help="Do not print the top rows.")
+@user_errors
+def summarize(results_dir: Path, out_dir: Path | None, metrics: tuple[str, ...], quiet: bool) -> None:
+    """Summarise a sweep: per-point metrics, paired differences to the reference point,
+    stock-out probabilities by date and sensitivity indices, as CSV files."""
+    import json as _json
+
+    from ..experiments.summaries import summarize_sweep, write_summaries
+
+    tables = summarize_sweep(results_dir, list(metrics) or None)
+    paths = write_summaries(results_dir, tables, out_dir)
+    if not quiet:
+        manifest = _json.loads((results_dir / "sweep.json").read_text(encoding="utf-8"))
+        _print_sweep_tables(tables, list(manifest["factors"]), metrics[0] if metrics else "delivered_l")
+        if "sensitivity" in tables and not tables["sensitivity"].empty:
+            out_console.print(tables["sensitivity"].head(20).to_string(index=False), markup=False)
+    for p in paths:
+        out_console.print(f"wrote {p}", markup=False)

@@ -1,0 +1,93 @@
+"""The replications of one run, in this process or on a pool of worker processes.
+
+Each task is a chunk of consecutive replication indices; the compiled
+:class:`~corridorsim.model.plan.ScenarioPlan` is sent once to each worker (pool initializer), not
+with every task. Results are returned in replication order whatever the order in which chunks
+finish, and every replication's streams depend only on (seed, replication), so output is
+identical for any number of workers and any chunk size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+from ..model.plan import ScenarioPlan
+from ..model.records import ReplicationRecords
+from ..model.replication import run_replication_with_uncertainty as run_replication
+from .processes import chunked, worker_context
+
+__all__ = ["run_replications", "init_worker", "run_chunk"]
+
+_PLAN: ScenarioPlan | None = None
+
+
+def init_worker(plan: ScenarioPlan) -> None:
+    """Pool initializer: keep the plan for this worker's chunks."""
+    global _PLAN
+    _PLAN = plan
+
+
+def run_chunk(seed: int, reps: list[int]) -> list[ReplicationRecords]:
+    """Run one chunk of replications on this worker's plan."""
+    assert _PLAN is not None, "worker not initialised"
+    return [run_replication(_PLAN, seed, r) for r in reps]
+
+
+def run_replications(
+    plan: ScenarioPlan,
+    seed: int,
+    replications: Sequence[int],
+    workers: int = 1,
+    chunk_size: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[ReplicationRecords]:
+    """Run the given replications and return their records in replication order.
+
+    Parameters
+    ----------
+    plan : ScenarioPlan
+        Compiled scenario.
+    seed : int
+        Root seed.
+    replications : sequence of int
+        Replication indices to run.
+    workers : int
+        1 runs in this process (for debugging and small runs); more uses a process pool.
+    chunk_size : int, optional
+        Replications per task; default spreads the work into about four tasks per worker.
+    progress : callable, optional
+        Called with the number of replications just finished.
+
+    Returns
+    -------
+    list of ReplicationRecords
+    """
+    reps = list(replications)
+    if workers <= 1 or len(reps) <= 1:
+        out = []
+        for r in reps:
+            out.append(run_replication(plan, seed, r))
+            if progress:
+                progress(1)
+        return out
+    if chunk_size is None:
+        chunk_size = max(1, -(-len(reps) // (4 * workers)))
+    chunks = chunked(reps, chunk_size)
+    results: dict[int, list[ReplicationRecords]] = {}
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(chunks)),
+        mp_context=worker_context(),
+        initializer=init_worker,
+        initargs=(plan,),
+    ) as pool:
+        pending = {pool.submit(run_chunk, seed, c): i for i, c in enumerate(chunks)}
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                i = pending.pop(fut)
+                results[i] = fut.result()
+                if progress:
+                    progress(len(results[i]))
+    return [rec for i in range(len(chunks)) for rec in results[i]]
+

@@ -1,0 +1,462 @@
+"""The sweep file schema, and turning a sweep into validated scenario points.
+
+A sweep file names a base scenario, the factors to vary (by dotted path into the scenario, see
+:mod:`corridorsim.scenario.paths`), a design, replications per point and a seed::
+
+    name: escorts_x_convoy_size
+    base: ../mali_blockade_2025.yaml
+    replications: 100
+    seed: 1
+    factors:
+      - {path: "escorts.bases[kayes].units", values: [2, 4, 8]}
+      - {path: "staging[Diboli].max_tankers", values: [50, 100, 200]}
+    design: {kind: grid}
+    reference: {"escorts.bases[kayes].units": 4, "staging[Diboli].max_tankers": 100}
+
+Every factor value and every point is validated against the scenario schema and the network
+before anything runs (:func:`resolve_sweep`); errors name the factor and the value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import hashlib
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from ..errors import ScenarioError, ScenarioErrors
+from ..scenario.documents import (
+    format_validation_error,
+    read_scenario_dict,
+    scenario_from_dict,
+)
+from ..scenario.paths import parse_path, set_path
+from ..scenario.schema import Scenario
+from .designs import DESIGN_KINDS, build_design
+
+__all__ = ["Factor", "Design", "Precision", "SweepSpec", "ResolvedSweep", "load_sweep",
+           "sweep_from_sets", "resolve_sweep", "parse_set_option", "is_sweep_file",
+           "load_spec_file"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Factor(_Strict):
+    """One varied parameter: a path and its values, range or named alternatives."""
+
+    path: str = Field(description="Dotted path into the scenario, e.g. 'escorts.bases[kayes].units'.")
+    name: str | None = Field(None, description="Column name in results; default: the path.")
+    values: tuple[Any, ...] | None = Field(None, description="Levels (grid, points, and as "
+                                                             "discrete levels in other designs).")
+    range: tuple[float, float] | None = Field(None, description="[low, high] for lhs, sobol, "
+                                                                "sobol_sa and morris designs.")
+    integer: bool = Field(False, description="Draw whole numbers from the range (each integer "
+                                            "in it equally likely).")
+    alternatives: dict[str, Any] | None = Field(
+        None, description="Named whole blocks to put at the path (e.g. two threat models).")
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, path: str) -> str:
+        try:
+            parse_path(path)
+        except ScenarioError as exc:  # a ValueError names the factor in the file's errors
+            raise ValueError(exc.message) from None
+        return path
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Factor:
+        given = [k for k in ("values", "range", "alternatives") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of values, range or alternatives (got "
+                             f"{', '.join(given) or 'none'})")
+        if self.values is not None and not self.values:
+            raise ValueError("values must not be empty")
+        if self.alternatives is not None and not self.alternatives:
+            raise ValueError("alternatives must not be empty")
+        if self.range is not None and not self.range[0] < self.range[1]:
+            raise ValueError(f"range must be [low, high] with low < high, got {list(self.range)}")
+        if self.range is not None and self.integer and math.ceil(self.range[0]) > math.floor(self.range[1]):
+            raise ValueError(f"integer range {list(self.range)} holds no integer")
+        return self
+
+    @property
+    def label(self) -> str:
+        """Column name of the factor."""
+        return self.name or self.path
+
+
+class Design(_Strict):
+    """How points are chosen."""
+
+    kind: Literal["grid", "points", "lhs", "sobol", "sobol_sa", "morris"] = Field(
+        "grid", description="Design family.")
+    n: int | None = Field(None, ge=1, description="Points (lhs, sobol), base sample (sobol_sa) "
+                                                  "or trajectories (morris).")
+    points: tuple[dict[str, Any], ...] | None = Field(
+        None, description="Explicit points (kind points): factor name -> value.")
+    seed: int = Field(0, ge=0, description="Seed of the design's own draws.")
+    morris_levels: int = Field(4, ge=2, description="Grid levels of a Morris design.")
+
+    @model_validator(mode="after")
+    def _needs(self) -> Design:
+        if self.kind in ("lhs", "sobol", "sobol_sa", "morris") and self.n is None:
+            raise ValueError(f"design {self.kind!r} needs n")
+        if self.kind == "points" and not self.points:
+            raise ValueError("design 'points' needs a non-empty points list")
+        return self
+
+
+class Precision(_Strict):
+    """Add replications until the confidence interval of a metric's mean is narrow enough."""
+
+    metric: str = Field("delivered_l", description="Summary column whose mean must be precise.")
+    target_halfwidth: float = Field(gt=0, description="Relative half-width of the 95 % CI of the "
+                                                      "mean (e.g. 0.05 = +-5 %).")
+    max_replications: int = Field(1000, ge=1, description="Stop adding replications here.")
+
+
+class SweepSpec(_Strict):
+    """A sweep file."""
+
+    name: str = Field(min_length=1, description="Sweep name.")
+    description: str = Field("", description="The question the sweep answers.")
+    base: str = Field(description="Base scenario file (relative to the sweep file).")
+    factors: tuple[Factor, ...] = Field(min_length=1, description="Varied parameters.")
+    design: Design = Field(Design(), description="Design of the points.")
+    replications: int = Field(100, ge=1, description="Replications per point (initial, with "
+                                                      "precision).")
+    seed: int = Field(0, ge=0, description="Root seed; replication r meets the same streams at "
+                                           "every point (common random numbers).")
+    keep: tuple[Literal["daily", "events", "convoys"], ...] = Field(
+        (), description="Tables kept besides the per-replication summary.")
+    delivered_by_days: tuple[int, ...] = Field(
+        (), description="Extra metrics: litres delivered by the end of these days (0-based).")
+    stockout_dates: tuple[dt.date, ...] = Field(
+        (), description="Dates for the probability of a stock-out by that date.")
+    reference: dict[str, Any] | int | None = Field(
+        None, description="Reference point for paired differences: a point index or factor "
+                          "values; default point 0.")
+    precision: Precision | None = Field(None, description="Precision-driven replications.")
+
+
+class PointScenarios(Sequence):
+    """The scenario of each point, built on demand from the base and the design row.
+
+    Points were validated once by :func:`resolve_sweep`; they are not all kept in memory
+    (a scenario is tens of kB, a design may have many thousands of points), only the last few
+    used (tasks of one point follow each other).
+    """
+
+    def __init__(self, base: dict[str, Any], factors: Sequence[Factor], design: pd.DataFrame):
+        self._base = base
+        self._factors = tuple(factors)
+        self._design = design
+        self._cache: dict[int, Scenario] = {}
+
+    def __len__(self) -> int:
+        return len(self._design)
+
+    def __getitem__(self, point: int) -> Scenario:  # type: ignore[override]
+        if isinstance(point, slice):
+            return [self[i] for i in range(*point.indices(len(self)))]
+        if not -len(self) <= point < len(self):
+            raise IndexError(point)
+        point %= len(self)
+        sc = self._cache.get(point)
+        if sc is None:
+            row = self._design.iloc[point][[f.label for f in self._factors]].to_dict()
+            sc = scenario_from_dict(_apply(self._base, self._factors, row))
+            if len(self._cache) >= 8:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[point] = sc
+        return sc
+
+
+@dataclass(frozen=True)
+class ResolvedSweep:
+    """A sweep with its base scenario, design table and (lazily built) scenario per point."""
+
+    spec: SweepSpec
+    base: dict[str, Any]
+    design: pd.DataFrame
+    scenarios: PointScenarios
+    reference: int
+    source: str
+
+    @property
+    def factor_columns(self) -> list[str]:
+        return [f.label for f in self.spec.factors]
+
+    def design_hash(self) -> str:
+        """Hash of everything that fixes the results (spec, base and points)."""
+        blob = json.dumps({"spec": self.spec.model_dump(mode="json"), "base": self.base,
+                           "design": self.design.to_dict(orient="list")},
+                          sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+
+def is_sweep_file(path: str | Path) -> bool:
+    """Whether a YAML file is a sweep file (has ``base`` and ``factors``) or a scenario."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and "factors" in data and "base" in data
+
+
+def load_spec_file(path: str | Path, model: type[BaseModel], what: str) -> Any:
+    """Read a YAML file of ``model`` (a sweep or calibration spec) whose ``base`` names a
+    scenario file: the base path is made absolute (relative to the file), errors are one line
+    each with the file and field path."""
+    p = Path(path)
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError("", "file not found", str(p)) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ScenarioError("", f"invalid YAML{where}", str(p)) from None
+    if not isinstance(data, dict):
+        raise ScenarioError("", f"expected a mapping of {what} fields", str(p))
+    if isinstance(data.get("base"), str):
+        base = Path(data["base"])
+        data["base"] = str(base if base.is_absolute() else (p.resolve().parent / base).resolve())
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errs = format_validation_error(exc, str(p))
+        # this schema is not the scenario schema: drop the scenario-specific key hints
+        raise ScenarioErrors([ScenarioError(e.path, e.message.split("; expected one of")[0], e.file)
+                              for e in errs.errors]) from None
+
+
+def load_sweep(path: str | Path) -> SweepSpec:
+    """Read and validate a sweep file (the base scenario path is made absolute)."""
+    return load_spec_file(path, SweepSpec, "sweep")
+
+
+def _parse_scalar(text: str, path: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise ScenarioError(f"--set {path}", f"{text!r} is not a valid value") from None
+
+
+def _first_message(exc: ValidationError) -> str:
+    msg = str(exc.errors(include_url=False)[0]["msg"])
+    return msg[len("Value error, "):] if msg.startswith("Value error, ") else msg
+
+
+def parse_set_option(option: str) -> Factor:
+    """``path=v1,v2,...`` (or ``path=low:high`` for a range) from ``--set``."""
+    if "=" not in option:
+        raise ScenarioError("--set", f"{option!r} is invalid: expected PATH=V1,V2,... "
+                                     "(e.g. escorts.bases[0].units=2,4,8)")
+    path, _, rhs = option.partition("=")
+    path = path.strip()
+    if ":" in rhs and "," not in rhs and not rhs.strip().startswith(("{", "[")):
+        lo, _, hi = rhs.partition(":")
+        try:
+            bounds = (float(lo), float(hi))
+        except ValueError:
+            bounds = None  # not two numbers (e.g. a time of day): one value
+        if bounds is not None:
+            try:
+                return Factor(path=path, range=bounds)
+            except ValidationError as exc:
+                raise ScenarioError(f"--set {path}", f"{rhs!r} is invalid: "
+                                                     f"{_first_message(exc)}") from None
+    values = tuple(_parse_scalar(v.strip(), path) for v in rhs.split(",") if v.strip() != "")
+    if not values:
+        raise ScenarioError(f"--set {path}", "no values given: expected PATH=V1,V2,...")
+    try:
+        return Factor(path=path, values=values)
+    except ValidationError as exc:
+        raise ScenarioError(f"--set {path}", _first_message(exc)) from None
+
+
+def sweep_from_sets(scenario_file: str | Path, sets: Sequence[str], replications: int,
+                    seed: int) -> SweepSpec:
+    """A grid sweep over ``--set`` options on a scenario file (a Latin hypercube of 16 points
+    if any option is a range; a range on an integer field is rounded to integers)."""
+    factors = tuple(parse_set_option(s) for s in sets)
+    if not factors:
+        raise ScenarioError("--set", "a sweep on a scenario file needs at least one --set "
+                                     "PATH=V1,V2,...")
+    if any(f.range is not None for f in factors):
+        base = read_scenario_dict(scenario_file)
+        factors = tuple(f.model_copy(update={"integer": True}) if _integer_field(base, f) else f
+                        for f in factors)
+    kind = "grid" if all(f.values is not None for f in factors) else "lhs"
+    design = Design(kind=kind, n=None if kind == "grid" else 16)
+    name = Path(scenario_file).stem + "_sweep"
+    return SweepSpec(name=name, base=str(Path(scenario_file).resolve()), factors=factors,
+                     design=design, replications=replications, seed=seed)
+
+
+def _integer_field(base: dict[str, Any], f: Factor) -> bool:
+    """Whether a range factor with whole-number ends sets a field that only takes integers."""
+    if f.range is None or not all(float(x).is_integer() for x in f.range):
+        return False
+    try:
+        scenario_from_dict(set_path(base, f.path, math.floor(f.range[0]) + 0.5))
+    except ScenarioErrors as exc:
+        return "integer" in exc.errors[0].message
+    except ScenarioError:
+        return False
+    return False
+
+
+def _factor_value(f: Factor, value: Any) -> Any:
+    if f.alternatives is not None:
+        return f.alternatives[value]
+    return value
+
+
+def _apply(base: dict[str, Any], factors: Sequence[Factor], row: dict[str, Any]) -> dict[str, Any]:
+    data = base
+    for f in factors:
+        data = set_path(data, f.path, _factor_value(f, row[f.label]))
+    return data
+
+
+def _levels_to_check(f: Factor) -> list[tuple[str, Any]]:
+    """(description, value) of the levels of a factor that are validated on their own: every
+    value or alternative, or a range's ends (rounded inwards for integers) and middle."""
+    if f.values is not None:
+        return [(f"value {v!r}", v) for v in f.values]
+    if f.alternatives is not None:
+        return [(f"alternative {k!r}", v) for k, v in f.alternatives.items()]
+    lo, hi = f.range  # type: ignore[misc]
+    if f.integer:
+        return [(f"value {v!r}", v) for v in dict.fromkeys((math.ceil(lo), math.floor(hi)))]
+    return [(f"value {v!r}", v) for v in (lo, (lo + hi) / 2, hi)]
+
+
+def resolve_sweep(spec: SweepSpec, source: str = "") -> ResolvedSweep:
+    """Build the design and validate every point against the schema and the network.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the factor (or point) and the bad value.
+    """
+    from ..scenario.network import build_network
+
+    base = read_scenario_dict(spec.base)
+    base_sc = scenario_from_dict(base, spec.base)
+    build_network(base_sc)
+    labels = [f.label for f in spec.factors]
+    if len(set(labels)) != len(labels):
+        raise ScenarioError("factors", f"duplicate factor names {labels}: give each a distinct "
+                                       "'name'")
+    if spec.precision is not None:
+        from ..model.records import SUMMARY_COLUMNS
+
+        columns = [c for c in SUMMARY_COLUMNS if c != "replication"]
+        columns += [f"delivered_l_by_day_{d}" for d in spec.delivered_by_days]
+        if spec.precision.metric not in columns:
+            raise ScenarioError("precision.metric", f"{spec.precision.metric!r} is not a summary "
+                                f"column; expected one of: {', '.join(columns)}", source or None)
+    # each factor on its own: the path exists (or is a schema field) and each level is valid
+    for i, f in enumerate(spec.factors):
+        where = f"factors[{i}] ({f.label})"
+        for what, v in _levels_to_check(f):
+            try:
+                data = set_path(base, f.path, v)
+                scenario_from_dict(data)
+            except ScenarioErrors as exc:
+                e = exc.errors[0]
+                hint = ("; set 'integer: true' for an integer field"
+                        if f.range is not None and not f.integer and "integer" in e.message else "")
+                raise ScenarioError(where, f"{what} gives an invalid scenario: "
+                                           f"{e.path}: {e.message}{hint}", source or None) from None
+            except ScenarioError as exc:
+                raise ScenarioError(where, exc.message, source or None) from None
+    try:
+        design = build_design(spec.design.kind, spec.factors, n=spec.design.n,
+                              points=spec.design.points, seed=spec.design.seed,
+                              morris_levels=spec.design.morris_levels)
+    except ValueError as exc:
+        raise ScenarioError("design", str(exc), source or None) from None
+    if spec.design.kind == "points":
+        for j, p in enumerate(spec.design.points or ()):
+            unknown = sorted(set(p) - set(labels))
+            if unknown:
+                raise ScenarioError(f"design.points[{j}]", f"unknown factor(s) {unknown}; "
+                                    f"expected: {', '.join(labels)}", source or None)
+            missing = sorted(set(labels) - set(p))
+            if missing:
+                raise ScenarioError(f"design.points[{j}]", f"missing factor(s) {missing}",
+                                    source or None)
+    checked: dict[str, None] = {}
+    for j, row in enumerate(design[labels].to_dict(orient="records")):
+        try:
+            data = _apply(base, spec.factors, row)
+            sc = scenario_from_dict(data)
+            key = hashlib.sha1(json.dumps(
+                {k: data.get(k) for k in ("network", "sources", "staging", "escorts", "convoys",
+                                          "closures", "destination", "routing", "threats")},
+                sort_keys=True, default=str).encode()).digest()  # a digest: memory stays flat
+            if key not in checked:  # the network checks depend on these blocks only
+                build_network(sc)
+                checked[key] = None
+                if len(checked) % 100 == 0:
+                    # networkx graphs hold reference cycles (cached views): collect them now,
+                    # or thousands of points pile up garbage until the next full collection
+                    gc.collect()
+        except ScenarioErrors as exc:
+            e = exc.errors[0]
+            raise ScenarioError(f"point {j} {row}", f"{e.path}: {e.message}", source or None) from None
+        except ScenarioError as exc:
+            raise ScenarioError(f"point {j} {row}", exc.line(), source or None) from None
+        del sc  # validated; rebuilt on demand (PointScenarios) so that memory stays flat
+    ref = _reference_index(spec, design, labels, source)
+    return ResolvedSweep(spec=spec, base=base, design=design,
+                         scenarios=PointScenarios(base, spec.factors, design), reference=ref,
+                         source=source)
+
+
+def _reference_index(spec: SweepSpec, design: pd.DataFrame, labels: list[str], source: str) -> int:
+    ref = spec.reference
+    if ref is None:
+        return 0
+    if isinstance(ref, int):
+        if not 0 <= ref < len(design):
+            raise ScenarioError("reference", f"{ref} is not a point index: expected 0..{len(design) - 1}",
+                                source or None)
+        return ref
+    unknown = sorted(set(ref) - set(labels))
+    if unknown:
+        raise ScenarioError("reference", f"unknown factor(s) {unknown}; expected: {', '.join(labels)}",
+                            source or None)
+    mask = pd.Series(True, index=design.index)
+    for k, v in ref.items():
+        mask &= design[k].apply(lambda x, v=v: x == v)
+    hits = list(design.index[mask])
+    if not hits:
+        raise ScenarioError("reference", f"{ref} matches no point of the design", source or None)
+    return int(hits[0])
+
+
+__all__ += ["DESIGN_KINDS"]

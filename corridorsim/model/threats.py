@@ -1,0 +1,222 @@
+"""Attack hazards on the edges and the outcome of each attack.
+
+Hazard model
+------------
+Ambushes and IED strikes on a moving convoy form two independent Poisson processes in
+convoy-km. On edge ``e`` at time ``t`` with escort strength ``s`` the ambush intensity, per km,
+is::
+
+    lambda_A(e, t, s) = a_e / 1000 * M_A(e, t) * D_rate(s)
+
+where ``a_e`` is the edge's base rate per 1000 convoy-km (from the ordered threat rules, times
+the scenario-wide ``threats.ambush_multiplier``),
+``M_A(e, t)`` the product of the multipliers of the phases active at ``t`` that select ``e``
+and ``D_rate(s) = f + (1 - f) * exp(-s / c)`` the deterrence factor (``f`` = ``rate_floor``,
+``c`` = ``rate_scale``, ``s`` = escort units per 10 tankers). IEDs alike with ``i_e`` and
+``M_I``. The engine samples these processes by the unit-exponential budget method: a convoy
+draws ``E ~ Exp(1)`` and the attack happens where the integrated hazard reaches ``E``; so the
+probability of crossing a stretch without ambush is ``exp(-integral of lambda_A d km)``.
+
+Outcomes
+--------
+An ambush destroys ``K ~ BetaBinomial(n, alpha, beta)`` of the ``n`` tankers with mean share
+``m(s) = loss_share_mean * D_loss(s)`` and ``alpha + beta = loss_share_concentration``; costs a
+delay drawn from ``ambush.delay``; loses each escort unit with ``escort_unit_loss_prob``; and
+turns the convoy back with ``turn_back_prob``. An IED destroys ``min(n, Poisson(mu))`` tankers,
+costs a delay and may cost escort units.
+
+Everything edge- or phase-related is compiled once per scenario into arrays (:class:`ThreatTable`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+
+from ..scenario.network import edge_key
+from ..scenario.schema import Duration, Scenario, ThreatPhase
+
+__all__ = [
+    "ThreatTable",
+    "AttackOutcome",
+    "deterrence_factor",
+    "escort_strength",
+    "draw_duration",
+    "draw_ambush",
+    "draw_ied",
+]
+
+
+def escort_strength(escort_units: int, tankers: int) -> float:
+    """Escort strength ``s``: escort units per 10 tankers (0 for an empty convoy)."""
+    return 10.0 * escort_units / tankers if tankers > 0 else 0.0
+
+
+def deterrence_factor(strength: float, floor: float, scale: float) -> float:
+    """``floor + (1 - floor) * exp(-strength / scale)``: 1 unescorted, ``floor`` in the limit."""
+    return floor + (1.0 - floor) * math.exp(-strength / scale)
+
+
+def draw_duration(rng: np.random.Generator, d: Duration) -> float:
+    """One draw of a :class:`~corridorsim.scenario.schema.Duration`, hours (>= 0)."""
+    if d.dist == "fixed" or (d.mean_h == 0 and d.dist != "uniform"):
+        return d.mean_h
+    if d.dist == "exponential":
+        return float(rng.exponential(d.mean_h))
+    if d.dist == "uniform":
+        return float(rng.uniform(d.low_h, d.high_h))
+    if d.cv == 0:
+        return d.mean_h
+    if d.dist == "gamma":
+        shape = 1.0 / d.cv**2
+        return float(rng.gamma(shape, d.mean_h / shape))
+    # lognormal with the given mean and coefficient of variation
+    sigma2 = math.log1p(d.cv**2)
+    mu = math.log(d.mean_h) - sigma2 / 2
+    return float(rng.lognormal(mu, math.sqrt(sigma2)))
+
+
+@dataclass(frozen=True, slots=True)
+class AttackOutcome:
+    """What one attack did: tankers destroyed, delay (h), escort units lost, turned back."""
+
+    tankers_destroyed: int
+    delay_h: float
+    escort_units_lost: int
+    turned_back: bool
+
+
+def draw_ambush(
+    rng: np.random.Generator, scenario: Scenario, tankers: int, escort_units: int
+) -> AttackOutcome:
+    """Draw the outcome of an ambush on a convoy of ``tankers`` with ``escort_units``.
+
+    The draws are made in a fixed order (turn-back, share, count, delay, escort losses) so that
+    common random numbers line up across sweep points.
+    """
+    amb = scenario.threats.ambush
+    det = scenario.threats.deterrence
+    s = escort_strength(escort_units, tankers)
+    mean = amb.loss_share_mean * deterrence_factor(s, det.loss_floor, det.loss_scale)
+    turn_u = rng.random()
+    k = amb.loss_share_concentration
+    a, b = mean * k, (1.0 - mean) * k
+    if a <= 1e-12:  # (also guards numpy's beta against parameters that underflow to 0)
+        share = 0.0
+    elif b <= 1e-12:
+        share = 1.0
+    else:
+        share = float(rng.beta(a, b))
+    destroyed = int(rng.binomial(tankers, share)) if tankers > 0 else 0
+    delay = draw_duration(rng, amb.delay)
+    lost = int(np.count_nonzero(rng.random(escort_units) < amb.escort_unit_loss_prob)) if escort_units else 0
+    turned = bool(turn_u < amb.turn_back_prob) and destroyed < tankers
+    return AttackOutcome(destroyed, delay, lost, turned)
+
+
+def draw_ied(
+    rng: np.random.Generator, scenario: Scenario, tankers: int, escort_units: int
+) -> AttackOutcome:
+    """Draw the outcome of an IED strike (never turns a convoy back)."""
+    ied = scenario.threats.ied
+    destroyed = min(tankers, int(rng.poisson(ied.tankers_destroyed_mean)))
+    delay = draw_duration(rng, ied.delay)
+    lost = int(np.count_nonzero(rng.random(escort_units) < ied.escort_unit_loss_prob)) if escort_units else 0
+    return AttackOutcome(destroyed, delay, lost, False)
+
+
+def _selects(edge: dict, corridor: str | None, region: str | None) -> bool:
+    return (corridor is None or edge["corridor"] == corridor) and (
+        region is None or edge["region"] == region
+    )
+
+
+class ThreatTable:
+    """Per-edge base rates and per-phase multipliers, compiled once per scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    graph : networkx.Graph
+        The scenario's network (from :func:`~corridorsim.scenario.network.build_network`).
+    edge_index : dict
+        Canonical edge key -> integer index used by the engine.
+
+    Attributes
+    ----------
+    ambush_per_km, ied_per_km : numpy.ndarray
+        Base intensity per convoy-km of each edge (rate per 1000 km / 1000).
+    breaks_h : list of float
+        Times (h) at which the set of active phases changes.
+    """
+
+    def __init__(self, scenario: Scenario, graph: nx.Graph, edge_index: dict[tuple[str, str], int]):
+        n = len(edge_index)
+        self.enabled = scenario.threats.enabled
+        ambush = np.zeros(n)
+        ied = np.zeros(n)
+        edges = [None] * n
+        for (a, b), idx in edge_index.items():
+            edges[idx] = graph.edges[a, b]
+        for rule in scenario.threats.rules:
+            chosen = {edge_key(a, b) for a, b in rule.edges} if rule.edges is not None else None
+            for key, idx in edge_index.items():
+                if chosen is not None and key not in chosen:
+                    continue
+                if not _selects(edges[idx], rule.corridor, rule.region):
+                    continue
+                if rule.ambush_rate_per_1000km is not None:
+                    ambush[idx] = rule.ambush_rate_per_1000km
+                if rule.ied_rate_per_1000km is not None:
+                    ied[idx] = rule.ied_rate_per_1000km
+        ambush *= scenario.threats.ambush_multiplier
+        ied *= scenario.threats.ied_multiplier
+        if not self.enabled:
+            ambush[:] = 0.0
+            ied[:] = 0.0
+        self.ambush_rate_per_1000km = ambush
+        self.ied_rate_per_1000km = ied
+        self.ambush_per_km = ambush / 1000.0
+        self.ied_per_km = ied / 1000.0
+        self._compile_phases(scenario, edges)
+
+    def _compile_phases(self, scenario: Scenario, edges: list) -> None:
+        phases: tuple[ThreatPhase, ...] = scenario.threats.phases
+        times = {0.0}
+        for p in phases:
+            times.add(max(0.0, scenario.hours(p.start)))
+            if p.end is not None:
+                times.add(max(0.0, scenario.hours(p.end)))
+        self.breaks_h = sorted(times)
+        n = len(edges)
+        self._ambush_mult = []
+        self._ied_mult = []
+        for t in self.breaks_h:
+            ma = np.ones(n)
+            mi = np.ones(n)
+            for p in phases:
+                start = scenario.hours(p.start)
+                end = math.inf if p.end is None else scenario.hours(p.end)
+                if not (start <= t < end):
+                    continue
+                sel = np.array([_selects(e, p.corridor, p.region) for e in edges], dtype=bool)
+                ma[sel] *= p.ambush_multiplier
+                mi[sel] *= p.ied_multiplier
+            # plain lists: the engine reads single elements, much faster than from arrays
+            self._ambush_mult.append((ma * self.ambush_per_km).tolist())
+            self._ied_mult.append((mi * self.ied_per_km).tolist())
+
+    def intensities_at(self, t_h: float) -> tuple[list[float], list[float]]:
+        """Ambush and IED intensity per convoy-km of every edge at time ``t_h`` (unescorted)."""
+        i = bisect.bisect_right(self.breaks_h, t_h) - 1
+        i = max(i, 0)
+        return self._ambush_mult[i], self._ied_mult[i]
+
+    def next_break_after(self, t_h: float) -> float:
+        """First phase boundary strictly after ``t_h`` (``inf`` if none)."""
+        i = bisect.bisect_right(self.breaks_h, t_h)
+        return self.breaks_h[i] if i < len(self.breaks_h) else math.inf
