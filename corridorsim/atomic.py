@@ -1,8 +1,13 @@
-"""Writing files atomically: into a temporary sibling, then renamed into place.
+"""Writing files atomically, and the one guard for output directories.
 
 Every file corridorsim writes goes through here, so an interrupted or failed write never leaves
 a half-written file under the final name (the rename is atomic on one file system), and the
-finished file gets the permissions of a normally created one.
+finished file gets the permissions of a normally created one. Every command that writes a
+directory checks it first with :func:`check_output_dir`, so "exists", ``--force``, ``--resume``
+and "not a directory" mean the same everywhere.
+
+A shared helper: any layer may import it; it imports only the standard library and
+:mod:`corridorsim.errors`.
 """
 
 from __future__ import annotations
@@ -12,7 +17,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["atomic_write", "atomic_write_text"]
+from .errors import OutputError
+
+__all__ = ["atomic_write", "atomic_write_text", "check_output_dir"]
 
 
 def _default_mode() -> int:
@@ -69,3 +76,41 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], object]) -> Pa
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically."""
     return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def check_output_dir(path: str | os.PathLike, *, force: bool = False, resume: bool | None = None,
+                     what: str = "output directory") -> bool:
+    """Check that ``path`` may be written as an output directory; say whether it exists.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The directory a command is about to write.
+    force : bool
+        The caller will replace an existing directory.
+    resume : bool or None
+        ``None``: the command cannot resume (the message offers ``--force`` only); otherwise
+        whether it will continue an existing directory.
+    what : str
+        How the message names the directory (``"results directory"``, ...).
+
+    Returns
+    -------
+    bool
+        Whether ``path`` exists (the caller then replaces or continues it).
+
+    Raises
+    ------
+    OutputError
+        ``path`` exists and is not a directory, or exists and neither ``force`` nor ``resume``.
+    """
+    path = Path(path)
+    if not path.exists():
+        return False
+    if not path.is_dir():
+        raise OutputError(f"{path}: exists and is not a directory")
+    if not (force or resume):
+        hint = ("use --force to replace it" if resume is None
+                else "use --resume to continue it or --force to replace it")
+        raise OutputError(f"{path}: {what} exists; {hint}")
+    return True

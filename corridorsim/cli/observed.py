@@ -13,6 +13,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
+from ..atomic import check_output_dir
 from ..viz.incident_map import plot_incident_map
 from .app import (
     err_console,
@@ -49,11 +50,7 @@ def calibrate(file: Path, out_dir: Path | None, workers: int | None, executor: s
 
     spec = load_calibration(file)
     out = out_dir if out_dir is not None else Path("runs") / spec.name
-    if out.exists() and not (resume or force):
-        from ..errors import OutputError
-
-        raise OutputError(f"{out}: output directory exists; use --resume to continue it or "
-                          "--force to replace it")
+    check_output_dir(out, force=force, resume=resume)  # fail before simulating, not after
     w = workers or default_workers()
     ex = make_executor(executor, scheduler, w)
     result = resumable(

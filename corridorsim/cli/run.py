@@ -41,7 +41,7 @@ def run(scenario_file: Path, replications: int | None, seed: int | None, workers
         chunk_size: int | None, out_dir: Path | None, force: bool, quiet: bool) -> None:
     """Run SCENARIO_FILE's replications and write daily, events, convoys, summary and metrics
     tables with a manifest to the output directory."""
-    from ..errors import OutputError
+    from ..atomic import check_output_dir
     from ..experiments.processes import default_workers
     from ..experiments.rundir import write_run
     from ..experiments.simulate import simulate
@@ -49,8 +49,7 @@ def run(scenario_file: Path, replications: int | None, seed: int | None, workers
 
     scenario = load_scenario(scenario_file)
     out = out_dir if out_dir is not None else Path("runs") / scenario.name
-    if out.exists() and not force:  # fail before simulating, not after
-        raise OutputError(f"{out}: output directory exists; use --force to replace it")
+    check_output_dir(out, force=force)  # fail before simulating, not after
     n = replications or scenario.replications
     w = workers or default_workers()
     with progress_bar(quiet) as bar:

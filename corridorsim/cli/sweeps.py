@@ -12,6 +12,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
+from ..atomic import check_output_dir
 from .app import (
     fmt_value,
     main,
@@ -117,11 +118,7 @@ def sweep(file: Path, sets: tuple[str, ...], replications: int | None, seed: int
                    markup=False)
         out_console.print(f"results would go to {out}/", markup=False)
         return
-    if out.exists() and not (resume or force):
-        from ..errors import OutputError
-
-        raise OutputError(f"{out}: results directory exists; use --resume to continue it or "
-                          "--force to replace it")
+    check_output_dir(out, force=force, resume=resume, what="results directory")
     ex = make_executor(executor, scheduler, w)
     args = ["corridorsim", "sweep", str(file), *[f"--set={s}" for s in sets], "--replications",
             str(spec.replications), "--seed", str(spec.seed), "--out", str(out)]

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..atomic import atomic_write_text
+from ..atomic import atomic_write_text, check_output_dir
 from ..errors import ScenarioError
 from ..scenario.documents import read_scenario_dict, scenario_from_dict
 from ..scenario.priors import draw_prior
@@ -260,12 +260,9 @@ def run_calibration(spec: CalibrationSpec, out_dir: str | Path, executor: Any, c
         ``samples``, ``posterior``, ``diagnostics`` DataFrames, the acceptance ``threshold`` and
         the ``observed`` values (as numbers: dates become days since the start).
     """
-    from ..errors import OutputError
-
     root = Path(out_dir)
-    if root.exists() and not (resume or force):
-        raise OutputError(f"{root}: calibration directory exists; use --resume or --force")
-    if root.exists() and force and not resume:
+    if check_output_dir(root, force=force, resume=resume, what="calibration directory") \
+            and not resume:
         import shutil
 
         shutil.rmtree(root)

@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..atomic import check_output_dir
 from ..errors import OutputError
 from ..scenario.documents import scenario_hash, scenario_to_dict
 from .simulate import RunResult
@@ -101,10 +102,7 @@ def write_run(result: RunResult, out_dir: str | Path, force: bool = False,
         If ``out_dir`` exists and ``force`` is false, or it cannot be written.
     """
     out = Path(out_dir)
-    if out.exists() and not force:
-        raise OutputError(f"{out}: output directory exists; use --force to replace it")
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"{out}: exists and is not a directory")
+    check_output_dir(out, force=force)
     parent = out.resolve().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..atomic import atomic_write, atomic_write_text
+from ..atomic import atomic_write, atomic_write_text, check_output_dir
 from ..errors import OutputError, ScenarioError
 from ..model.engine import run_replication
 from ..model.plan import ScenarioPlan, compile_scenario
@@ -283,7 +283,9 @@ class SweepRunner:
         """Create (or check, when resuming) the results directory and its manifest."""
         root = self.root
         manifest_path = root / "sweep.json"
-        if root.exists() and self.resume:
+        exists = check_output_dir(root, force=self.force, resume=self.resume,
+                                  what="results directory")
+        if exists and self.resume:
             if not manifest_path.is_file():
                 raise OutputError(f"{root}: cannot resume: no sweep.json (not a sweep directory)")
             old = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -294,10 +296,7 @@ class SweepRunner:
             for tmp in root.rglob(".*.tmp"):  # half-written files of the interrupted run
                 tmp.unlink(missing_ok=True)
             return
-        if root.exists():
-            if not self.force:
-                raise OutputError(f"{root}: results directory exists; use --resume to continue "
-                                  "it or --force to replace it")
+        if exists:  # and --force: the guard let it through
             shutil.rmtree(root)
         root.mkdir(parents=True)
         design = self.sweep.design.copy()
