@@ -26,6 +26,7 @@ from collections.abc import Sequence
 
 import networkx as nx
 
+from ..scenario.network import edge_key
 from ..scenario.schema import Scenario
 
 __all__ = ["Router"]
@@ -60,7 +61,7 @@ class Router:
         ied = scenario.threats.ied
         wt = scenario.routing.loss_time_weight_per_h
         for a, b, d in graph.edges(data=True):
-            k = (a, b) if a <= b else (b, a)
+            k = edge_key(a, b)
             share = d["length_km"] / 1000.0 * (
                 ambush_per_1000km.get(k, 0.0) * amb.loss_share_mean
                 + ied_per_1000km.get(k, 0.0) * ied.tankers_destroyed_mean / _IED_REFERENCE_TANKERS

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..scenario.network import edge_key
 from .layout import (
     _ATTACK_STYLE,
     ATTACK_KINDS,
@@ -72,10 +73,6 @@ def _polygons(geom: Mapping) -> list[list]:
     return []
 
 
-def _edge_key(a: str, b: str) -> tuple[str, str]:
-    return (a, b) if a <= b else (b, a)
-
-
 def edge_metrics(graph: Any, events: pd.DataFrame | None = None,
                  convoys: pd.DataFrame | None = None, replications: int | None = None) -> pd.DataFrame:
     """Per-edge traffic and losses of a run.
@@ -92,7 +89,7 @@ def edge_metrics(graph: Any, events: pd.DataFrame | None = None,
     """
     rows = {}
     for a, b, d in graph.edges(data=True):
-        rows[_edge_key(a, b)] = {"a": min(a, b), "b": max(a, b), "corridor": d.get("corridor", ""),
+        rows[edge_key(a, b)] = {"a": min(a, b), "b": max(a, b), "corridor": d.get("corridor", ""),
                                  "length_km": float(d.get("length_km", np.nan)),
                                  "passages": 0.0, "tankers_lost": 0.0}
     n = _n_reps(events, convoys, given=replications)
@@ -101,14 +98,14 @@ def edge_metrics(graph: Any, events: pd.DataFrame | None = None,
         for route, count in moved["route"].dropna().astype(str).value_counts().items():
             nodes = route.split(">")
             for u, v in zip(nodes, nodes[1:]):
-                k = _edge_key(u, v)
+                k = edge_key(u, v)
                 if k in rows:
                     rows[k]["passages"] += count
     if events is not None and len(events):
         att = events[events["kind"].isin(ATTACK_KINDS)]
         grp = att.groupby([att["edge_from"].astype(str), att["edge_to"].astype(str)])["tankers_destroyed"].sum()
         for (u, v), lost in grp.items():
-            k = _edge_key(u, v)
+            k = edge_key(u, v)
             if k in rows:
                 rows[k]["tankers_lost"] += float(lost)
     df = pd.DataFrame(list(rows.values()))
