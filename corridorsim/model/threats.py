@@ -26,6 +26,11 @@ turns the convoy back with ``turn_back_prob``. An IED destroys ``min(n, Poisson(
 costs a delay and may cost escort units.
 
 Everything edge- or phase-related is compiled once per scenario into arrays (:class:`ThreatTable`).
+The formulas (:func:`escort_strength`, :func:`deterrence_factor`, :func:`phase_multipliers`)
+take numbers or NumPy arrays: the engine calls them per convoy, the rate estimator of
+:mod:`corridorsim.observed` per edge traversal, and both get the same numbers.
+
+Part of the model layer: imports :mod:`corridorsim.scenario` and NumPy, never SimPy or pandas.
 """
 
 from __future__ import annotations
@@ -38,27 +43,115 @@ import networkx as nx
 import numpy as np
 
 from ..scenario.network import edge_key
-from ..scenario.schema import Duration, Scenario, ThreatPhase
+from ..scenario.schema import Duration, Scenario
 
 __all__ = [
     "ThreatTable",
     "AttackOutcome",
     "deterrence_factor",
     "escort_strength",
+    "phase_boundaries_h",
+    "phase_multipliers",
     "draw_duration",
     "draw_ambush",
     "draw_ied",
 ]
 
 
-def escort_strength(escort_units: int, tankers: int) -> float:
-    """Escort strength ``s``: escort units per 10 tankers (0 for an empty convoy)."""
-    return 10.0 * escort_units / tankers if tankers > 0 else 0.0
+def escort_strength(escort_units, tankers):
+    """Escort strength ``s``: escort units per 10 tankers (0 for an empty convoy).
+
+    Parameters
+    ----------
+    escort_units, tankers : int or array-like
+        Per convoy; arrays are broadcast against each other.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        A float for numbers, an array for arrays.
+    """
+    if np.ndim(tankers) == 0 and np.ndim(escort_units) == 0:
+        return 10.0 * escort_units / tankers if tankers > 0 else 0.0
+    units, tankers = np.broadcast_arrays(np.asarray(escort_units, dtype=float),
+                                         np.asarray(tankers, dtype=float))
+    return np.divide(10.0 * units, tankers, out=np.zeros(tankers.shape), where=tankers > 0)
 
 
-def deterrence_factor(strength: float, floor: float, scale: float) -> float:
-    """``floor + (1 - floor) * exp(-strength / scale)``: 1 unescorted, ``floor`` in the limit."""
-    return floor + (1.0 - floor) * math.exp(-strength / scale)
+def _exp(x):
+    # math.exp for a number (the engine's per-convoy call), numpy.exp for arrays
+    return math.exp(x) if isinstance(x, (int, float)) else np.exp(x)
+
+
+def deterrence_factor(strength, floor: float, scale: float):
+    """``floor + (1 - floor) * exp(-strength / scale)``: 1 unescorted, ``floor`` in the limit.
+
+    Parameters
+    ----------
+    strength : float or array-like
+        Escort strength (:func:`escort_strength`), escort units per 10 tankers.
+    floor, scale : float
+        ``rate_floor``/``rate_scale`` (attack rate) or ``loss_floor``/``loss_scale`` (losses)
+        of the scenario's ``threats.deterrence``.
+
+    Returns
+    -------
+    float or numpy.ndarray
+    """
+    if not isinstance(strength, (int, float)):
+        strength = np.asarray(strength, dtype=float)
+    return floor + (1.0 - floor) * _exp(-strength / scale)
+
+
+def phase_boundaries_h(scenario: Scenario) -> list[float]:
+    """Start and end times (h since the scenario start, unclipped) of the threat phases, sorted."""
+    times = set()
+    for p in scenario.threats.phases:
+        times.add(scenario.hours(p.start))
+        if p.end is not None:
+            times.add(scenario.hours(p.end))
+    return sorted(times)
+
+
+def phase_multipliers(scenario: Scenario, kind: str, t_h, corridor, region,
+                      base: float = 1.0) -> np.ndarray:
+    """``base`` times the multipliers ``M(e, t)`` of the phases active at ``t_h`` that select ``e``.
+
+    A phase is active on ``start <= t < end`` (``end`` open if absent) and selects the stretches
+    of its ``corridor`` and ``region`` (each when given). Multipliers apply in the order of the
+    phases.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    kind : {"ambush", "ied"}
+        Which multiplier (``ambush_multiplier`` or ``ied_multiplier``).
+    t_h : float or array-like
+        Times, hours since the scenario start.
+    corridor, region : str or array-like
+        Corridor and region of the stretch at each time (broadcast against ``t_h``).
+    base : float
+        Starting value (the engine: 1; the rate estimator: the scenario-wide multiplier).
+
+    Returns
+    -------
+    numpy.ndarray
+        Float multipliers, the broadcast shape of the inputs.
+    """
+    t, corridor, region = np.broadcast_arrays(np.asarray(t_h, dtype=float),
+                                              np.asarray(corridor, dtype=object),
+                                              np.asarray(region, dtype=object))
+    mult = np.full(t.shape, float(base))
+    for p in scenario.threats.phases:
+        start = scenario.hours(p.start)
+        end = math.inf if p.end is None else scenario.hours(p.end)
+        active = (t >= start) & (t < end)
+        if p.corridor is not None:
+            active &= corridor == p.corridor
+        if p.region is not None:
+            active &= region == p.region
+        mult = np.where(active, mult * getattr(p, f"{kind}_multiplier"), mult)
+    return mult
 
 
 def draw_duration(rng: np.random.Generator, d: Duration) -> float:
@@ -185,27 +278,14 @@ class ThreatTable:
         self._compile_phases(scenario, edges)
 
     def _compile_phases(self, scenario: Scenario, edges: list) -> None:
-        phases: tuple[ThreatPhase, ...] = scenario.threats.phases
-        times = {0.0}
-        for p in phases:
-            times.add(max(0.0, scenario.hours(p.start)))
-            if p.end is not None:
-                times.add(max(0.0, scenario.hours(p.end)))
-        self.breaks_h = sorted(times)
-        n = len(edges)
+        self.breaks_h = sorted({0.0} | {max(0.0, t) for t in phase_boundaries_h(scenario)})
+        corridor = np.array([e["corridor"] for e in edges], dtype=object)
+        region = np.array([e["region"] for e in edges], dtype=object)
         self._ambush_mult = []
         self._ied_mult = []
         for t in self.breaks_h:
-            ma = np.ones(n)
-            mi = np.ones(n)
-            for p in phases:
-                start = scenario.hours(p.start)
-                end = math.inf if p.end is None else scenario.hours(p.end)
-                if not (start <= t < end):
-                    continue
-                sel = np.array([_selects(e, p.corridor, p.region) for e in edges], dtype=bool)
-                ma[sel] *= p.ambush_multiplier
-                mi[sel] *= p.ied_multiplier
+            ma = phase_multipliers(scenario, "ambush", t, corridor, region)
+            mi = phase_multipliers(scenario, "ied", t, corridor, region)
             # plain lists: the engine reads single elements, much faster than from arrays
             self._ambush_mult.append((ma * self.ambush_per_km).tolist())
             self._ied_mult.append((mi * self.ied_per_km).tolist())

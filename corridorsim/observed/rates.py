@@ -64,6 +64,7 @@ from scipy import stats
 
 from ..atomic import atomic_write
 from ..errors import CorridorSimError, ScenarioError
+from ..model.threats import deterrence_factor, escort_strength, phase_boundaries_h, phase_multipliers
 from ..scenario.network import edge_key
 from ..scenario.schema import Deterrence, Scenario
 from .incidents import classify, match_to_network, read_incidents
@@ -231,8 +232,7 @@ def edge_traversals(
     t0 = depart[rep] + before * scale[rep]
     t1 = t0 + time_h * scale[rep]
     units = column("escort_units", 0).astype(float)
-    tankers = column("tankers_start", 1).astype(float)
-    strength = np.divide(10.0 * units, tankers, out=np.zeros(n), where=tankers > 0)
+    strength = escort_strength(units, column("tankers_start", 1).astype(float))
     attrs = [graph.edges[k] for k in keys]
     out = pd.DataFrame({
         "replication": column("replication", 0)[rep],
@@ -466,21 +466,10 @@ def gamma_poisson_rates(
 
 def _phase_multipliers(pieces: pd.DataFrame, scenario: Scenario, kind: str) -> np.ndarray:
     """Product of the phase multipliers (and the scenario-wide factor) at each piece's middle."""
-    threats = scenario.threats
-    mult = np.full(len(pieces), float(getattr(threats, f"{kind}_multiplier")))
     mid = 0.5 * (pieces["t0_h"].to_numpy(float) + pieces["t1_h"].to_numpy(float))
-    corridor = pieces["corridor"].to_numpy(object)
-    region = pieces["region"].to_numpy(object)
-    for p in threats.phases:
-        start = scenario.hours(p.start)
-        end = math.inf if p.end is None else scenario.hours(p.end)
-        active = (mid >= start) & (mid < end)
-        if p.corridor is not None:
-            active &= corridor == p.corridor
-        if p.region is not None:
-            active &= region == p.region
-        mult = np.where(active, mult * getattr(p, f"{kind}_multiplier"), mult)
-    return mult
+    return phase_multipliers(scenario, kind, mid, pieces["corridor"].to_numpy(object),
+                             pieces["region"].to_numpy(object),
+                             base=float(getattr(scenario.threats, f"{kind}_multiplier")))
 
 
 def estimate_threat_rates(
@@ -582,10 +571,7 @@ def estimate_threat_rates(
     lo_h, hi_h = _hours(win_start, hour0), _hours(win_end, hour0)
     bounds = {lo_h, hi_h}
     if correct_for_phases:
-        for p in scenario.threats.phases:
-            bounds.add(scenario.hours(p.start))
-            if p.end is not None:
-                bounds.add(scenario.hours(p.end))
+        bounds.update(phase_boundaries_h(scenario))
     pieces = _split(trav, sorted(bounds)) if len(trav) else trav.assign(share=1.0)
     if len(pieces):
         mid = 0.5 * (pieces["t0_h"] + pieces["t1_h"])
@@ -593,7 +579,7 @@ def estimate_threat_rates(
     weight = {kind: pieces["km"].to_numpy(float).copy() for kind in _ATTACKS}
     if correct_for_escort and len(pieces):
         s = pieces["escort_strength"].to_numpy(float)
-        factor = det.rate_floor + (1.0 - det.rate_floor) * np.exp(-s / det.rate_scale)
+        factor = deterrence_factor(s, det.rate_floor, det.rate_scale)
         for kind in _ATTACKS:
             weight[kind] *= factor
     if correct_for_phases and len(pieces):
