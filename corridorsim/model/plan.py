@@ -5,22 +5,64 @@ read-only, by every replication (it is pickled once per worker process). Everyth
 not depend on chance is here, computed once: edge arrays, the threat table, the router and its
 cache of routes and legs, travel times of escorts and empty tankers, supply and demand schedules
 in hours. The engine only looks things up.
+
+A replication that draws uncertain parameters gets a plan of its own
+(:meth:`ScenarioPlan.with_scenario`) that rebuilds only the parts the drawn values feed and
+shares the rest (network, routes, caches) with the scenario's plan.
+
+Part of the model layer: imports :mod:`corridorsim.scenario` and the other model modules,
+never SimPy or anything above the model.
 """
 
 from __future__ import annotations
 
 import bisect
+import copy
 import math
+from collections.abc import Iterable
+from functools import lru_cache
 from typing import NamedTuple
 
 import networkx as nx
 
-from ..scenario.network import build_network, edge_key
+from ..scenario.network import build_network, check_references, edge_key
+from ..scenario.paths import parse_path
 from ..scenario.schema import Checkpoint, Scenario, StagingPoint
 from .routing import Router
 from .threats import ThreatTable
 
-__all__ = ["ScenarioPlan", "Piece", "compile_scenario", "StepSchedule"]
+__all__ = ["ScenarioPlan", "Piece", "compile_scenario", "StepSchedule", "parts_fed_by"]
+
+#: Top-level scenario fields -> the parts of a plan computed from them. ``threats`` feeds the
+#: routes only under the ``least_loss`` policy (see :meth:`ScenarioPlan.with_scenario`); the
+#: engine reads ``convoys`` and ``closures`` from the scenario itself. A value drawn under a field
+#: not listed here (``network``, ``start``, ...) rebuilds the whole plan.
+PLAN_PARTS: dict[str, frozenset[str]] = {
+    "threats": frozenset({"threats", "routes"}),
+    "routing": frozenset({"routes"}),
+    "checkpoints": frozenset({"stops"}),
+    "staging": frozenset({"stops", "escorts"}),
+    "destination": frozenset({"stops", "schedules"}),
+    "escorts": frozenset({"escorts"}),
+    "sources": frozenset({"schedules"}),
+    "convoys": frozenset(),
+    "closures": frozenset(),
+}
+#: Every part: what :func:`parts_fed_by` answers for a path outside :data:`PLAN_PARTS`.
+ALL_PARTS = frozenset({"network", "threats", "routes", "stops", "escorts", "schedules"})
+
+
+@lru_cache(maxsize=64)
+def parts_fed_by(paths: frozenset[str]) -> frozenset[str]:
+    """The plan parts that values at ``paths`` (dotted scenario paths) feed.
+
+    Cached by the set of paths: a scenario draws the same paths in every replication.
+    """
+    parts: set[str] = set()
+    for path in paths:
+        top = parse_path(path)[0]
+        parts |= PLAN_PARTS.get(top, ALL_PARTS) if isinstance(top, str) else ALL_PARTS
+    return frozenset(parts)
 
 
 class Piece(NamedTuple):
@@ -64,10 +106,18 @@ class ScenarioPlan:
 
     def __init__(self, scenario: Scenario, graph: nx.Graph | None = None):
         self.scenario = scenario
-        self.graph = graph if graph is not None else build_network(scenario)
-        g = self.graph
-        self.horizon_h = scenario.horizon_h
-        self.days = scenario.days
+        self._build_network(graph if graph is not None else build_network(scenario))
+        self._build_threats()
+        self._build_routes()
+        self._build_stops()
+        self._build_escorts()
+        self._build_schedules()
+
+    # ---- the parts, each computed from the fields PLAN_PARTS names ---------------------------
+    def _build_network(self, g: nx.Graph) -> None:
+        self.graph = g
+        self.horizon_h = self.scenario.horizon_h
+        self.days = self.scenario.days
         keys = sorted(edge_key(a, b) for a, b in g.edges)
         self.edge_index = {k: i for i, k in enumerate(keys)}
         self.edge_keys = keys
@@ -75,25 +125,37 @@ class ScenarioPlan:
         self.edge_speed_kmh = [float(g.edges[k]["speed_kmh"]) for k in keys]
         self.edge_corridor = [str(g.edges[k].get("corridor", "")) for k in keys]
         self.node_latlon = {n: (float(d["lat"]), float(d["lon"])) for n, d in g.nodes(data=True)}
-        self.threats = ThreatTable(scenario, g, self.edge_index)
+        self._static_time: dict[tuple[str, str], float] = {}
+        self._path_corridor: dict[tuple[str, ...], str] = {}
+
+    def _build_threats(self) -> None:
+        self.threats = ThreatTable(self.scenario, self.graph, self.edge_index)
+
+    def _build_routes(self) -> None:
         self.router = Router(
-            scenario,
-            g,
+            self.scenario,
+            self.graph,
             {k: float(self.threats.ambush_rate_per_1000km[i]) for k, i in self.edge_index.items()},
             {k: float(self.threats.ied_rate_per_1000km[i]) for k, i in self.edge_index.items()},
         )
+
+    def _build_stops(self) -> None:
+        scenario = self.scenario
         self.destination = scenario.destination.node
         self.checkpoints: dict[str, Checkpoint] = {c.node: c for c in scenario.checkpoints}
         self.staging: dict[str, StagingPoint] = {s.node: s for s in scenario.staging}
         self.staging_index = {s.node: i for i, s in enumerate(scenario.staging)}
         #: Nodes where a movement ends a leg: it may wait there, retreat there, and re-plan.
         self.stops = frozenset(self.checkpoints) | frozenset(self.staging) | {self.destination}
-        self._static_time: dict[tuple[str, str], float] = {}
         self._legs: dict[tuple[str, ...], tuple[tuple[Piece, ...], str]] = {}
-        self._path_corridor: dict[tuple[str, ...], str] = {}
-        self.bases = list(scenario.escorts.bases)
+
+    def _build_escorts(self) -> None:
+        self.bases = list(self.scenario.escorts.bases)
         self.base_index = {b.name: i for i, b in enumerate(self.bases)}
         self.staging_base = {node: self._base_for(sp) for node, sp in self.staging.items()}
+
+    def _build_schedules(self) -> None:
+        scenario = self.scenario
         d = scenario.destination
         self.demand = StepSchedule(
             d.demand_l_per_day, [(scenario.hours(s.start), s.demand_l_per_day) for s in d.demand_schedule]
@@ -103,6 +165,40 @@ class ScenarioPlan:
             StepSchedule(s.tankers_per_day, [(scenario.hours(x.start), x.tankers_per_day) for x in s.schedule])
             for s in scenario.sources
         ]
+
+    def with_scenario(self, scenario: Scenario, paths: Iterable[str]) -> ScenarioPlan:
+        """The plan of ``scenario``, which differs from this plan's only at ``paths``.
+
+        Rebuilds the parts the changed fields feed (:func:`parts_fed_by`) and shares the others
+        with this plan, caches included: the network, edge arrays and travel times always
+        (unless ``network`` or the dates changed, which rebuilds everything), routes unless the
+        routing or, under ``least_loss``, the threat rates changed. The result equals
+        ``compile_scenario(scenario)`` in everything the engine reads.
+
+        Parameters
+        ----------
+        scenario : Scenario
+            This plan's scenario with other values at ``paths`` (e.g. from
+            :func:`~corridorsim.scenario.priors.apply_parameters`).
+        paths : iterable of str
+            The dotted paths whose values changed.
+        """
+        parts = set(parts_fed_by(frozenset(paths)))
+        if "network" in parts:
+            return ScenarioPlan(scenario)
+        if parts - {"threats"}:  # a drawn count or capacity could break a reference
+            check_references(scenario, self.graph)
+        if "threats" in parts and scenario.routing.policy != "least_loss":
+            parts.discard("routes")  # the threat rates weigh routes only under least_loss
+        new = copy.copy(self)
+        new.scenario = scenario
+        if "routes" in parts:
+            # the router writes its weights on the graph's edges: give it a copy
+            new.graph = self.graph.copy()
+        for part in ("threats", "routes", "stops", "escorts", "schedules"):
+            if part in parts:
+                getattr(new, f"_build_{part}")()
+        return new
 
     # ---------------------------------------------------------------------------------------
     def _base_for(self, sp: StagingPoint) -> int | None:

@@ -3,14 +3,19 @@
 A scenario with an ``uncertainty`` block draws, per replication, its own parameter values
 (:func:`corridorsim.scenario.priors.draw_parameters`, from the replication's ``parameters``
 stream) and runs the engine on the plan those values give; without one, the plan runs as it is.
-Executors call :func:`run_replication_with_uncertainty`, never the engine directly.
+The drawn plan rebuilds only the parts of the plan the drawn paths feed
+(:meth:`~corridorsim.model.plan.ScenarioPlan.with_scenario`): with threat parameters drawn, the
+threat table (and the routes under ``least_loss``), never the network. Executors call
+:func:`run_replication_with_uncertainty`, never the engine directly.
+
+Part of the model layer: imports :mod:`corridorsim.scenario` and the other model modules.
 """
 
 from __future__ import annotations
 
 from ..scenario.priors import apply_parameters, draw_parameters
 from .engine import run_replication
-from .plan import ScenarioPlan, compile_scenario
+from .plan import ScenarioPlan
 from .records import ReplicationRecords
 from .streams import replication_streams
 
@@ -25,7 +30,7 @@ def run_replication_with_uncertainty(plan: ScenarioPlan, seed: int,
     values = draw_parameters(plan.scenario, replication_streams(seed, replication)["parameters"])
     if not values:
         return run_replication(plan, seed, replication)
-    drawn = compile_scenario(apply_parameters(plan.scenario, values))
+    drawn = plan.with_scenario(apply_parameters(plan.scenario, values), values)
     rec = run_replication(drawn, seed, replication)
     rec.parameters = values
     return rec

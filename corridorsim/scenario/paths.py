@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors import ScenarioError
 
-__all__ = ["parse_path", "get_path", "set_path"]
+__all__ = ["parse_path", "get_path", "set_path", "set_path_in_place"]
 
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
 
@@ -93,7 +93,14 @@ def set_path(data: dict, path: str, value: Any) -> dict:
     Missing mapping keys along the path are created (the schema then decides whether they are
     valid); list elements must exist.
     """
-    out = copy.deepcopy(data)
+    return set_path_in_place(copy.deepcopy(data), path, value)
+
+
+def set_path_in_place(out: dict, path: str, value: Any) -> dict:
+    """Set ``value`` (a deep copy of it) at ``path`` in ``out`` itself, and return ``out``.
+
+    For data the caller owns (a fresh ``model_dump``); see :func:`set_path`.
+    """
     parts = parse_path(path)
     cur: Any = out
     for i, part in enumerate(parts):

@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..errors import ScenarioError, ScenarioErrors
 from .documents import scenario_from_dict, scenario_to_dict
-from .paths import parse_path, set_path
+from .paths import parse_path, set_path_in_place
 from .schema import Prior, Scenario
 
 __all__ = ["draw_prior", "draw_parameters", "apply_parameters", "check_uncertainty",
@@ -109,12 +109,12 @@ def draw_parameters(scenario: Scenario, rng: np.random.Generator) -> dict[str, f
 
 def apply_parameters(scenario: Scenario, values: dict[str, Any]) -> Scenario:
     """The scenario with ``values`` set at their paths (and no uncertainty block left)."""
-    data = scenario_to_dict(scenario)
+    data = scenario_to_dict(scenario)  # a fresh dict: set the values in it, no copies
     data.pop("uncertainty", None)
     for path, v in values.items():
         if isinstance(v, float) and v.is_integer() and _is_int_field(data, path):
             v = int(v)
-        data = set_path(data, path, v)
+        set_path_in_place(data, path, v)
     return scenario_from_dict(data)
 
 
