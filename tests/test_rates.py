@@ -14,17 +14,12 @@ from corridorsim.errors import CorridorSimError
 from corridorsim.experiments.simulate import simulate
 from corridorsim.model.plan import compile_scenario
 from corridorsim.model.threats import deterrence_factor
+from corridorsim.observed.estimate import estimate_from_scenario
+from corridorsim.observed.exposure import edge_traversals, exposure_km
 from corridorsim.observed.incidents import classify, match_to_network, read_incidents
-from corridorsim.observed.rates import (
-    edge_traversals,
-    estimate_from_scenario,
-    estimate_threat_rates,
-    exposure_km,
-    format_rates_table,
-    gamma_poisson_rates,
-    threat_block,
-    write_threat_block,
-)
+from corridorsim.observed.rate_table import format_rates_table
+from corridorsim.observed.rates import estimate_threat_rates, gamma_poisson_rates
+from corridorsim.observed.threat_blocks import threat_block, write_threat_block
 from corridorsim.scenario.documents import scenario_from_dict
 from corridorsim.scenario.loading import load_scenario
 from corridorsim.scenario.network import build_network, edge_key

@@ -160,7 +160,9 @@ def rates(scenario_file: Path, incidents_file: Path | None, by: str, replication
           buffer_km: float, out_file: Path | None) -> None:
     """Estimate ambush and IED rates per 1000 convoy-km (Gamma-Poisson posterior) from observed
     incidents and the scenario's simulated traffic."""
-    from ..observed.rates import estimate_from_scenario, format_rates_table, write_threat_block
+    from ..observed.estimate import estimate_from_scenario
+    from ..observed.rate_table import format_rates_table
+    from ..observed.threat_blocks import write_threat_block
 
     cal = estimate_from_scenario(scenario_file, incidents_file, by=by, replications=replications,
                                  seed=seed, workers=workers, buffer_km=buffer_km,
