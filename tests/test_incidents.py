@@ -8,15 +8,10 @@ import pandas as pd
 import pytest
 
 from corridorsim.errors import CorridorSimError, ScenarioError
-from corridorsim.observed.incidents import (
-    IncidentDataError,
-    classify,
-    format_incident_table,
-    incident_table,
-    match_to_network,
-    read_incidents,
-    write_table_csv,
-)
+from corridorsim.observed.incident_file import IncidentDataError, read_incidents
+from corridorsim.observed.incident_kinds import classify
+from corridorsim.observed.incident_matching import match_to_network
+from corridorsim.observed.incidents import format_incident_table, incident_table, write_table_csv
 from corridorsim.scenario.geo import great_circle_km
 from corridorsim.scenario.loading import load_scenario
 from corridorsim.scenario.network import build_network

@@ -16,7 +16,9 @@ from corridorsim.model.plan import compile_scenario
 from corridorsim.model.threats import deterrence_factor
 from corridorsim.observed.estimate import estimate_from_scenario
 from corridorsim.observed.exposure import edge_traversals, exposure_km
-from corridorsim.observed.incidents import classify, match_to_network, read_incidents
+from corridorsim.observed.incident_file import read_incidents
+from corridorsim.observed.incident_kinds import classify
+from corridorsim.observed.incident_matching import match_to_network
 from corridorsim.observed.rate_table import format_rates_table
 from corridorsim.observed.rates import estimate_threat_rates, gamma_poisson_rates
 from corridorsim.observed.threat_blocks import threat_block, write_threat_block

@@ -106,13 +106,10 @@ def incidents(file: Path, scenario_file: Path, out_file: Path | None, plot_file:
               buffer_km: float) -> None:
     """Read conflict events (ACLED export layout) from FILE, classify them and place them on
     the scenario's network."""
-    from ..observed.incidents import (
-        classify,
-        format_incident_table,
-        match_to_network,
-            read_incidents,
-        write_table_csv,
-    )
+    from ..observed.incident_file import read_incidents
+    from ..observed.incident_kinds import classify
+    from ..observed.incident_matching import match_to_network
+    from ..observed.incidents import format_incident_table, write_table_csv
     from ..scenario.loading import load_scenario
     from ..scenario.network import build_network
 

@@ -24,7 +24,9 @@ import pandas as pd
 from ..errors import ScenarioError
 from ..scenario.schema import Scenario
 from .exposure import DEFAULT_KINDS, exposure_km
-from .incidents import classify, match_to_network, read_incidents
+from .incident_file import read_incidents
+from .incident_kinds import classify
+from .incident_matching import match_to_network
 from .rates import estimate_threat_rates
 
 __all__ = ["Calibration", "estimate_from_scenario"]
@@ -89,7 +91,7 @@ def estimate_from_scenario(
     replications, seed, workers
         See :func:`corridorsim.simulate`.
     buffer_km : float
-        See :func:`~corridorsim.observed.incidents.match_to_network`.
+        See :func:`~corridorsim.observed.incident_matching.match_to_network`.
 
     Returns
     -------

@@ -61,7 +61,7 @@ from .exposure import (
     parse_by,
     split_at,
 )
-from .incidents import classify
+from .incident_kinds import classify
 
 __all__ = ["ATTACKS", "gamma_poisson_rates", "estimate_threat_rates"]
 
@@ -190,7 +190,7 @@ def estimate_threat_rates(
     Parameters
     ----------
     incidents : pandas.DataFrame
-        Matched events (:func:`~corridorsim.observed.incidents.match_to_network`), classified or not.
+        Matched events (:func:`~corridorsim.observed.incident_matching.match_to_network`), classified or not.
         Events of kind ``ambush`` and ``ied`` dated in the window are counted: for groupings by
         edge or corridor those placed on an edge, for ``by="region"`` also region-level events.
     convoys : pandas.DataFrame

@@ -2,7 +2,7 @@
 
 Draws the network's edges, highlights those carrying a placed event, and marks each event by
 its ``attack_kind`` (filled when placed on an edge, hollow when only the region is known). The
-events come from :func:`corridorsim.observed.incidents.match_to_network`.
+events come from :func:`corridorsim.observed.incident_matching.match_to_network`.
 """
 
 from __future__ import annotations
