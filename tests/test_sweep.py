@@ -25,9 +25,9 @@ from corridorsim.experiments.summaries import (
     summarize_sweep,
 )
 from corridorsim.experiments.sweep_runner import SweepRunner, SweepTask, read_table, run_task
+from corridorsim.experiments.sweep_schema import Precision
 from corridorsim.experiments.sweep_spec import (
     Factor,
-    Precision,
     SweepSpec,
     load_sweep,
     parse_set_option,

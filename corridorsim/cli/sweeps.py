@@ -70,7 +70,8 @@ def sweep(file: Path, sets: tuple[str, ...], replications: int | None, seed: int
         choose_chunk_size,
         pilot_seconds_per_replication,
     )
-    from ..experiments.sweep_spec import Precision, is_sweep_file, load_sweep, resolve_sweep, sweep_from_sets
+    from ..experiments.sweep_schema import Precision
+    from ..experiments.sweep_spec import is_sweep_file, load_sweep, resolve_sweep, sweep_from_sets
     from ..scenario.loading import load_scenario
 
     if is_sweep_file(file):
