@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         args.points, args.replications = 6, 20
 
     from corridorsim.experiments.executors import DaskExecutor, InProcessExecutor, LocalPoolExecutor
-    from corridorsim.experiments.sweep_runner import (
+    from corridorsim.experiments.sweep_tasks import (
         DASK_TARGET_TASK_S,
         choose_chunk_size,
         pilot_seconds_per_replication,

@@ -9,8 +9,9 @@ import pytest
 
 from corridorsim.experiments.executors import InProcessExecutor
 from corridorsim.experiments.summaries import paired_differences
-from corridorsim.experiments.sweep_runner import SweepRunner, SweepTask, read_table, run_task
+from corridorsim.experiments.sweep_runner import SweepRunner, read_table
 from corridorsim.experiments.sweep_spec import Factor, SweepSpec, resolve_sweep
+from corridorsim.experiments.sweep_tasks import SweepTask, run_task
 
 from .conftest import SCENARIOS
 

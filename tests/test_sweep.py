@@ -24,7 +24,7 @@ from corridorsim.experiments.summaries import (
     stockout_probability,
     summarize_sweep,
 )
-from corridorsim.experiments.sweep_runner import SweepRunner, SweepTask, read_table, run_task
+from corridorsim.experiments.sweep_runner import SweepRunner, read_table
 from corridorsim.experiments.sweep_schema import Precision
 from corridorsim.experiments.sweep_spec import (
     Factor,
@@ -34,6 +34,7 @@ from corridorsim.experiments.sweep_spec import (
     resolve_sweep,
     sweep_from_sets,
 )
+from corridorsim.experiments.sweep_tasks import SweepTask, run_task
 from corridorsim.scenario.documents import read_scenario_dict
 from corridorsim.scenario.paths import get_path, parse_path, set_path
 

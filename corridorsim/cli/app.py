@@ -89,7 +89,7 @@ def make_executor(kind: str, scheduler: str | None, workers: int):
     """Where sweep tasks run: Dask (a LocalCluster or --scheduler), local processes, or here."""
     from ..experiments.executors import DaskExecutor, InProcessExecutor, LocalPoolExecutor
 
-    preload = ("corridorsim.experiments.sweep_runner",)  # the sweep's task code
+    preload = ("corridorsim.experiments.sweep_tasks",)  # the sweep's task code
     if scheduler or kind == "dask":
         return DaskExecutor(scheduler=scheduler, workers=workers, preload=preload)
     if workers == 1:

@@ -62,16 +62,16 @@ def sweep(file: Path, sets: tuple[str, ...], replications: int | None, seed: int
     from ..experiments.processes import default_workers
     from ..experiments.rundir import package_versions
     from ..experiments.summaries import summarize_sweep, write_summaries
-    from ..experiments.sweep_runner import (
+    from ..experiments.sweep_runner import SweepRunner
+    from ..experiments.sweep_schema import Precision
+    from ..experiments.sweep_spec import is_sweep_file, load_sweep, resolve_sweep, sweep_from_sets
+    from ..experiments.sweep_tasks import (
         DASK_TARGET_TASK_S,
         TARGET_TASK_S,
         SweepPlanSummary,
-        SweepRunner,
         choose_chunk_size,
         pilot_seconds_per_replication,
     )
-    from ..experiments.sweep_schema import Precision
-    from ..experiments.sweep_spec import is_sweep_file, load_sweep, resolve_sweep, sweep_from_sets
     from ..scenario.loading import load_scenario
 
     if is_sweep_file(file):

@@ -1,9 +1,9 @@
 """Running a sweep: tasks of many replications, results on disk as they come, resumable.
 
 A sweep is a set of points (validated scenarios, see :mod:`corridorsim.experiments.sweep_spec`) times
-replications. Work is cut into tasks of ``chunk_size`` consecutive replications of one point
-(never one task per replication). Replication ``r`` of every point draws from the same streams
-(``SeedSequence(seed, spawn_key=(r, k))``): common random numbers.
+replications, run as tasks of consecutive replications of one point
+(:mod:`corridorsim.experiments.sweep_tasks`) on an executor
+(:mod:`corridorsim.experiments.executors`).
 
 Results directory::
 
@@ -19,6 +19,9 @@ a task is done when its summary file exists. ``resume=True`` skips done tasks, s
 sweep (Ctrl-C, a killed worker, a crashed machine) continues without redoing or duplicating
 work, and ends with the same files as an uninterrupted run. The driver holds only running sums
 per point, so its memory does not grow with the number of tasks.
+
+Part of the experiments layer: imports the shared atomic writer, pandas/pyarrow for the
+Parquet files and its sibling modules (tasks, resolved sweeps, run-directory stamps).
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ from __future__ import annotations
 import json
 import math
 import shutil
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,140 +39,11 @@ import pandas as pd
 
 from ..atomic import atomic_write, atomic_write_text, check_output_dir
 from ..errors import OutputError, ScenarioError
-from ..model.engine import run_replication
-from ..model.plan import ScenarioPlan, compile_scenario
-from ..model.records import to_frames
-from ..model.replication import run_replication_with_uncertainty
-from ..scenario.documents import scenario_hash
-from ..scenario.schema import Scenario
 from .rundir import _utc_now
 from .sweep_spec import ResolvedSweep
+from .sweep_tasks import SweepTask, plan_tasks, run_task
 
-__all__ = ["SweepTask", "run_task", "plan_tasks", "SweepRunner", "pilot_seconds_per_replication",
-           "choose_chunk_size", "read_table", "SweepPlanSummary", "TARGET_TASK_S", "DASK_TARGET_TASK_S"]
-
-#: Aim for tasks of about this many seconds: long enough to amortise scheduling, short enough
-#: for a smooth progress bar and little lost work on interruption.
-TARGET_TASK_S = 0.25
-#: The same on Dask, whose per-task cost (scheduler round trips, results sent back to the
-#: driver) is some tens of ms: with 1 s tasks it stays under 10 % of the work.
-DASK_TARGET_TASK_S = 1.0
-
-
-@dataclass(frozen=True)
-class SweepTask:
-    """Replications ``first .. first + count - 1`` of one point."""
-
-    point: int
-    first: int
-    count: int
-    scenario: Scenario
-    seed: int
-    keep: tuple[str, ...] = ()
-    delivered_by_days: tuple[int, ...] = ()
-
-    @property
-    def stem(self) -> str:
-        return f"reps-{self.first:06d}-{self.first + self.count - 1:06d}"
-
-
-_PLANS: dict[str, ScenarioPlan] = {}
-
-
-def _plan_for(scenario: Scenario) -> ScenarioPlan:
-    """Compiled plan of a point, cached per worker process (points repeat across tasks)."""
-    key = scenario_hash(scenario)
-    plan = _PLANS.get(key)
-    if plan is None:
-        if len(_PLANS) >= 16:
-            _PLANS.pop(next(iter(_PLANS)))
-        plan = _PLANS[key] = compile_scenario(scenario)
-    return plan
-
-
-def run_task(task: SweepTask) -> dict[str, pd.DataFrame]:
-    """Run one task and return its tables (``summary`` plus the kept ones), with a point column.
-
-    This runs on workers (local processes or Dask); it only computes, the driver writes.
-    """
-    plan = _plan_for(task.scenario)
-    recs = [run_replication_with_uncertainty(plan, task.seed, r)
-            for r in range(task.first, task.first + task.count)]
-    needed = set(task.keep) | ({"daily"} if task.delivered_by_days else set())
-    tables = to_frames(recs, task.scenario.start, tables=needed)
-    summary = tables.summary
-    # float whether or not the stock ran out in this task's replications: every task file of a
-    # sweep then has the same schema (an int64 column in one file and a double in another would
-    # stop pyarrow from reading the directory as one dataset)
-    summary["first_stockout_day"] = summary["first_stockout_day"].astype("float64")
-    if task.delivered_by_days:
-        cum = tables.daily.pivot(index="replication", columns="day", values="cumulative_delivered_l")
-        for d in task.delivered_by_days:
-            col = cum[min(d, cum.columns.max())] if len(cum.columns) else 0
-            summary[f"delivered_l_by_day_{d}"] = summary["replication"].map(col).astype("int64")
-    out = {"summary": summary}
-    for name in task.keep:
-        out[name] = getattr(tables, name)
-    for df in out.values():
-        df.insert(0, "point", task.point)
-    return out
-
-
-def plan_tasks(sweep: ResolvedSweep, points: list[int], first: int, count: int,
-               chunk_size: int) -> Iterator[SweepTask]:
-    """Tasks for replications ``first .. first + count - 1`` of ``points``, point by point.
-
-    A generator: tasks (and the scenarios they carry) are made as the executor asks for them.
-    """
-    spec = sweep.spec
-    for p in points:
-        for start in range(first, first + count, chunk_size):
-            n = min(chunk_size, first + count - start)
-            yield SweepTask(p, start, n, sweep.scenarios[p], spec.seed, tuple(spec.keep),
-                            tuple(spec.delivered_by_days))
-
-
-def pilot_seconds_per_replication(sweep: ResolvedSweep, replications: int = 6) -> float:
-    """Seconds per replication of the reference point, measured in this process.
-
-    The first replications of a compiled plan fill its route cache and are slower than the
-    steady state a sweep runs in; so two are run first, untimed, and the median of the next
-    ``replications`` is returned.
-    """
-    plan = compile_scenario(sweep.scenarios[sweep.reference])
-    seed = sweep.spec.seed
-    for r in range(2):
-        run_replication(plan, seed, r)
-    times = []
-    for r in range(2, 2 + max(1, replications)):
-        t0 = time.perf_counter()
-        run_replication(plan, seed, r)
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
-
-
-def choose_chunk_size(seconds_per_rep: float, replications: int,
-                      target_s: float = TARGET_TASK_S) -> int:
-    """Replications per task so that a task takes about ``target_s`` seconds."""
-    if seconds_per_rep <= 0:
-        return replications
-    return int(max(1, min(replications, round(target_s / seconds_per_rep))))
-
-
-@dataclass
-class SweepPlanSummary:
-    """What a sweep will do (for ``--dry-run``)."""
-
-    points: int
-    replications: int
-    tasks: int
-    chunk_size: int
-    seconds_per_replication: float
-    workers: int
-
-    @property
-    def estimated_s(self) -> float:
-        return self.points * self.replications * self.seconds_per_replication / max(1, self.workers)
+__all__ = ["SweepRunner", "read_table"]
 
 
 def _point_dir(root: Path, table: str, point: int) -> Path:
