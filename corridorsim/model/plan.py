@@ -25,7 +25,8 @@ from typing import NamedTuple
 
 import networkx as nx
 
-from ..scenario.network import build_network, check_references, edge_key
+from ..scenario.network import build_network, edge_key
+from ..scenario.network_checks import check_references
 from ..scenario.paths import parse_path
 from ..scenario.schema import Checkpoint, Scenario, StagingPoint
 from .routing import Router

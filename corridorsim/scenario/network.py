@@ -11,6 +11,10 @@ Supported sources: the built-in ``mali`` network (shipped in ``corridorsim/data/
 and edge CSV tables, GraphML (as written by networkx or osmnx: ``x``/``y`` coordinates and
 ``length`` in metres are understood) and GeoJSON (Point features = nodes, LineString features =
 edges).
+
+The checks of the scenario's references are in :mod:`corridorsim.scenario.network_checks`.
+
+Part of the scenario layer: imports NetworkX, the schema, geography and the shared errors.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import networkx as nx
 
 from ..errors import ScenarioError
 from .geo import great_circle_km
+from .network_checks import check_references, need_edge, need_node
 from .schema import EdgeSpec, NodeSpec, Scenario
 
 __all__ = ["build_network", "load_base_graph", "builtin_tables", "corridor_label", "edge_key"]
@@ -247,26 +252,6 @@ def load_base_graph(scenario: Scenario) -> nx.Graph:
 # --------------------------------------------------------------------------------------------
 
 
-def _node_names(g: nx.Graph) -> str:
-    names = sorted(g.nodes)
-    shown = ", ".join(names[:12])
-    return shown + (f", ... ({len(names)} nodes)" if len(names) > 12 else "")
-
-
-def _need_node(g: nx.Graph, name: str, field: str) -> None:
-    if name not in g:
-        raise ScenarioError(field, f"{name!r} is not a node of the network; expected one of: "
-                                   f"{_node_names(g)}")
-
-
-def _need_edge(g: nx.Graph, a: str, b: str, field: str) -> None:
-    _need_node(g, a, field)
-    _need_node(g, b, field)
-    if not g.has_edge(a, b):
-        nbrs = ", ".join(sorted(g.neighbors(a))) or "none"
-        raise ScenarioError(field, f"[{a}, {b}] is not an edge of the network; {a} connects to: {nbrs}")
-
-
 def _add_node(g: nx.Graph, spec: NodeSpec, field: str) -> None:
     if spec.name in g:
         raise ScenarioError(field, f"{spec.name!r} is already a node: expected a new name "
@@ -276,8 +261,8 @@ def _add_node(g: nx.Graph, spec: NodeSpec, field: str) -> None:
 
 
 def _add_edge(g: nx.Graph, spec: EdgeSpec, field: str) -> None:
-    _need_node(g, spec.from_, field)
-    _need_node(g, spec.to, field)
+    need_node(g, spec.from_, field)
+    need_node(g, spec.to, field)
     if g.has_edge(spec.from_, spec.to):
         raise ScenarioError(field, f"[{spec.from_}, {spec.to}] is already an edge: expected a new "
                                    "pair (use network.edge_overrides to change an edge)")
@@ -328,11 +313,11 @@ def build_network(scenario: Scenario) -> nx.Graph:
     g = load_base_graph(scenario)
     for i, (a, b) in enumerate(spec.remove_edges):
         field = f"network.remove_edges[{i}]"
-        _need_edge(g, a, b, field)
+        need_edge(g, a, b, field)
         g.remove_edge(a, b)
     for i, n in enumerate(spec.remove_nodes):
         field = f"network.remove_nodes[{i}]"
-        _need_node(g, n, field)
+        need_node(g, n, field)
         g.remove_node(n)
     for i, node in enumerate(spec.add_nodes):
         _add_node(g, node, f"network.add_nodes[{i}]")
@@ -340,11 +325,11 @@ def build_network(scenario: Scenario) -> nx.Graph:
         _add_edge(g, edge, f"network.add_edges[{i}]")
     for name, over in spec.node_overrides.items():
         field = f"network.node_overrides.{name}"
-        _need_node(g, name, field)
+        need_node(g, name, field)
         g.nodes[name].update(over.model_dump(exclude_none=True))
     for i, over in enumerate(spec.edge_overrides):
         field = f"network.edge_overrides[{i}]"
-        _need_edge(g, over.from_, over.to, field)
+        need_edge(g, over.from_, over.to, field)
         attrs = over.model_dump(exclude={"from_", "to"}, exclude_none=True)
         if "corridor" in attrs:
             attrs["corridor"] = corridor_label(attrs["corridor"])
@@ -352,83 +337,3 @@ def build_network(scenario: Scenario) -> nx.Graph:
     _finish_attributes(g, spec.default_speed_kmh)
     check_references(scenario, g)
     return g
-
-
-def check_references(scenario: Scenario, g: nx.Graph) -> None:
-    """Check that every node, edge and base the scenario names exists and is reachable."""
-    dest = scenario.destination.node
-    _need_node(g, dest, "destination.node")
-    bases = {b.name: b for b in scenario.escorts.bases}
-    for i, b in enumerate(scenario.escorts.bases):
-        _need_node(g, b.node, f"escorts.bases[{i}].node")
-    for i, c in enumerate(scenario.checkpoints):
-        _need_node(g, c.node, f"checkpoints[{i}].node")
-    for i, s in enumerate(scenario.staging):
-        _need_node(g, s.node, f"staging[{i}].node")
-        if s.escort_base is not None and s.escort_base not in bases:
-            raise ScenarioError(f"staging[{i}].escort_base",
-                                f"{s.escort_base!r} is not an escort base; expected one of: "
-                                f"{', '.join(bases) or '(no bases defined)'}")
-    staging_nodes = {s.node for s in scenario.staging}
-    for origin, via in scenario.routing.via.items():
-        _need_node(g, origin, f"routing.via.{origin}")
-        for j, n in enumerate(via):
-            _need_node(g, n, f"routing.via.{origin}[{j}]")
-    for i, s in enumerate(scenario.sources):
-        _need_node(g, s.node, f"sources[{i}].node")
-        if s.staging is not None:
-            _need_node(g, s.staging, f"sources[{i}].staging")
-            if s.staging not in staging_nodes:
-                raise ScenarioError(f"sources[{i}].staging",
-                                    f"{s.staging!r} has no entry in staging: expected one of: "
-                                    f"{', '.join(sorted(staging_nodes)) or '(no staging points)'}")
-        for j, n in enumerate(s.via or ()):
-            _need_node(g, n, f"sources[{i}].via[{j}]")
-        target = s.staging or dest
-        _need_path(g, s.node, target, f"sources[{i}].node")
-        if s.staging is not None:
-            _need_path(g, s.staging, dest, f"sources[{i}].staging")
-    for i, c in enumerate(scenario.convoys):
-        _need_node(g, c.origin, f"convoys[{i}].origin")
-        for j, n in enumerate(c.via or ()):
-            _need_node(g, n, f"convoys[{i}].via[{j}]")
-        if c.escort_base is not None and c.escort_base not in bases:
-            raise ScenarioError(f"convoys[{i}].escort_base",
-                                f"{c.escort_base!r} is not an escort base; expected one of: "
-                                f"{', '.join(bases) or '(no bases defined)'}")
-        if c.escort_base is not None and c.escort_units > bases[c.escort_base].units:
-            raise ScenarioError(f"convoys[{i}].escort_units",
-                                f"{c.escort_units} is invalid: base {c.escort_base!r} has only "
-                                f"{bases[c.escort_base].units} units")
-        _need_path(g, c.origin, dest, f"convoys[{i}].origin")
-    if scenario.routing.policy == "fixed":
-        via = scenario.routing.via
-        for i, s in enumerate(scenario.sources):
-            if s.via is None and s.node not in via:
-                raise ScenarioError(f"sources[{i}].via", f"missing: routing.policy is 'fixed', so "
-                                    f"{s.name!r} needs a via list (here or in routing.via.{s.node})")
-        for i, sp in enumerate(scenario.staging):
-            if sp.node not in via:
-                raise ScenarioError(f"routing.via.{sp.node}", "missing: routing.policy is 'fixed', "
-                                    f"so convoys formed at staging[{i}] need a via list")
-        for i, c in enumerate(scenario.convoys):
-            if c.via is None and c.origin not in via:
-                raise ScenarioError(f"convoys[{i}].via", "missing: routing.policy is 'fixed', so "
-                                    f"{c.name!r} needs a via list (here or in routing.via.{c.origin})")
-    for i, r in enumerate(scenario.threats.rules):
-        for j, (a, b) in enumerate(r.edges or ()):
-            _need_edge(g, a, b, f"threats.rules[{i}].edges[{j}]")
-    for kind, items in (("scheduled", scenario.closures.scheduled),
-                        ("random", scenario.closures.random)):
-        for i, c in enumerate(items):
-            field = f"closures.{kind}[{i}]"
-            if c.edge is not None:
-                _need_edge(g, c.edge[0], c.edge[1], field + ".edge")
-            else:
-                _need_node(g, c.node, field + ".node")
-
-
-def _need_path(g: nx.Graph, a: str, b: str, field: str) -> None:
-    if a != b and not nx.has_path(g, a, b):
-        raise ScenarioError(field, f"no path from {a!r} to {b!r} in the network: expected the "
-                                   "two to be connected")
