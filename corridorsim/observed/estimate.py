@@ -21,12 +21,10 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
-from ..errors import ScenarioError
 from ..scenario.schema import Scenario
 from .exposure import DEFAULT_KINDS, exposure_km
-from .incident_file import read_incidents
-from .incident_kinds import classify
 from .incident_matching import match_to_network
+from .incidents import classified_incidents
 from .rates import estimate_threat_rates
 
 __all__ = ["Calibration", "estimate_from_scenario"]
@@ -99,16 +97,10 @@ def estimate_from_scenario(
     """
     from ..experiments.simulate import simulate
     from ..model.plan import compile_scenario
-    from ..scenario.loading import load_scenario
 
-    if isinstance(scenario, (str, os.PathLike)):
-        scenario = load_scenario(scenario)
-    if incidents is None:
-        incidents = scenario.observations.incidents_csv
-        if incidents is None:
-            raise ScenarioError("observations.incidents_csv",
-                                "no incident file given and the scenario names none")
-    table = classify(read_incidents(incidents))  # fail on bad data before simulating
+    # read first: fail on bad data before simulating
+    scenario, table = classified_incidents(incidents, scenario)
+    incidents = incidents if incidents is not None else scenario.observations.incidents_csv
     plan = compile_scenario(scenario)
     run = simulate(plan, replications=replications, seed=seed, workers=workers)
     graph = plan.graph

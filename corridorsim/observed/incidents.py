@@ -30,12 +30,13 @@ import pandas as pd
 
 from ..atomic import atomic_write
 from ..errors import ScenarioError
+from ..scenario.schema import Scenario
 from .incident_file import read_incidents
 from .incident_kinds import classify
 from .incident_matching import match_to_network
 from .text_table import format_text_table
 
-__all__ = ["incident_table", "format_incident_table", "write_table_csv"]
+__all__ = ["incident_table", "classified_incidents", "format_incident_table", "write_table_csv"]
 
 
 def incident_table(
@@ -62,8 +63,32 @@ def incident_table(
     pandas.DataFrame
         :func:`read_incidents` columns, ``attack_kind`` and the matching columns.
     """
-    from ..scenario.loading import load_scenario
     from ..scenario.network import build_network
+
+    scenario, table = classified_incidents(path, scenario)
+    return match_to_network(table, build_network(scenario), buffer_km=buffer_km, **match_options)
+
+
+def classified_incidents(path: str | os.PathLike | None, scenario) -> tuple[Scenario, pd.DataFrame]:
+    """A scenario (loaded if given as a path) and an incident file, read and classified.
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        Incident CSV file; ``None`` uses the scenario's ``observations.incidents_csv``.
+    scenario : Scenario or str or path-like
+
+    Returns
+    -------
+    (Scenario, pandas.DataFrame)
+        The scenario, and :func:`read_incidents` columns with ``attack_kind``.
+
+    Raises
+    ------
+    ScenarioError
+        No incident file given and the scenario names none; or bad rows in the file.
+    """
+    from ..scenario.loading import load_scenario
 
     if isinstance(scenario, (str, os.PathLike)):
         scenario = load_scenario(scenario)
@@ -72,8 +97,7 @@ def incident_table(
         if path is None:
             raise ScenarioError("observations.incidents_csv",
                                 "no incident file given and the scenario names none")
-    table = classify(read_incidents(path))
-    return match_to_network(table, build_network(scenario), buffer_km=buffer_km, **match_options)
+    return scenario, classify(read_incidents(path))
 
 
 # --------------------------------------------------------------------------------------------
