@@ -1,4 +1,4 @@
-"""The sweep file schema, and turning a sweep into validated scenario points.
+"""Sweep files: reading them (and ``--set`` options), and resolving a sweep into scenario points.
 
 A sweep file names a base scenario, the factors to vary (by dotted path into the scenario, see
 :mod:`corridorsim.scenario.paths`), a design, replications per point and a seed::

@@ -1,4 +1,4 @@
-"""The corridor graph: loading, editing and checking it against a scenario.
+"""The corridor graph: loading it from the built-in network or files, and editing it.
 
 The network is an undirected :class:`networkx.Graph`. Nodes carry ``lat``, ``lon`` (degrees),
 ``country``, ``role`` and ``region``; edges carry ``length_km``, ``speed_kmh``, ``time_h``,
