@@ -84,6 +84,7 @@ def test_abc_accept_keeps_the_closest_share():
     assert out.distance.idxmin() == 2
 
 
+@pytest.mark.e2e
 def test_abc_recovers_a_known_ambush_multiplier(tmp_path):
     truth = 2.0
     observed = simulate(_smoke_with(ambush_multiplier=truth), replications=300, seed=12345)

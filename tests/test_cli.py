@@ -142,6 +142,7 @@ def test_schema_is_json_schema_with_extends(tmp_path):
     assert json.loads(out.read_text()) == schema
 
 
+@pytest.mark.e2e
 def test_python_dash_m_and_no_traceback_in_a_real_process(tmp_path):
     bad = write(tmp_path, "name: x\nstart: 2025-09-01\nend: 2025-08-01\n")
     proc = subprocess.run([sys.executable, "-m", "corridorsim", "validate", bad],
@@ -213,6 +214,7 @@ accept_fraction: 0.5
     assert res.exit_code == 2 and "parameters[0].prior" in res.output
 
 
+@pytest.mark.e2e
 def test_plot_and_report_commands(tmp_path):
     out = tmp_path / "run"
     assert invoke("run", SMOKE, "-n", "3", "-w", "1", "-o", str(out), "-q").exit_code == 0

@@ -19,6 +19,7 @@ REPS = 100
 SEED = 1
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(("scenario", "path", "reference", "other"), [
     ("smoke.yaml", "escorts.bases[sikasso].units", 6, 4),  # a third fewer escort units
     ("smoke.yaml", "threats.deterrence.rate_floor", 0.5, 0.3),  # escorts deter attacks more

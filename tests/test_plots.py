@@ -406,6 +406,7 @@ def test_sensitivity_bars_sobol_and_morris():
 # --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_standard_figures_of_a_run_and_a_sweep(run_dir, sweep_dir):
     figs = plots.standard_figures(run_dir)
     assert set(figs) == {"fan_chart", "stock_chart", "deliveries_by_corridor", "losses_by_week",
@@ -455,6 +456,7 @@ def _pdf_pages(path: Path) -> int:
     return len(PdfReader(str(path)).pages)
 
 
+@pytest.mark.e2e
 def test_run_report_html_and_pdf(run_dir, tmp_path):
     files = write_report(run_dir, tmp_path / "report" / "run.html", pdf=True)
     text = files.html.read_text(encoding="utf-8")
@@ -473,6 +475,7 @@ def test_run_report_html_and_pdf(run_dir, tmp_path):
     assert [p.name for p in files.html.parent.iterdir() if p.name.startswith(".")] == []
 
 
+@pytest.mark.e2e
 def test_sweep_report(sweep_dir, tmp_path):
     files = write_report(sweep_dir, tmp_path / "sweep.html", pdf=True)
     text = files.html.read_text(encoding="utf-8")

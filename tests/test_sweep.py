@@ -591,6 +591,7 @@ def test_target_halfwidth_on_the_command_line(tmp_path):
 # ---------------------------------------------------------------------------- sensitivity
 
 
+@pytest.mark.e2e
 def test_sobol_indices_find_the_factor_that_matters_and_the_one_that_cannot(tmp_path):
     # IED rates are zero in this base, so the IED multiplier cannot change anything
     base = tmp_path / "no_ied.yaml"
@@ -635,6 +636,7 @@ def test_example_sweeps_are_shipped():
     assert "grid" in kinds and "sobol_sa" in kinds
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("path", SHIPPED_SWEEPS, ids=lambda p: p.name)
 def test_shipped_sweep_resolves_and_dry_runs(path, tmp_path):
     assert path.read_text().startswith("#"), "every example sweep starts with its question"

@@ -64,6 +64,7 @@ def assert_same_results(a: Path, b: Path) -> None:
     assert (a / "design.csv").read_bytes() == (b / "design.csv").read_bytes()
 
 
+@pytest.mark.e2e
 def test_local_pool_matches_in_process_for_any_chunk_size(sweep, in_process, tmp_path):
     pool = LocalPoolExecutor(2)
     try:
@@ -75,6 +76,7 @@ def test_local_pool_matches_in_process_for_any_chunk_size(sweep, in_process, tmp
         pool.close()
 
 
+@pytest.mark.dask
 def test_dask_local_cluster_matches_in_process(sweep, in_process, tmp_path):
     pytest.importorskip("dask.distributed")
     from corridorsim.experiments.executors import DaskExecutor
@@ -101,6 +103,7 @@ def test_results_are_a_hive_partitioned_dataset(in_process):
     assert one.replication.tolist() == list(range(14)) and "point" not in one.columns
 
 
+@pytest.mark.e2e
 def test_killed_sweep_resumes_to_the_uninterrupted_results(tmp_path):
     spec = tmp_path / "kill.yaml"
     spec.write_text(SWEEP.replace("replications: 14", "replications: 20").replace(
@@ -156,6 +159,7 @@ def _die_once(marker_dir: str, x: int) -> int:
     return x * x
 
 
+@pytest.mark.dask
 def test_dask_retries_the_tasks_of_a_worker_that_dies(tmp_path):
     pytest.importorskip("dask.distributed")
     import functools
