@@ -50,12 +50,17 @@ __all__ = [
     "AttackOutcome",
     "deterrence_factor",
     "escort_strength",
+    "STRENGTH_PER_TANKERS",
     "phase_boundaries_h",
     "phase_multipliers",
     "draw_duration",
     "draw_ambush",
     "draw_ied",
 ]
+
+
+#: Escort strength counts escort units per this many tankers.
+STRENGTH_PER_TANKERS = 10.0
 
 
 def escort_strength(escort_units, tankers):
@@ -72,10 +77,11 @@ def escort_strength(escort_units, tankers):
         A float for numbers, an array for arrays.
     """
     if np.ndim(tankers) == 0 and np.ndim(escort_units) == 0:
-        return 10.0 * escort_units / tankers if tankers > 0 else 0.0
+        return STRENGTH_PER_TANKERS * escort_units / tankers if tankers > 0 else 0.0
     units, tankers = np.broadcast_arrays(np.asarray(escort_units, dtype=float),
                                          np.asarray(tankers, dtype=float))
-    return np.divide(10.0 * units, tankers, out=np.zeros(tankers.shape), where=tankers > 0)
+    return np.divide(STRENGTH_PER_TANKERS * units, tankers, out=np.zeros(tankers.shape),
+                     where=tankers > 0)
 
 
 def _exp(x):
