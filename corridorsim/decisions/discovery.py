@@ -115,7 +115,7 @@ def cart_leaves(x: pd.DataFrame, bad: np.ndarray, max_depth: int = 3,
 
 
 def _csv(df: pd.DataFrame, path: Path) -> None:
-    atomic_write_text(path, df.to_csv(index=False, lineterminator="\n", float_format="%.6g"))
+    atomic_write_text(path, df.to_csv(index=False, lineterminator="\n"))
 
 
 def discover(sweep_dir: str | Path, out_dir: str | Path, metric: str, threshold: float,
@@ -147,7 +147,7 @@ def discover(sweep_dir: str | Path, out_dir: str | Path, metric: str, threshold:
     kw = {"peel_alpha": peel_alpha, "mass_min": mass_min}
     res = prim_peel(x, bad, **kw)
     k = choose_box(res, min_coverage)
-    box = res.limits(k)
+    box = res.limits(k, x, bad)
     if bootstrap > 0:
         boot = bootstrap_limits(x, bad, np.random.default_rng(seed), resamples=bootstrap,
                                 min_coverage=min_coverage, **kw)

@@ -83,7 +83,7 @@ def paired_effects(outcomes: pd.DataFrame, reference: int = 0, level: float = 0.
             row = {"point": int(point), "destination": dest, "outcome": col, "unit": unit,
                    "n": len(common), "reference_mean": float(np.mean(b)), "mean": float(np.mean(a)),
                    "diff": iv.estimate, "diff_low": iv.low, "diff_high": iv.high,
-                   "gain": better * iv.estimate, "p_low": np.nan, "p_high": np.nan}
+                   "gain": better * iv.estimate + 0.0, "p_low": np.nan, "p_high": np.nan}
             if col == "stockout_by":
                 p = proportion_interval(int(a.sum()), len(a), level)
                 row["p_low"], row["p_high"] = p.low, p.high

@@ -13,7 +13,10 @@ than ``mass_min`` of all cases. Every box of the way is kept: the peeling trajec
 Cuts are placed at empirical quantiles, taken as observed values (numpy ``"lower"`` and
 ``"higher"`` methods) so that a box limit is always a value present in the data, as in EMA.
 :func:`bootstrap_limits` gives the uncertainty of the chosen box's limits by re-running the
-peeling on bootstrap resamples (Efron and Tibshirani 1993). Imports: numpy and pandas only.
+peeling on bootstrap resamples (Efron and Tibshirani 1993). Each restriction of a box gets
+Bryant and Lempert's quasi-p-value: the binomial probability of a density at least the box's
+if the cases were drawn from the box without that restriction (a large value means the
+restriction is not needed). Imports: numpy, pandas and scipy.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from ..errors import CorridorSimError
 
@@ -54,12 +58,29 @@ class PrimResult:
     highs: np.ndarray
     bad_share: float
 
-    def limits(self, box: int) -> pd.DataFrame:
-        """Limits of one box: ``input, low, high, data_low, data_high, restricted``."""
+    def limits(self, box: int, x: pd.DataFrame | None = None,
+               bad: np.ndarray | None = None) -> pd.DataFrame:
+        """Limits of one box: ``input, low, high, data_low, data_high, restricted`` and, given
+        the cases ``x`` and ``bad``, the quasi-p-value ``qp`` of each restriction (NaN where
+        the input is not restricted)."""
         lo0, hi0 = self.lows[0], self.highs[0]
         lo, hi = self.lows[box], self.highs[box]
-        return pd.DataFrame({"input": self.columns, "low": lo, "high": hi, "data_low": lo0,
-                             "data_high": hi0, "restricted": (lo > lo0) | (hi < hi0)})
+        restricted = (lo > lo0) | (hi < hi0)
+        out = pd.DataFrame({"input": self.columns, "low": lo, "high": hi, "data_low": lo0,
+                            "data_high": hi0, "restricted": restricted})
+        if x is not None and bad is not None:
+            m = _as_matrix(x)[0]
+            y = np.asarray(bad, dtype=bool)
+            inside = box_mask(m, lo, hi)
+            qp = np.full(len(lo), np.nan)
+            for j in np.flatnonzero(restricted):
+                lo_j, hi_j = lo.copy(), hi.copy()
+                lo_j[j], hi_j[j] = lo0[j], hi0[j]
+                wider = box_mask(m, lo_j, hi_j)
+                qp[j] = float(stats.binom.sf(int(y[inside].sum()) - 1, int(inside.sum()),
+                                             float(y[wider].mean())))
+            out["qp"] = qp
+        return out
 
 
 def box_mask(x: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
@@ -193,12 +214,13 @@ def choose_box(result: PrimResult, min_coverage: float = 0.5) -> int:
 
 def bootstrap_limits(x: pd.DataFrame, bad: np.ndarray, rng: np.random.Generator,
                      resamples: int = 200, level: float = 0.9, min_coverage: float = 0.5,
-                     **prim_kw) -> pd.DataFrame:
+                     qp_max: float = 0.05, **prim_kw) -> pd.DataFrame:
     """Percentile-bootstrap intervals of the chosen box's limits.
 
     Each resample draws the cases with replacement, peels again and chooses its box with the
     same rule (:func:`choose_box`). A limit left at the data's range in a resample counts as
-    unrestricted there; ``p_restricted`` is the share of resamples that restrict the input.
+    unrestricted there; ``p_restricted`` is the share of resamples that restrict the input
+    with a quasi-p-value below ``qp_max`` (a needed restriction, not a peel of a few cases).
 
     Returns
     -------
@@ -214,12 +236,13 @@ def bootstrap_limits(x: pd.DataFrame, bad: np.ndarray, rng: np.random.Generator,
         idx = rng.integers(0, len(y), len(y))
         if not y[idx].any():
             continue
-        res = prim_peel(frame.iloc[idx].reset_index(drop=True), y[idx], **prim_kw)
+        sample = frame.iloc[idx].reset_index(drop=True)
+        res = prim_peel(sample, y[idx], **prim_kw)
         k = choose_box(res, min_coverage)
-        lim = res.limits(k)
+        lim = res.limits(k, sample, y[idx])
         lows.append(lim["low"].to_numpy())
         highs.append(lim["high"].to_numpy())
-        restricted.append(lim["restricted"].to_numpy())
+        restricted.append((lim["restricted"] & (lim["qp"] < qp_max)).to_numpy())
     if not lows:
         raise CorridorSimError("no bootstrap resample held a bad case")
     lo, hi, rs = np.array(lows), np.array(highs), np.array(restricted)

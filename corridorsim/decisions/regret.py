@@ -61,7 +61,7 @@ def regret_by_point(values: pd.DataFrame, sense: int, level: float = 0.95) -> pd
             d = sense * (reps[best] - reps[lever])
             iv = mean_interval(d.to_numpy(dtype=float), level)
             rows.append({"lever": lever, "point": int(point), "mean": float(mean), "best_lever": best,
-                         "best_mean": float(m[best]), "regret": float(sense * (m[best] - mean)),
+                         "best_mean": float(m[best]), "regret": float(sense * (m[best] - mean)) + 0.0,
                          "regret_low": iv.low, "regret_high": iv.high, "n": int(d.notna().sum())})
     return pd.DataFrame(rows)
 
@@ -142,7 +142,7 @@ def regret_study(levers: Sequence[str | Path], out_dir: str | Path, executor: An
     per_point = regret_by_point(values, sense)
     per_point = per_point.merge(design0.rename_axis("point").reset_index(), on="point")
     ranking = rank_by_regret(per_point)
-    fmt = {"index": False, "lineterminator": "\n", "float_format": "%.6g"}
+    fmt = {"index": False, "lineterminator": "\n"}
     atomic_write_text(out / "regret_by_point.csv", per_point.to_csv(**fmt))
     atomic_write_text(out / "regret.csv", ranking.to_csv(**fmt))
     atomic_write_text(out / "design.csv", design0.rename_axis("point").reset_index().to_csv(**fmt))

@@ -61,7 +61,7 @@ def _utc_now() -> str:
 
 
 def _csv(df: pd.DataFrame, path: Path) -> None:
-    atomic_write_text(path, df.to_csv(index=False, lineterminator="\n", float_format="%.6g"))
+    atomic_write_text(path, df.to_csv(index=False, lineterminator="\n"))
 
 
 def _prepare(out: Path, resume: bool, force: bool) -> None:
@@ -90,7 +90,8 @@ def _by_day(scenario, by_date: dt.date | None) -> tuple[int, str]:
 
 
 def _effects_with_design(effects: pd.DataFrame, design: pd.DataFrame) -> pd.DataFrame:
-    d = design[["variant", "change", "target"]].rename_axis("point").reset_index()
+    d = (design[["what", "change", "target"]].rename(columns={"what": "variant"})
+         .rename_axis("point").reset_index())
     return d.merge(effects, on="point", how="right")
 
 

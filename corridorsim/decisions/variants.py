@@ -138,7 +138,8 @@ def variant_sweep(base_file: str | Path, base: dict, variants: Sequence[Variant]
     """A sweep whose points are the base (point 0) and the given variants.
 
     The design has one factor, ``variant`` (at the scenario's ``name`` path: each point's
-    scenario is named ``<base name>+<variant>``), plus the ``change`` and ``target`` columns.
+    scenario is named ``<base name>+<variant>``), plus the ``what`` (the variant's own name),
+    ``change`` and ``target`` columns.
 
     Raises
     ------
@@ -165,7 +166,7 @@ def variant_sweep(base_file: str | Path, base: dict, variants: Sequence[Variant]
     spec = SweepSpec(name=name, base=str(base_file), factors=(factor,),
                      design=Design(kind="points", points=tuple({"variant": x} for x in labels)),
                      replications=replications, seed=seed, precision=precision, keep=tuple(keep))
-    design = pd.DataFrame({"variant": labels, "change": [v.change for v in all_variants],
+    design = pd.DataFrame({"variant": labels, "what": names, "change": [v.change for v in all_variants],
                            "target": [v.target for v in all_variants]})
     return ResolvedSweep(spec=spec, base=base, design=design,
                          scenarios=_Points(docs), reference=0, source=str(base_file))

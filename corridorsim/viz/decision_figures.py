@@ -172,7 +172,7 @@ def peeling_figure(trajectory: pd.DataFrame, chosen: int, footer: str | None = N
     """PRIM's peeling trajectory: density against coverage, coloured by the number of
     restricted inputs, the chosen box ringed."""
     t = trajectory
-    nres = t["restricted"].fillna("").astype(str).map(lambda s: len([x for x in s.split(";") if x]))
+    nres = t["restricted"].map(lambda s: len([x for x in s.split(";") if x]) if isinstance(s, str) else 0)
     with plot_style():
         fig, (ax,) = _setup(None, 1, (8.0, 5.2))
         sc = ax.scatter(t["coverage"], t["density"], c=nres, cmap="viridis", s=28, zorder=3)

@@ -162,9 +162,11 @@ def _rows(kind: str, man: dict, t: dict[str, pd.DataFrame]) -> list[tuple[str, l
                     f"{man['bad_share']:.0%}). Chosen box {man['box']}: coverage {man['coverage']:.2f}, "
                     f"density {man['density']:.2f}, mass {man['mass']:.2f}.",
                     ["input", "low", "high", "range of the data", "restricted"]
+                    + (["quasi-p"] if "qp" in b.columns else [])
                     + (["low (90 % bootstrap)", "high (90 % bootstrap)", "P(restricted)"] if has_boot else []),
                     [[r["input"], f"{r['low']:.4g}", f"{r['high']:.4g}",
                       f"{r['data_low']:.4g} – {r['data_high']:.4g}", "yes" if r["restricted"] else ""]
+                     + ([f"{r['qp']:.2g}" if r["restricted"] else ""] if "qp" in b.columns else [])
                      + ([f"{r['low_lo']:.4g} – {r['low_hi']:.4g}", f"{r['high_lo']:.4g} – {r['high_hi']:.4g}",
                          f"{r['p_restricted']:.2f}"] if has_boot else [])
                      for _, r in b.iterrows()]))
