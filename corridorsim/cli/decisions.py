@@ -188,9 +188,11 @@ def discover(sweep_dir: Path, metric: str, threshold: float, below: bool, level:
                       f"mass {man['mass']:.2f}", markup=False)
     box = pd.read_csv(out / "box.csv")
     for _, r in box[box["restricted"]].iterrows():
-        ci = (f" (90% bootstrap: low {r['low_lo']:.4g}-{r['low_hi']:.4g}, high {r['high_lo']:.4g}-"
-              f"{r['high_hi']:.4g})" if "low_lo" in box.columns else "")
-        out_console.print(f"  {r['input']}: {r['low']:.4g} to {r['high']:.4g}{ci}", markup=False)
+        ci = (f"; 90% bootstrap: low {r['low_lo']:.4g}-{r['low_hi']:.4g}, high {r['high_lo']:.4g}-"
+              f"{r['high_hi']:.4g}" if "low_lo" in box.columns else "")
+        need = "needed" if r["qp"] < 0.05 else "not needed"
+        out_console.print(f"  {r['input']}: {r['low']:.4g} to {r['high']:.4g} (quasi-p {r['qp']:.2g}, "
+                          f"{need}{ci})", markup=False)
     _save_figures(out, False)
 
 

@@ -219,11 +219,16 @@ def stress_test(outcomes: pd.DataFrame, design: pd.DataFrame, scenario: Scenario
     -------
     pandas.DataFrame
         ``edge, destination, n, tts_median_days`` (median over replications; ``inf`` when more
-        than half never run dry), ``tts_p10_days``, ``ttr_days``, ``ttr_source``
+        than half never run dry), ``tts_p10_days``, ``base_tts_median_days`` (the same without
+        the closure: point 0), ``ttr_days``, ``ttr_source``
         (``scenario``/``assumed``), ``p_tts_below_ttr`` with its Wilson interval and ``flag``
         (median time-to-survive shorter than time-to-recover).
     """
     horizon_days = scenario.horizon_h / 24.0
+    base_tts = {}
+    for dest, grp in outcomes[outcomes["point"] == 0].groupby("destination", sort=True):
+        first = grp["first_stockout_day"].to_numpy(dtype=float)
+        base_tts[dest] = float(np.median(np.where(np.isfinite(first), first, np.inf)))
     rows = []
     for point, row in design.iterrows():
         if row["change"] != "closed":
@@ -246,7 +251,7 @@ def stress_test(outcomes: pd.DataFrame, design: pd.DataFrame, scenario: Scenario
                 k = int(np.sum(tts < min(ttr, horizon_days + 1)))
                 iv = proportion_interval(k, n, level)
             rows.append({"edge": row["target"], "destination": dest, "n": n, "tts_median_days": med,
-                         "tts_p10_days": p10, "ttr_days": ttr if ttr is not None else np.nan,
+                         "tts_p10_days": p10, "base_tts_median_days": base_tts.get(dest, np.nan), "ttr_days": ttr if ttr is not None else np.nan,
                          "ttr_source": source if ttr is not None else "",
                          "p_tts_below_ttr": iv.estimate, "p_low": iv.low, "p_high": iv.high,
                          "flag": bool(ttr is not None and med < ttr)})

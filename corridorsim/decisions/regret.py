@@ -73,7 +73,7 @@ def rank_by_regret(per_point: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``rank, lever, mean_outcome, max_regret, worst_point, mean_regret, p50_regret,
-        p90_regret, best_at`` (points where the lever is best).
+        p90_regret, best_at`` (points where the lever is best or tied for best).
     """
     rows = []
     for lever, g in per_point.groupby("lever", sort=True):
@@ -84,7 +84,7 @@ def rank_by_regret(per_point: pd.DataFrame) -> pd.DataFrame:
                      "mean_regret": float(r.mean()),
                      "p50_regret": float(np.percentile(r, 50)),
                      "p90_regret": float(np.percentile(r, 90)),
-                     "best_at": int((g["best_lever"] == lever).sum())})
+                     "best_at": int((r <= 0).sum())})
     df = pd.DataFrame(rows).sort_values(["max_regret", "mean_regret"], kind="stable").reset_index(drop=True)
     df.insert(0, "rank", np.arange(1, len(df) + 1))
     return df

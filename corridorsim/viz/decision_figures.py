@@ -14,7 +14,7 @@ import pandas as pd
 
 from .layout import _finish, _setup, _titles
 from .maps import _polygons, load_borders
-from .style import OKABE_ITO, corridor_color, plot_style
+from .style import OKABE_ITO, corridor_color, format_litres, format_number, plot_style
 
 __all__ = ["criticality_bars", "criticality_map", "stress_figure", "value_bars", "peeling_figure",
            "box_figure", "regret_figure"]
@@ -35,9 +35,11 @@ def criticality_bars(table: pd.DataFrame, destination: str | None = None, top: i
                      footer: str | None = None) -> Any:
     """Per segment: unmet demand added by closing it and litres gained by making it safe
     (paired means, 95 % intervals), the most critical first."""
-    t = table if destination is None else table[table["destination"] == destination]
+    if destination is None and len(table):
+        destination = str(table["destination"].iloc[0])
+    t = table[table["destination"].astype(str) == str(destination)]
     t = t.head(top).iloc[::-1]
-    dest = destination or (str(t["destination"].iloc[0]) if len(t) else "")
+    dest = destination or ""
     with plot_style():
         fig, (ax,) = _setup(None, 1, (8.0, 1.6 + 0.36 * max(4, len(t))))
         y = np.arange(len(t))
@@ -55,16 +57,18 @@ def criticality_bars(table: pd.DataFrame, destination: str | None = None, top: i
         return _finish(fig, footer, True)
 
 
-def criticality_map(graph: Any, table: pd.DataFrame, segments: pd.DataFrame,
-                    column: str = "closed_unmet_l", destination: str | None = None,
+def criticality_map(graph: Any, table: pd.DataFrame, column: str = "closed_unmet_l", destination: str | None = None,
                     footer: str | None = None) -> Any:
     """The network with each varied segment coloured and sized by ``column`` of the
-    criticality table (million litres); unvaried roads in grey."""
+    criticality table (million litres, summed over the destinations unless one is given);
+    unvaried roads in grey."""
     from matplotlib.collections import LineCollection
     from matplotlib.colors import Normalize
 
     t = table if destination is None else table[table["destination"] == destination]
-    vals = dict(zip(t["edge"], t[column].to_numpy(dtype=float) / 1e6))
+    per_edge = t.groupby("edge", sort=False)[column].sum(min_count=1) / 1e6  # over destinations
+    vals = per_edge.to_dict()
+    t = per_edge.sort_values(ascending=False).rename_axis("edge").reset_index()
     nodes = {n: (float(d["lon"]), float(d["lat"])) for n, d in graph.nodes(data=True)}
     lons = np.array([p[0] for p in nodes.values()])
     lats = np.array([p[1] for p in nodes.values()])
@@ -133,6 +137,11 @@ def stress_figure(stress: pd.DataFrame, top: int = 15, footer: str | None = None
         assumed = set(t["ttr_source"].astype(str)) == {"assumed"}
         ax.scatter(t["ttr_days"], y, marker="|", s=220, color="black", zorder=5,
                    label="time to recover (" + ("assumed" if assumed else "closure length") + ")")
+        if "base_tts_median_days" in t.columns and len(t):
+            base = float(t["base_tts_median_days"].iloc[0])
+            if math.isfinite(base):
+                ax.axvline(base, color="#555555", ls="--", lw=1,
+                           label=f"without the closure: {base:.0f} days (median)")
         ax.set_yticks(y, [f"{e} ({d})" for e, d in zip(t["edge"], t["destination"])])
         ax.set_xlabel("days from the start")
         ax.legend(loc="upper right", fontsize=9, framealpha=0.95)
@@ -183,12 +192,17 @@ def peeling_figure(trajectory: pd.DataFrame, chosen: int, footer: str | None = N
                                          f"density {row['density']:.2f}")
         cb = fig.colorbar(sc, ax=ax, shrink=0.8, pad=0.01)
         cb.set_label("inputs restricted")
+        base = float(t["density"].iloc[0])
+        ax.axhline(base, color="#777777", lw=0.8, ls="--")
+        ax.annotate(f"share of bad cases overall: {base:.2f}", (0.01, base), xytext=(0, 4),
+                    textcoords="offset points", fontsize=9, color="#555555")
         ax.set_xlabel("coverage (share of all bad cases inside the box)")
-        ax.set_ylabel("density (share of the box's cases that are bad)")
+        ax.set_ylabel("density")
         ax.set_xlim(-0.02, 1.02)
         ax.set_ylim(0, 1.02)
         ax.legend(loc="lower left", fontsize=9)
-        _titles(ax, "PRIM peeling trajectory", "Each dot is a box; peeling goes right to left")
+        _titles(ax, "PRIM peeling trajectory",
+                "Each dot is a box, peeled from right to left; density = share of its cases that are bad")
         return _finish(fig, footer, True)
 
 
@@ -196,6 +210,11 @@ def box_figure(box: pd.DataFrame, footer: str | None = None) -> Any:
     """The chosen box's limits on each input's range (restricted inputs first), with the
     bootstrap intervals of each limit as whiskers."""
     b = box.sort_values("restricted", ascending=False, kind="stable").iloc[::-1]
+    needed = (b["qp"] < 0.05) if "qp" in b.columns else b["restricted"]
+
+    def fmt(name: str, v: float) -> str:
+        return format_litres(v) if name.endswith("_l") or "_l_" in name else format_number(v, 3)
+
     with plot_style():
         fig, (ax,) = _setup(None, 1, (8.0, 1.8 + 0.55 * max(3, len(b))))
         for i, r in enumerate(b.itertuples(index=False)):
@@ -205,20 +224,22 @@ def box_figure(box: pd.DataFrame, footer: str | None = None) -> Any:
                 return (v - r.data_low) / span
 
             ax.plot([0, 1], [i, i], color="#CCCCCC", lw=6, solid_capstyle="butt", zorder=1)
-            ax.plot([norm(r.low), norm(r.high)], [i, i], color=WORSE if r.restricted else "#888888",
-                    lw=6, solid_capstyle="butt", zorder=2)
+            color = (WORSE if needed.iloc[i] else "#F2B49B") if r.restricted else "#888888"
+            ax.plot([norm(r.low), norm(r.high)], [i, i], color=color, lw=6, solid_capstyle="butt",
+                    zorder=2)
             for lo_col, hi_col in (("low_lo", "low_hi"), ("high_lo", "high_hi")):
                 if hasattr(r, lo_col) and np.isfinite(getattr(r, lo_col)):
                     ax.plot([norm(getattr(r, lo_col)), norm(getattr(r, hi_col))], [i + 0.22] * 2,
                             color="#333333", lw=1.2, marker="|", zorder=3)
-            ax.text(norm(r.low), i - 0.3, f"{r.low:.4g}", ha="center", va="top", fontsize=8)
-            ax.text(norm(r.high), i - 0.3, f"{r.high:.4g}", ha="center", va="top", fontsize=8)
+            ax.text(norm(r.low), i - 0.3, fmt(r.input, r.low), ha="left", va="top", fontsize=8)
+            ax.text(norm(r.high), i - 0.3, fmt(r.input, r.high), ha="right", va="top", fontsize=8)
         ax.set_yticks(range(len(b)), b["input"].tolist())
         ax.set_ylim(-0.8, len(b) - 0.4)
         ax.set_xlim(-0.05, 1.05)
-        ax.set_xlabel("position in the input's sampled range (0 = lowest, 1 = highest)")
+        ax.set_xlabel("position in the sampled range (0 = lowest, 1 = highest)")
         _titles(ax, "Where the bad cases are: the PRIM box",
-                "Red: restricted inputs; whiskers: 90 % bootstrap intervals of each limit")
+                "Red: restriction needed (quasi-p < 0.05); pale: restricted, not needed; "
+                "whiskers: 90 % bootstrap intervals of each limit")
         return _finish(fig, footer, True)
 
 

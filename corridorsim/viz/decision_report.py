@@ -72,17 +72,21 @@ def study_figures(path: str | Path) -> list[CaptionedFigure]:
     root = Path(path)
     man, t = read_study(root)
     kind = man.get("kind")
-    foot = f"corridorsim {kind}: {man.get('scenario') or man.get('sweep') or ''}"
+    what = man.get("scenario") or man.get("sweep") or (
+        f"{len(man.get('levers', []))} what-ifs x {man.get('points')} uncertainty points")
+    foot = f"corridorsim {kind}: {what}"
     figs: list[CaptionedFigure] = []
     if kind == "criticality" and not t["criticality"].empty:
-        figs.append(CaptionedFigure("criticality_bars", criticality_bars(t["criticality"], footer=foot),
-                                    "Unmet demand added by closing each segment and litres gained by "
-                                    "making it safe (paired means, 95 % CI)."))
+        dests = list(dict.fromkeys(t["criticality"]["destination"].astype(str)))
+        for dest in dests:
+            name = "criticality_bars" + (f"_{dest}" if len(dests) > 1 else "")
+            figs.append(CaptionedFigure(name, criticality_bars(t["criticality"], dest, footer=foot),
+                                        f"Unmet demand at {dest} added by closing each segment and "
+                                        "litres gained by making it safe (paired means, 95 % CI)."))
         figs.append(CaptionedFigure("criticality_map",
-                                    criticality_map(_network(root), t["criticality"], t["segments"],
-                                                    footer=foot),
+                                    criticality_map(_network(root), t["criticality"], footer=foot),
                                     "Segments that carry traffic, coloured by the unmet demand their "
-                                    "closure adds."))
+                                    "closure adds (summed over the destinations)."))
         if not t["stress_test"].empty:
             figs.append(CaptionedFigure("stress_test", stress_figure(t["stress_test"], footer=foot),
                                         "Time to survive a closure (median days until the stock runs "
