@@ -141,12 +141,14 @@ def _rows(kind: str, man: dict, t: dict[str, pd.DataFrame]) -> list[tuple[str, l
                     ["segment", "corridor", "litres lost (ML)", "tankers lost", "attacks / 1000 convoy-km"],
                     [[r["edge"], str(r["corridor"]), _ci(r, "litres_lost"), _fmt(r["tankers_lost"], 1, 1),
                       _fmt(r["attacks_per_1000km"], 1, 3)] for _, r in s.iterrows()]))
-        st = t["stress_test"]
-        if not st.empty:
-            st = st.head(10)
-            out.append((f"Stress test: flagged segments first ({int(st['flag'].sum())} flagged of the "
-                        f"{len(t['stress_test'])} listed). Time to recover from the scenario's closures, "
-                        f"else assumed {man.get('assumed_recovery_days')} days.",
+        full = t["stress_test"]
+        if not full.empty:
+            st = full.head(10)
+            base = (f" Without any closure the stock lasts {_fmt(full['base_tts_median_days'].iloc[0], 1, 0)} "
+                    "days (median)." if "base_tts_median_days" in full.columns else "")
+            out.append((f"Stress test: flagged segments first ({int(full['flag'].sum())} flagged of the "
+                        f"{len(full)} listed). Time to recover from the scenario's closures, "
+                        f"else assumed {man.get('assumed_recovery_days')} days.{base}",
                         ["segment", "destination", "time to survive (median days)", "time to recover (days)",
                          "flag"],
                         [[r["edge"], r["destination"], _fmt(r["tts_median_days"], 1, 0),
