@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corridorsim.decisions.regret import rank_by_regret, regret_by_point
 from corridorsim.decisions.studies import criticality_study, read_study, value_study
@@ -159,3 +161,17 @@ def test_regret_maximising_sense():
                            "value": [5.0, 9.0]})
     per = regret_by_point(values, sense=+1).set_index("lever")
     assert per.loc["x", "regret"] == 4 and per.loc["y", "regret"] == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(-1e6, 1e6), min_size=12, max_size=12), st.sampled_from([1, -1]))
+def test_regret_invariants(vals, sense):
+    # 3 levers x 2 points x 2 replications: regret >= 0, zero for the best lever at each point,
+    # and minimax ranking sorted by max regret
+    values = pd.DataFrame({"lever": ["a"] * 4 + ["b"] * 4 + ["c"] * 4, "point": [0, 0, 1, 1] * 3,
+                           "replication": [0, 1, 0, 1] * 3, "value": vals})
+    per = regret_by_point(values, sense)
+    assert (per["regret"] >= 0).all()
+    assert (per.groupby("point")["regret"].min() == 0).all()
+    rank = rank_by_regret(per)
+    assert rank["max_regret"].is_monotonic_increasing

@@ -67,3 +67,12 @@ def test_discover_errors_are_one_line(tmp_path):
                "--bootstrap", 5, "-o", tmp_path / "disc")
     assert r.exit_code == 0, r.output
     assert (tmp_path / "disc" / "figures" / "peeling.png").is_file()
+    # a discovery inside a sweep directory leaves the sweep's own report alone
+    r = invoke("discover", tmp_path / "sw", "--metric", "litres_destroyed", "--threshold", 1,
+               "--bootstrap", 0)
+    assert r.exit_code == 0 and (tmp_path / "sw" / "discovery" / "study.json").is_file()
+    r = invoke("report", tmp_path / "sw", "-o", tmp_path / "sweep.html")
+    assert r.exit_code == 0, r.output
+    assert "Under which conditions" not in (tmp_path / "sweep.html").read_text()
+    r = invoke("report", tmp_path / "sw" / "discovery", "-o", tmp_path / "disc.html")
+    assert r.exit_code == 0 and "Under which conditions" in (tmp_path / "disc.html").read_text()

@@ -45,10 +45,12 @@ def is_study(path: str | Path) -> bool:
 
 def study_dirs(path: str | Path) -> list[Path]:
     """The study directories at ``path``: itself, or its subfolders, in the order criticality,
-    value, discovery, regret."""
+    value, discovery, regret (none when ``path`` is a run or sweep directory)."""
     root = Path(path)
     if (root / "study.json").is_file():
         return [root]
+    if (root / "sweep.json").is_file() or (root / "manifest.json").is_file():
+        return []  # a sweep or run directory (maybe with a discovery inside): its own report
     found = [d for d in sorted(root.iterdir()) if d.is_dir() and (d / "study.json").is_file()] \
         if root.is_dir() else []
 
