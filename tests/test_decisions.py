@@ -175,3 +175,24 @@ def test_regret_invariants(vals, sense):
     assert (per.groupby("point")["regret"].min() == 0).all()
     rank = rank_by_regret(per)
     assert rank["max_regret"].is_monotonic_increasing
+
+
+def test_outcomes_per_destination_when_the_summary_has_a_destination_column():
+    from corridorsim.decisions.outcomes import destination_outcomes, paired_effects
+
+    rows = []
+    for point, extra in ((0, 0.0), (1, 10.0)):
+        for dest, scale in (("A", 1.0), ("B", 2.0)):
+            for r in range(3):
+                rows.append({"point": point, "replication": r, "destination": dest,
+                             "delivered_l": scale * (100 + r) + extra, "unmet_l": 5.0,
+                             "days_at_zero": 0, "first_stockout_day": 4.0 if point else np.nan})
+    out = destination_outcomes(pd.DataFrame(rows), by_day=4, destination="ignored")
+    assert set(out["destination"]) == {"A", "B"}
+    eff = paired_effects(out).set_index(["destination", "outcome"])
+    assert eff.loc[("A", "delivered_l"), "diff"] == 10.0 and eff.loc[("B", "delivered_l"), "diff"] == 10.0
+    assert eff.loc[("A", "delivered_l"), "diff_low"] == 10.0  # identical paired differences
+    assert eff.loc[("B", "stockout_by"), "diff"] == 1.0 and eff.loc[("B", "stockout_by"), "gain"] == -1.0
+    one = pd.DataFrame(rows).query("destination == 'A'").drop(columns="destination")
+    single = destination_outcomes(one, 4, "Town")
+    assert set(single["destination"]) == {"Town"} and len(single) == 6

@@ -71,7 +71,11 @@ def _ml(x: float) -> str:
 
 
 def _ml_ci(col: str):
-    return lambda r: f"{_ml(r[col])} [{_ml(r[col + '_low'])}, {_ml(r[col + '_high'])}]"
+    """Mean and half-width of a (symmetric, Student-t) interval, in ML."""
+    def fmt(r) -> str:
+        half = (r[col + "_high"] - r[col + "_low"]) / 2e6
+        return f"{_ml(r[col])} ± {half:.2f}" if half == half else _ml(r[col])
+    return fmt
 
 
 def _study(kind: str, scenario: Path, out_dir: Path | None, replications: int | None,
@@ -117,8 +121,9 @@ def criticality(scenario: Path, out_dir: Path | None, recovery_days: float, **kw
     if kw["quiet"]:
         return
     t = pd.read_csv(out / "criticality.csv").head(10)
-    table = Table(title="Most critical segments (95% CI)", title_justify="left", show_edge=False)
-    for col in ("segment", "destination", "closed: Δ unmet ML", "safe: Δ delivered ML"):
+    table = Table(title="Most critical segments (mean ± 95% CI half-width, ML)", title_justify="left",
+                  show_edge=False)
+    for col in ("segment", "destination", "closed: more unmet", "safe: more delivered"):
         table.add_column(col, justify="left" if col in ("segment", "destination") else "right")
     for _, r in t.iterrows():
         table.add_row(escape(str(r["edge"])), escape(str(r["destination"])),
