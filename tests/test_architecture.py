@@ -19,7 +19,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "corridorsim"
 
 #: Packages (or top-level modules), lowest first.
-ORDER = ["version", "errors", "atomic", "scenario", "model", "experiments", "observed", "viz", "cli",
+ORDER = ["version", "errors", "atomic", "scenario", "model", "experiments", "observed", "decisions", "viz", "cli",
          "__init__", "__main__"]
 RANK = {name: i for i, name in enumerate(ORDER)}
 #: Shared helpers every layer may use.
@@ -100,7 +100,7 @@ def test_every_module_is_in_a_known_package():
 
 
 def test_packages_exist_as_folders():
-    for pkg in ("scenario", "model", "experiments", "observed", "viz", "cli", "data"):
+    for pkg in ("scenario", "model", "experiments", "observed", "decisions", "viz", "cli", "data"):
         assert (PACKAGE / pkg).is_dir(), pkg
 
 

@@ -683,8 +683,13 @@ def write_report(path: str | Path, out_html: str | Path, pdf: bool = False) -> R
         The paths written, the figure names and the PDF's page count.
     """
     root = Path(path)
-    kind = _kind_of(root)
-    blocks, title = _run_blocks(root) if kind == "run" else _sweep_blocks(root)
+    from .decision_report import decision_sections, is_study
+
+    if is_study(root):  # decision studies (criticality, value, discovery, regret)
+        blocks, title = decision_sections(root, _Block, _Table)
+    else:
+        kind = _kind_of(root)
+        blocks, title = _run_blocks(root) if kind == "run" else _sweep_blocks(root)
     target = Path(out_html)
     target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(target, _render_html(blocks, title))

@@ -1,0 +1,97 @@
+"""Confidence intervals used by every table and figure: one formula, one place.
+
+``mean_interval`` is the Student-t interval of a mean (replications are independent draws);
+``proportion_interval`` is an interval for a share of replications (Wilson score by default,
+Clopper-Pearson ``"exact"`` or the normal ``"wald"`` approximation on request). Both return an
+:class:`Interval` named tuple. Imports: numpy and scipy only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import NamedTuple
+
+import numpy as np
+from scipy import stats
+
+__all__ = ["Interval", "mean_interval", "proportion_interval"]
+
+
+class Interval(NamedTuple):
+    """A point estimate and the ends of its confidence interval."""
+
+    estimate: float
+    low: float
+    high: float
+
+
+def mean_interval(values: Iterable[float], level: float = 0.95) -> Interval:
+    """Student-t confidence interval of the mean of ``values`` (non-finite values dropped).
+
+    Parameters
+    ----------
+    values : iterable of float
+        Independent observations (one per replication; paired differences for paired runs).
+    level : float
+        Confidence level in (0, 1).
+
+    Returns
+    -------
+    Interval
+        ``(mean, mean - t * s / sqrt(n), mean + t * s / sqrt(n))`` with ``t`` the
+        ``(1 + level) / 2`` quantile of Student's t on ``n - 1`` degrees of freedom; NaN ends
+        with fewer than two values (NaN everywhere with none); both ends equal to the mean when
+        all values are equal.
+    """
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    x = np.asarray(list(values) if not isinstance(values, np.ndarray) else values, dtype=float)
+    x = x[np.isfinite(x)]
+    n = len(x)
+    if n == 0:
+        return Interval(math.nan, math.nan, math.nan)
+    mean = float(np.mean(x))
+    if n < 2:
+        return Interval(mean, math.nan, math.nan)
+    sd = float(np.std(x, ddof=1))
+    half = float(stats.t.ppf(0.5 + level / 2.0, n - 1)) * sd / math.sqrt(n)
+    return Interval(mean, mean - half, mean + half)
+
+
+def proportion_interval(successes: int, n: int, level: float = 0.95,
+                        method: str = "wilson") -> Interval:
+    """Confidence interval of a proportion ``successes / n``.
+
+    Parameters
+    ----------
+    successes, n : int
+        Count of replications with the event and number of replications.
+    level : float
+        Confidence level in (0, 1).
+    method : {"wilson", "exact", "wald"}
+        Wilson score interval (good coverage down to small ``n`` and at 0 or 1), Clopper-Pearson
+        (conservative), or the normal approximation ``p +- z sqrt(p (1 - p) / n)`` clipped to
+        [0, 1].
+
+    Returns
+    -------
+    Interval
+        NaN everywhere when ``n`` is 0.
+    """
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    if n < 0 or successes < 0 or successes > n:
+        raise ValueError(f"need 0 <= successes <= n, got successes={successes}, n={n}")
+    if n == 0:
+        return Interval(math.nan, math.nan, math.nan)
+    p = successes / n
+    if method in ("wilson", "exact"):
+        res = stats.binomtest(int(successes), int(n)).proportion_ci(confidence_level=level,
+                                                                    method=method)
+        return Interval(p, float(res.low), float(res.high))
+    if method == "wald":
+        z = float(stats.norm.ppf(0.5 + level / 2.0))
+        half = z * math.sqrt(p * (1 - p) / n)
+        return Interval(p, max(0.0, p - half), min(1.0, p + half))
+    raise ValueError(f"method must be 'wilson', 'exact' or 'wald', got {method!r}")
