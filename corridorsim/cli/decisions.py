@@ -43,7 +43,7 @@ def _run_options(func):
 
 def _precision(target: float | None, metric: str | None, max_reps: int | None, n: int):
     from ..errors import ScenarioError
-    from ..experiments.sweep_spec import Precision
+    from ..experiments.sweep_schema import Precision
 
     if target is None:
         if metric or max_reps:

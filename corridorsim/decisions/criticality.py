@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..experiments.statistics import mean_interval, proportion_interval
-from ..observed.rates import exposure_km
+from ..observed.exposure import exposure_km
 from ..scenario.network import edge_key
 from ..scenario.schema import Scenario
 

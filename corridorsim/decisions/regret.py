@@ -28,7 +28,8 @@ from ..atomic import atomic_write_text
 from ..errors import CorridorSimError, OutputError
 from ..experiments.statistics import mean_interval
 from ..experiments.sweep_runner import SweepRunner, read_table
-from ..experiments.sweep_spec import SweepSpec, load_sweep, resolve_sweep, sweep_from_sets
+from ..experiments.sweep_schema import SweepSpec
+from ..experiments.sweep_spec import load_sweep, resolve_sweep, sweep_from_sets
 from .metrics import better_sense, metric_values
 
 __all__ = ["regret_by_point", "rank_by_regret", "regret_study"]

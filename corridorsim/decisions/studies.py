@@ -33,7 +33,7 @@ from ..atomic import atomic_write_text
 from ..errors import OutputError
 from ..experiments.simulate import simulate
 from ..experiments.sweep_runner import SweepRunner, read_table
-from ..experiments.sweep_spec import Precision
+from ..experiments.sweep_schema import Precision
 from ..model.plan import compile_scenario
 from ..scenario.documents import read_scenario_dict, scenario_from_dict
 from .criticality import corridor_losses, criticality_table, segment_losses, stress_test

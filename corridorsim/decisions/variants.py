@@ -21,7 +21,8 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ScenarioError, ScenarioErrors
-from ..experiments.sweep_spec import Design, Factor, PointScenarios, Precision, ResolvedSweep, SweepSpec
+from ..experiments.sweep_schema import Design, Factor, Precision, SweepSpec
+from ..experiments.sweep_spec import PointScenarios, ResolvedSweep
 from ..scenario.documents import scenario_from_dict
 
 __all__ = ["Variant", "make_safe", "make_closed", "add_escort_unit", "add_stock_day",
