@@ -13,8 +13,7 @@ import numpy as np
 import pytest
 
 from corridorsim.model.engine import run_replication
-from corridorsim.model.records import EVENT_COLUMNS
-from corridorsim.model.threats import deterrence_factor
+from corridorsim.model.threats import deterrence_factor, draw_ambush
 
 from .conftest import make_plan
 
@@ -45,10 +44,10 @@ def _attack_counts(plan, replications: int, kind: str = "ambush") -> np.ndarray:
     counts = []
     for r in range(replications):
         rec = run_replication(plan, seed=11, replication=r)
-        per = {row[1]: 0 for row in rec.convoys}
+        per = {row.convoy_id: 0 for row in rec.convoys}
         for e in rec.events:
-            if e[2] == kind:
-                per[e[3]] += 1
+            if e.kind == kind:
+                per[e.convoy_id] += 1
         counts.extend(per.values())
     return np.array(counts)
 
@@ -115,16 +114,36 @@ def test_ambush_loss_share_has_the_beta_binomial_mean():
         rec = run_replication(plan, seed=5, replication=r)
         first = {}
         for e in rec.events:
-            ev = dict(zip(EVENT_COLUMNS, e))
-            if ev["kind"] == "ambush" and ev["convoy_id"] not in first:
-                first[ev["convoy_id"]] = ev["tankers_destroyed"] / ev["tankers"]
+            if e.kind == "ambush" and e.convoy_id not in first:
+                first[e.convoy_id] = e.tankers_destroyed / e.tankers
         shares.extend(first.values())
     shares = np.array(shares)
     # Var(K/n) for a beta-binomial: m(1-m) (1/n + (n-1)/n / (k+1))
     var = m * (1 - m) * (1 / n + (n - 1) / n / (k + 1))
     assert len(shares) == 1000
     assert _within(shares.mean(), m, math.sqrt(var / len(shares)))
-    assert _within(shares.var(ddof=1), var, var * math.sqrt(2 / (len(shares) - 1)) * 1.5)
+
+
+def _bb_share_var(m: float, k: float, n: int) -> float:
+    """Var(K/n) of a beta-binomial with mean share m and concentration k."""
+    return m * (1 - m) * (1 / n + (n - 1) / n / (k + 1))
+
+
+def test_ambush_loss_share_variance_pins_the_concentration():
+    # 20 000 outcome draws; the variance estimate's standard error comes from the sample's
+    # fourth central moment. A concentration 25 % off (k = 5 instead of 4) moves the variance
+    # by ~16 %, about 10 standard errors: the check below would fail for it.
+    m, k, n, size = 0.35, 4.0, 100, 20_000
+    sc = make_plan(threats={"enabled": True, "ambush": {"loss_share_mean": m,
+                                                        "loss_share_concentration": k}}).scenario
+    rng = np.random.default_rng(2024)
+    x = np.array([draw_ambush(rng, sc, n, 0).tankers_destroyed / n for _ in range(size)])
+    s2 = x.var(ddof=1)
+    mu4 = float(np.mean((x - x.mean()) ** 4))
+    se = math.sqrt((mu4 - s2**2 * (size - 3) / (size - 1)) / size)
+    assert _within(s2, _bb_share_var(m, k, n), se)
+    for wrong in (k * 1.25, k / 1.25):
+        assert not _within(s2, _bb_share_var(m, wrong, n), se)
 
 
 def test_random_closure_is_closed_a_renewal_share_of_the_time():
@@ -137,11 +156,11 @@ def test_random_closure_is_closed_a_renewal_share_of_the_time():
         rec = run_replication(plan, seed=3, replication=r)
         t_close = None
         for e in rec.events:
-            if e[2] == "closure":
-                t_close = e[1]
+            if e.kind == "closure":
+                t_close = e.time_h
                 cycles += 1
-            elif e[2] == "reopening":
-                closed_h += e[1] - t_close
+            elif e.kind == "reopening":
+                closed_h += e.time_h - t_close
                 t_close = None
         if t_close is not None:
             closed_h += plan.horizon_h - t_close

@@ -12,7 +12,6 @@ import math
 import pytest
 
 from corridorsim.model.engine import Replication, run_replication
-from corridorsim.model.records import CONVOY_COLUMNS
 
 from .conftest import make_plan
 
@@ -21,12 +20,13 @@ ROUTE = "Zegoua>Kadiolo>Loulouni>Sikasso>Bougouni>Sanankoroba>Bamako"
 
 def convoys(rec):
     """Convoy rows as dicts keyed by column name."""
-    return [dict(zip(CONVOY_COLUMNS, row)) for row in rec.convoys]
+    return [row._asdict() for row in rec.convoys]
 
 
 def trace(rec, kinds=("departure", "delivery", "closure", "reopening", "turn_back")):
     """(kind, time_h, node, convoy, tankers, litres) of the events of interest."""
-    return [(e[2], e[1], e[5], e[4], e[11], e[12]) for e in rec.events if e[2] in kinds]
+    return [(e.kind, e.time_h, e.node, e.convoy, e.tankers, e.litres)
+            for e in rec.events if e.kind in kinds]
 
 
 def test_single_convoy_arrives_after_length_over_speed():
@@ -111,15 +111,29 @@ def test_daily_stock_with_rationing_exact():
                                   "rationing": [{"below_cover_days": 2, "demand_cut_share": 0.5}]},
                      end="2025-09-06")
     rec = run_replication(plan, 1, 0)
-    got = [(r[1], r[2], r[4], r[7], r[8], r[10]) for r in rec.daily]
-    # (day, delivered, stock at end, demand, consumed, rationed share)
+    got = [(r.day, r.delivered_l, r.stock_l, r.demand_l, r.consumed_l, r.rationed_share)
+           for r in rec.daily]
+    # (day, delivered, stock at end, demand, consumed, rationed share). Fluid stock: 2000 L/day
+    # drains 5000 to 4000 (cover 2 days) by 12 h, then the tier halves the rate: 500 more by
+    # 24 h. At 48.5 h, after 20.833 L more, 10 000 L arrive: cover > 2, full rate again.
     assert got == [
-        (0, 0, 3000.0, 2000.0, 2000.0, 0.0),
-        (1, 0, 2000.0, 1000.0, 1000.0, 0.5),  # cover 1.5 days < 2
-        (2, 10_000, 11_000.0, 1000.0, 1000.0, 0.5),  # delivery at 48.5 h
-        (3, 0, 9000.0, 2000.0, 2000.0, 0.0),
-        (4, 0, 7000.0, 2000.0, 2000.0, 0.0),
+        (0, 0, 3500.0, 1500.0, 1500.0, 0.25),
+        (1, 0, 2500.0, 1000.0, 1000.0, 0.5),
+        (2, 10_000, 10_520.833, 1979.167, 1979.167, 0.010417),
+        (3, 0, 8520.833, 2000.0, 2000.0, 0.0),
+        (4, 0, 6520.833, 2000.0, 2000.0, 0.0),
     ]
+
+
+def test_demand_drains_the_stock_continuously_between_deliveries():
+    # empty stock, 2000 L/day: the first 48.5 h go unmet; the 10 000 L delivered at 48.5 h then
+    # serve the rest of day 2 (23.5 h x 2000/24 = 1958.333 L). Taken once a day at midnight,
+    # day 2's demand would be met in full.
+    plan = make_plan(destination={"initial_stock_l": 0, "demand_l_per_day": 2000}, end="2025-09-04")
+    rec = run_replication(plan, 1, 0)
+    day2 = rec.daily[2]
+    assert (day2.consumed_l, day2.unmet_l, day2.stock_l) == (1958.333, 41.667, 8041.667)
+    assert rec.summary.unmet_l == pytest.approx(2000 + 2000 + 41.667, abs=1e-3)
 
 
 def test_capacity_overflow_is_recorded_not_lost():
@@ -127,7 +141,7 @@ def test_capacity_overflow_is_recorded_not_lost():
                      end="2025-09-04")
     rec = run_replication(plan, 1, 0)
     day2 = rec.daily[2]
-    assert (day2[2], day2[4], day2[11]) == (10_000, 4000.0, 6000.0)
+    assert (day2.delivered_l, day2.stock_l, day2.overflow_l) == (10_000, 4000.0, 6000.0)
 
 
 def test_closure_before_departure_reroutes():
@@ -174,16 +188,16 @@ def test_finite_fleet_limits_releases():
     rep = Replication(plan, 1, 0)
     rec = rep.run()
     # out 0 h, delivered 48.5 h, back 97 h -> next release 120 h, delivered 168.5 h, back 217 h
-    assert [(e[1], e[11]) for e in rec.events if e[2] == "delivery"] == [(48.5, 10), (168.5, 10)]
-    assert rec.summary[3] == 20  # tankers loaded
+    assert [(e.time_h, e.tankers) for e in rec.events if e.kind == "delivery"] == [(48.5, 10), (168.5, 10)]
+    assert rec.summary.tankers_loaded == 20
     assert rep.fleet_ledger(0) == {"at_source": 10, "loaded": 0, "returning": 0, "destroyed": 0}
 
 
 def test_threats_off_means_no_attacks_and_full_delivery():
     plan = make_plan(threats={"enabled": False, "rules": [{"ambush_rate_per_1000km": 50}]})
     rec = run_replication(plan, 1, 0)
-    assert [e for e in rec.events if e[2] in ("ambush", "ied")] == []
-    assert rec.summary[1] == 10_000
+    assert [e for e in rec.events if e.kind in ("ambush", "ied")] == []
+    assert rec.summary.delivered_l == 10_000
 
 
 def test_in_transit_convoy_at_horizon_is_reported():
@@ -191,7 +205,7 @@ def test_in_transit_convoy_at_horizon_is_reported():
     rec = run_replication(plan, 1, 0)
     (row,) = convoys(rec)
     assert row["outcome"] == "in_transit" and math.isnan(row["end_h"])
-    assert rec.summary[-2] == 10_000  # in_transit_l
+    assert rec.summary.in_transit_l == 10_000
 
 
 def test_origin_via_list_holds_after_intermediate_stops():
@@ -215,7 +229,8 @@ def test_closure_events_name_their_edge():
     plan = make_plan(closures={"scheduled": [{"edge": ["Sikasso", "Bougouni"], "start": "2025-09-02",
                                               "end": "2025-09-03"}]})
     rec = run_replication(plan, 1, 0)
-    rows = [(e[2], e[1], e[6], e[7]) for e in rec.events if e[2] in ("closure", "reopening")]
+    rows = [(e.kind, e.time_h, e.edge_from, e.edge_to) for e in rec.events
+            if e.kind in ("closure", "reopening")]
     assert rows == [("closure", 24.0, "Sikasso", "Bougouni"), ("reopening", 48.0, "Sikasso", "Bougouni")]
 
 

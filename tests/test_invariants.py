@@ -1,9 +1,11 @@
 """Invariants under hypothesis-generated scenarios: litres and tankers are conserved.
 
-At every audited moment: loaded = delivered + destroyed + moving + waiting at staging (tankers
-and litres), and for finite fleets: fleet = at source + loaded + driving back + destroyed.
-After the run: each convoy's start = end + destroyed, the daily stock balance closes, and the
-summary equals the sums of the daily and event tables.
+At every audited moment, for every destination and nationally: loaded = delivered + destroyed +
+moving + waiting at staging (tankers and litres); for finite fleets: fleet = at source + loaded +
+driving back + destroyed; for every escort base: units = pool + with convoys + driving home +
+lost awaiting replacement. After the run: each movement's start = end + destroyed + handed off,
+each destination's daily stock balance closes, and the summary equals the sums of the daily,
+destination and event tables.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from corridorsim.model.engine import Replication
-from corridorsim.model.records import CONVOY_COLUMNS, DAILY_COLUMNS, EVENT_COLUMNS, SUMMARY_COLUMNS
 
 from .conftest import make_plan
 
@@ -81,11 +82,31 @@ def scenarios(draw):
         if draw(st.booleans()) else [],
     }
     capacity = draw(st.one_of(st.none(), st.floats(1e6, 1e8)))
+    destinations = [{"node": "Bamako", "initial_stock_l": draw(st.floats(0, 1e6)),
+                     "capacity_l": capacity, "demand_l_per_day": draw(st.floats(0, 3e6)),
+                     "rationing": [{"below_cover_days": 3, "demand_cut_share": 0.4}]}]
+    for node in draw(st.lists(st.sampled_from(["Kayes", "Sikasso", "Segou", "Sevare"]),
+                              unique=True, max_size=3)):
+        destinations.append({"node": node, "priority": draw(st.integers(1, 3)),
+                             "initial_stock_l": draw(st.floats(0, 1e5)),
+                             "demand_l_per_day": draw(st.floats(0, 5e5)),
+                             "rationing": [{"below_cover_days": draw(st.floats(0.5, 5)),
+                                            "demand_cut_share": draw(st.floats(0, 1))}]})
+    if len(destinations) > 1:
+        for src in sources:
+            weights = [draw(st.integers(0, 5)) for _ in destinations]
+            weights[0] += 1
+            src["shares"] = {d["node"]: w / sum(weights) for d, w in zip(destinations, weights)}
+        for c in convoys:
+            c["destination"] = draw(st.sampled_from([d["node"] for d in destinations]))
+    stationary = {"rules": [{"node": "Zegoua", "attacks_per_day": draw(st.floats(0, 2))},
+                            {"region": "ML", "attacks_per_day": draw(st.floats(0, 0.5))}]}
+    threats["stationary"] = stationary
+    threats["ambush"]["turn_back_to"] = draw(st.sampled_from(["nearest_stop", "last_stop"]))
     return {
         "end": f"2025-09-{draw(st.integers(3, 25)):02d}",
-        "destination": {"initial_stock_l": draw(st.floats(0, 1e6)), "capacity_l": capacity,
-                        "demand_l_per_day": draw(st.floats(0, 3e6)),
-                        "rationing": [{"below_cover_days": 3, "demand_cut_share": 0.4}]},
+        "destination": None,
+        "destinations": destinations,
         "sources": sources,
         "staging": staging,
         "checkpoints": [{"node": "Sikasso", "random_wait": {"dist": "exponential", "mean_h": 5}}],
@@ -102,20 +123,23 @@ def scenarios(draw):
 def audit(rep: Replication, failures: list):
     """A SimPy process that checks the ledgers every few hours."""
     while True:
-        led = rep.ledger()
-        for unit in ("t", "l"):
-            lhs = led[f"loaded_{unit}"]
-            rhs = (led[f"delivered_{unit}"] + led[f"destroyed_{unit}"] + led[f"moving_{unit}"]
-                   + led[f"staged_{unit}"])
-            if lhs != rhs:
-                failures.append((rep.env.now, unit, led))
-        if (led["staged_t"], led["staged_l"]) != (rep.staged_t, rep.staged_l):
-            failures.append((rep.env.now, "staged counters", led))
+        for dest in [None, *range(rep.n_dest)]:
+            led = rep.ledger(dest)
+            for unit in ("t", "l"):
+                lhs = led[f"loaded_{unit}"]
+                rhs = (led[f"delivered_{unit}"] + led[f"destroyed_{unit}"] + led[f"moving_{unit}"]
+                       + led[f"staged_{unit}"])
+                if lhs != rhs:
+                    failures.append((rep.env.now, dest, unit, led))
         for i, src in enumerate(rep.sc.sources):
             if src.fleet_tankers is not None:
                 fl = rep.fleet_ledger(i)
                 if sum(fl.values()) != src.fleet_tankers:
                     failures.append((rep.env.now, "fleet", src.name, fl))
+        for b, base in enumerate(rep.plan.bases):
+            where = rep.escort_ledger(b)
+            if sum(where.values()) != base.units or min(where.values()) < 0:
+                failures.append((rep.env.now, "escorts", base.name, where))
         for mv in rep.active:
             if any(lot.tankers <= 0 for lot in mv.lots):
                 failures.append((rep.env.now, "empty lot", mv.id))
@@ -134,35 +158,40 @@ def test_litres_and_tankers_are_conserved(changes, replication):
     rec = rep.run()
     assert failures == []
 
-    summary = dict(zip(SUMMARY_COLUMNS, rec.summary))
-    led = rep.ledger()
-    assert summary["litres_loaded"] == (summary["delivered_l"] + summary["litres_destroyed"]
-                                        + summary["in_transit_l"] + summary["staged_l"])
-    assert led["delivered_l"] <= led["loaded_l"]
+    summary = rec.summary
+    assert summary.litres_loaded == (summary.delivered_l + summary.litres_destroyed
+                                     + summary.in_transit_l + summary.staged_l)
 
-    rows = [dict(zip(CONVOY_COLUMNS, r)) for r in rec.convoys]
-    for r in rows:
-        assert r["tankers_start"] == r["tankers_end"] + r["tankers_destroyed"]
-        assert r["litres_start"] == r["litres_end"] + r["litres_destroyed"]
-        assert r["tankers_end"] >= 0 and r["escort_units_lost"] <= r["escort_units"]
-        assert (r["outcome"] == "destroyed") == (r["tankers_end"] == 0)
+    for r in rec.convoys:
+        assert r.tankers_start == r.tankers_end + r.tankers_destroyed + r.tankers_handed_off
+        assert r.litres_start == r.litres_end + r.litres_destroyed + r.litres_handed_off
+        assert r.tankers_end >= 0
+        if r.outcome == "destroyed":
+            assert r.tankers_destroyed > 0
+        if r.outcome in ("delivered", "handed_off", "staged"):
+            assert r.tankers_end + r.tankers_handed_off > 0
 
-    events = [dict(zip(EVENT_COLUMNS, e)) for e in rec.events]
-    attacks = [e for e in events if e["kind"] in ("ambush", "ied")]
-    assert sum(e["tankers_destroyed"] for e in attacks) == summary["tankers_destroyed"]
-    assert sum(e["litres_destroyed"] for e in attacks) == summary["litres_destroyed"]
-    assert sum(e["litres"] for e in events if e["kind"] == "delivery") == summary["delivered_l"]
+    attacks = [e for e in rec.events if e.kind in ("ambush", "ied", "standing_attack")]
+    assert sum(e.tankers_destroyed for e in attacks) == summary.tankers_destroyed
+    assert sum(e.litres_destroyed for e in attacks) == summary.litres_destroyed
+    assert sum(e.litres for e in rec.events if e.kind == "delivery") == summary.delivered_l
+    assert len(attacks) == summary.ambushes + summary.ieds + summary.standing_attacks
 
-    daily = [dict(zip(DAILY_COLUMNS, d)) for d in rec.daily]
-    assert len(daily) == plan.days
-    stock = float(plan.scenario.destination.initial_stock_l)
-    for d in daily:
-        stock = stock + d["delivered_l"] - d["overflow_l"] - d["consumed_l"]
-        assert math.isclose(d["stock_l"], stock, rel_tol=1e-9, abs_tol=0.01)
-        stock = d["stock_l"]
-        assert d["consumed_l"] <= d["demand_l"] + 1e-6
-        assert math.isclose(d["unmet_l"], d["demand_l"] - d["consumed_l"], abs_tol=0.01)
-        cap = plan.scenario.destination.capacity_l
-        assert cap is None or d["stock_l"] <= cap + 1e-6
-    assert sum(d["delivered_l"] for d in daily) == summary["delivered_l"]
-    assert sum(d["tankers_destroyed"] for d in daily) == summary["tankers_destroyed"]
+    names = [d.label for d in plan.scenario.destinations]
+    assert len(rec.daily) == plan.days * len(names)
+    for k, dest in enumerate(plan.scenario.destinations):
+        daily = [d for d in rec.daily if d.destination == names[k]]
+        (total,) = [r for r in rec.destinations if r.destination == names[k]]
+        led = rep.ledger(k)
+        assert total.delivered_l == led["delivered_l"] == sum(d.delivered_l for d in daily)
+        assert total.tankers_destroyed == led["destroyed_t"] == sum(d.tankers_destroyed for d in daily)
+        stock = float(dest.initial_stock_l)
+        for d in daily:
+            stock = stock + d.delivered_l - d.overflow_l - d.consumed_l
+            assert math.isclose(d.stock_l, stock, rel_tol=1e-9, abs_tol=0.01)
+            stock = d.stock_l
+            assert d.consumed_l <= d.demand_l + 1e-6 and d.demand_l <= d.base_demand_l + 1e-6
+            assert math.isclose(d.unmet_l, d.demand_l - d.consumed_l, abs_tol=0.01)
+            assert dest.capacity_l is None or d.stock_l <= dest.capacity_l + 1e-6
+    assert sum(r.delivered_l for r in rec.destinations) == summary.delivered_l
+    assert sum(r.tankers_destroyed for r in rec.destinations) == summary.tankers_destroyed

@@ -2,7 +2,11 @@
 
 Layout of an output directory::
 
-    daily.csv  events.csv  convoys.csv  summary.csv  metrics.csv  manifest.json
+    daily.csv  events.csv  convoys.csv  summary.csv  metrics.csv  destinations.csv
+    manifest.json
+
+``daily.csv`` has one row per day and destination; ``destinations.csv`` one row per replication
+and destination; ``summary.csv`` and ``metrics.csv`` hold national totals.
 
 Everything is first written into a temporary sibling directory, then renamed into place, so an
 interrupted or failed run never leaves a half-written output directory. An existing directory is
@@ -32,7 +36,8 @@ from .simulate import RunResult
 __all__ = ["write_run", "read_run", "run_manifest", "package_versions", "DATA_FILES"]
 
 #: Data files of a run directory, in writing order.
-DATA_FILES = ("daily.csv", "events.csv", "convoys.csv", "summary.csv", "metrics.csv")
+DATA_FILES = ("daily.csv", "events.csv", "convoys.csv", "summary.csv", "metrics.csv",
+              "destinations.csv")
 
 _DEPENDENCIES = ("corridorsim", "simpy", "numpy", "networkx", "pandas", "pydantic", "pyyaml",
                  "matplotlib", "click", "rich")
@@ -112,7 +117,7 @@ def write_run(result: RunResult, out_dir: str | Path, force: bool = False,
     try:
         tables = result.tables
         for name, df in zip(DATA_FILES, (tables.daily, tables.events, tables.convoys,
-                                          tables.summary, result.metrics)):
+                                          tables.summary, result.metrics, tables.destinations)):
             _write_csv(df, tmp / name)
         manifest = run_manifest(result, manifest_extra)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n",
@@ -138,5 +143,6 @@ def read_run(run_dir: str | Path) -> dict[str, Any]:
         raise OutputError(f"{d}: not a corridorsim run directory (no manifest.json)")
     out: dict[str, Any] = {"manifest": json.loads((d / "manifest.json").read_text(encoding="utf-8"))}
     for name in DATA_FILES:
-        out[name.removesuffix(".csv")] = pd.read_csv(d / name)
+        if (d / name).is_file() or name != "destinations.csv":  # (older runs lack it)
+            out[name.removesuffix(".csv")] = pd.read_csv(d / name)
     return out

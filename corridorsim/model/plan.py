@@ -30,6 +30,7 @@ from ..scenario.network_checks import check_references
 from ..scenario.paths import parse_path
 from ..scenario.schema import Checkpoint, Scenario, StagingPoint
 from .routing import Router
+from .standing import StandingTable
 from .threats import ThreatTable
 
 __all__ = ["ScenarioPlan", "Piece", "compile_scenario", "StepSchedule", "parts_fed_by"]
@@ -44,6 +45,8 @@ PLAN_PARTS: dict[str, frozenset[str]] = {
     "checkpoints": frozenset({"stops"}),
     "staging": frozenset({"stops", "escorts"}),
     "destination": frozenset({"stops", "schedules"}),
+    "destinations": frozenset({"stops", "schedules"}),
+    "focus": frozenset({"stops", "schedules"}),
     "escorts": frozenset({"escorts"}),
     "sources": frozenset({"schedules"}),
     "convoys": frozenset(),
@@ -93,6 +96,11 @@ class StepSchedule:
         i = bisect.bisect_right(self.starts, t_h) - 1
         return self.initial if i < 0 else self.values[i]
 
+    def next_change_after(self, t_h: float) -> float:
+        """First step start strictly after ``t_h`` (``inf`` if none)."""
+        i = bisect.bisect_right(self.starts, t_h)
+        return self.starts[i] if i < len(self.starts) else math.inf
+
 
 class ScenarioPlan:
     """Everything the engine needs from a scenario, precomputed.
@@ -131,6 +139,7 @@ class ScenarioPlan:
 
     def _build_threats(self) -> None:
         self.threats = ThreatTable(self.scenario, self.graph, self.edge_index)
+        self.standing = StandingTable(self.scenario, self.graph)
 
     def _build_routes(self) -> None:
         self.router = Router(
@@ -142,12 +151,26 @@ class ScenarioPlan:
 
     def _build_stops(self) -> None:
         scenario = self.scenario
-        self.destination = scenario.destination.node
+        g = self.graph
+        self.destination = scenario.destination.node  # the focus destination's node
+        dests = scenario.destinations
+        self.destinations = dests
+        self.dest_nodes = [d.node for d in dests]
+        self.dest_names = [d.label for d in dests]
+        self.dest_node_set = frozenset(self.dest_nodes)
+        self.focus_index = scenario.destination_index(None)
         self.checkpoints: dict[str, Checkpoint] = {c.node: c for c in scenario.checkpoints}
         self.staging: dict[str, StagingPoint] = {s.node: s for s in scenario.staging}
         self.staging_index = {s.node: i for i, s in enumerate(scenario.staging)}
         #: Nodes where a movement ends a leg: it may wait there, retreat there, and re-plan.
-        self.stops = frozenset(self.checkpoints) | frozenset(self.staging) | {self.destination}
+        #: With several destinations, also every destination, named drop depot and junction
+        #: (degree >= 3): routes to two destinations can only part at a junction, so lots for
+        #: another destination see every place where they may leave the convoy.
+        stops = set(self.checkpoints) | set(self.staging) | set(self.dest_nodes)
+        if len(dests) > 1:
+            stops |= {d.drop_node for d in dests if d.drop_node is not None}
+            stops |= {n for n in g if g.degree(n) >= 3}
+        self.stops = frozenset(stops)
         self._legs: dict[tuple[str, ...], tuple[tuple[Piece, ...], str]] = {}
 
     def _build_escorts(self) -> None:
@@ -157,11 +180,25 @@ class ScenarioPlan:
 
     def _build_schedules(self) -> None:
         scenario = self.scenario
-        d = scenario.destination
-        self.demand = StepSchedule(
-            d.demand_l_per_day, [(scenario.hours(s.start), s.demand_l_per_day) for s in d.demand_schedule]
-        )
-        self.rationing = sorted(d.rationing, key=lambda r: r.below_cover_days)
+        dests = scenario.destinations
+        names = [d.label for d in dests]
+        focus = scenario.destination_index(None)
+        self.demands = [
+            StepSchedule(d.demand_l_per_day,
+                         [(scenario.hours(x.start), x.demand_l_per_day) for x in d.demand_schedule])
+            for d in dests
+        ]
+        self.rationings = [sorted((r.below_cover_days, r.demand_cut_share) for r in d.rationing)
+                           for d in dests]
+        self.demand = self.demands[focus]
+        #: Per source: destination shares (index -> share), the focus alone by default.
+        self.source_shares = [
+            [0.0] * len(dests) if s.shares else [1.0 if k == focus else 0.0 for k in range(len(dests))]
+            for s in scenario.sources
+        ]
+        for i, s in enumerate(scenario.sources):
+            for name, share in (s.shares or {}).items():
+                self.source_shares[i][names.index(name)] = share
         self.supply = [
             StepSchedule(s.tankers_per_day, [(scenario.hours(x.start), x.tankers_per_day) for x in s.schedule])
             for s in scenario.sources

@@ -1,7 +1,9 @@
-"""What one replication leaves behind: flat, immutable rows in four tables.
+"""What one replication leaves behind: flat, immutable named rows in five tables.
 
-The engine appends plain tuples (cheap, picklable) to a :class:`ReplicationRecords`; the run
-layer turns many of them into pandas DataFrames (:func:`to_frames`). Column names carry units;
+The engine appends named rows (:class:`DailyRow`, :class:`EventRow`, :class:`ConvoyRow`,
+:class:`SummaryRow`, :class:`DestinationRow`; NamedTuples: cheap, picklable, read by name) to a
+:class:`ReplicationRecords`; the run layer turns many of them into pandas DataFrames
+(:func:`to_frames`). May import numpy and pandas only. Column names carry units;
 times are hours since the scenario start (``*_h``), dates are added by :func:`to_frames`.
 
 Tables
@@ -15,10 +17,12 @@ convoys
     One row per movement: an escorted convoy, an unescorted batch of tankers or a scheduled
     convoy, with its route, times, cargo at start and end and outcome.
 summary
-    One row per replication with the totals that sweeps and reports compare.
+    One row per replication with the national totals that sweeps and reports compare.
+destinations
+    One row per replication and destination: deliveries, losses and stock figures.
 
-To add a column: add its name to the tuple here and the value at the same position where the
-engine appends the row; every downstream table picks it up by name.
+To add a column: add a field to the row type here and pass it by keyword where the engine
+builds the row; every downstream table picks it up by name.
 """
 
 from __future__ import annotations
@@ -26,11 +30,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 __all__ = [
+    "DailyRow",
+    "EventRow",
+    "ConvoyRow",
+    "SummaryRow",
+    "DestinationRow",
+    "DESTINATION_COLUMNS",
     "DAILY_COLUMNS",
     "EVENT_COLUMNS",
     "CONVOY_COLUMNS",
@@ -40,110 +51,148 @@ __all__ = [
     "Tables",
 ]
 
-DAILY_COLUMNS = (
-    "replication",
-    "day",
-    "delivered_l",
-    "cumulative_delivered_l",
-    "stock_l",
-    "cover_days",
-    "base_demand_l",
-    "demand_l",
-    "consumed_l",
-    "unmet_l",
-    "rationed_share",
-    "overflow_l",
-    "tankers_delivered",
-    "tankers_destroyed",
-    "litres_destroyed",
-    "attacks",
-    "escort_units_busy",
-    "escort_units_lost",
-    "tankers_waiting_staging",
-)
+class DailyRow(NamedTuple):
+    """One day at one destination (national columns repeat on each destination's row)."""
 
-EVENT_COLUMNS = (
-    "replication",
-    "time_h",
-    "kind",
-    "convoy_id",
-    "convoy",
-    "node",
-    "edge_from",
-    "edge_to",
-    "corridor",
-    "lat",
-    "lon",
-    "tankers",
-    "litres",
-    "tankers_destroyed",
-    "litres_destroyed",
-    "escort_units",
-    "escort_units_lost",
-    "delay_h",
-    "detail",
-)
+    replication: int
+    day: int
+    destination: str
+    delivered_l: int
+    cumulative_delivered_l: int
+    stock_l: float
+    cover_days: float
+    base_demand_l: float
+    demand_l: float
+    consumed_l: float
+    unmet_l: float
+    rationed_share: float
+    overflow_l: float
+    tankers_delivered: int
+    tankers_destroyed: int  # tankers bound for this destination destroyed on the day
+    litres_destroyed: int
+    attacks: int  # national
+    escort_units_busy: float  # national
+    escort_units_lost: int  # national
+    tankers_waiting_staging: int  # bound for this destination, in queues or waiting for escort
 
-CONVOY_COLUMNS = (
-    "replication",
-    "convoy_id",
-    "convoy",
-    "kind",
-    "source",
-    "origin",
-    "target",
-    "corridor",
-    "route",
-    "formed_h",
-    "depart_h",
-    "end_h",
-    "tankers_start",
-    "litres_start",
-    "tankers_end",
-    "litres_end",
-    "tankers_destroyed",
-    "litres_destroyed",
-    "escort_units",
-    "escort_units_lost",
-    "escort_wait_h",
-    "attacks",
-    "turn_backs",
-    "outcome",
-)
 
-SUMMARY_COLUMNS = (
-    "replication",
-    "delivered_l",
-    "tankers_delivered",
-    "tankers_loaded",
-    "litres_loaded",
-    "tankers_destroyed",
-    "litres_destroyed",
-    "ambushes",
-    "ieds",
-    "convoys",
-    "first_stockout_day",
-    "days_at_zero",
-    "unmet_l",
-    "rationed_l",
-    "final_stock_l",
-    "min_cover_days",
-    "escort_utilisation",
-    "mean_escort_wait_h",
-    "in_transit_l",
-    "staged_l",
-)
+class EventRow(NamedTuple):
+    """One attack, closure, reopening, departure, turn-back, hand-off or delivery."""
+
+    replication: int
+    time_h: float
+    kind: str
+    convoy_id: int
+    convoy: str
+    node: str
+    edge_from: str
+    edge_to: str
+    corridor: str
+    lat: float
+    lon: float
+    tankers: int
+    litres: int
+    tankers_destroyed: int
+    litres_destroyed: int
+    escort_units: int
+    escort_units_lost: int
+    delay_h: float
+    detail: str
+
+
+class ConvoyRow(NamedTuple):
+    """One movement: convoy, unescorted batch, scheduled convoy or lot gone on alone."""
+
+    replication: int
+    convoy_id: int
+    convoy: str
+    kind: str
+    source: str
+    origin: str
+    target: str
+    corridor: str
+    route: str
+    formed_h: float
+    depart_h: float
+    end_h: float
+    tankers_start: int
+    litres_start: int
+    tankers_end: int
+    litres_end: int
+    tankers_destroyed: int
+    litres_destroyed: int
+    tankers_handed_off: int  # lots that left for another destination (a new movement)
+    litres_handed_off: int
+    escort_units: int
+    escort_units_lost: int
+    escort_wait_h: float
+    escort_wait_censored: bool  # still waiting at the horizon: the wait is a lower bound
+    attacks: int
+    turn_backs: int
+    outcome: str
+
+
+class SummaryRow(NamedTuple):
+    """National totals of one replication (stock columns: see :class:`DestinationRow`)."""
+
+    replication: int
+    delivered_l: int
+    tankers_delivered: int
+    tankers_loaded: int
+    litres_loaded: int
+    tankers_destroyed: int
+    litres_destroyed: int
+    ambushes: int
+    ieds: int
+    standing_attacks: int
+    convoys: int
+    first_stockout_day: float  # first day any destination was dry (nan: never)
+    days_at_zero: int  # days on which some destination was dry
+    unmet_l: float
+    rationed_l: float
+    final_stock_l: float
+    min_cover_days: float
+    escort_utilisation: float
+    mean_escort_wait_h: float  # censored waits count with the time waited so far
+    censored_escort_waits: int
+    in_transit_l: int
+    staged_l: int
+
+
+class DestinationRow(NamedTuple):
+    """Totals of one replication at one destination."""
+
+    replication: int
+    destination: str
+    delivered_l: int
+    tankers_delivered: int
+    tankers_destroyed: int
+    litres_destroyed: int
+    first_stockout_day: float
+    days_at_zero: int
+    unmet_l: float
+    rationed_l: float
+    final_stock_l: float
+    min_cover_days: float
+
+
+DAILY_COLUMNS = DailyRow._fields
+EVENT_COLUMNS = EventRow._fields
+CONVOY_COLUMNS = ConvoyRow._fields
+SUMMARY_COLUMNS = SummaryRow._fields
+DESTINATION_COLUMNS = DestinationRow._fields
 
 
 @dataclass
 class ReplicationRecords:
-    """Rows of one replication, in the column orders above."""
+    """Rows of one replication, as the named rows above."""
 
     replication: int
-    daily: list[tuple] = field(default_factory=list)
-    events: list[tuple] = field(default_factory=list)
-    convoys: list[tuple] = field(default_factory=list)
-    summary: tuple = ()
+    daily: list[DailyRow] = field(default_factory=list)
+    events: list[EventRow] = field(default_factory=list)
+    convoys: list[ConvoyRow] = field(default_factory=list)
+    destinations: list[DestinationRow] = field(default_factory=list)
+    summary: SummaryRow | None = None
     sim_events: int = 0  # SimPy events processed (for benchmarks)
     parameters: dict = field(default_factory=dict)  # path -> value drawn for this replication
 
@@ -156,6 +205,7 @@ class Tables:
     events: pd.DataFrame
     convoys: pd.DataFrame
     summary: pd.DataFrame
+    destinations: pd.DataFrame = field(default_factory=lambda: _frame([], DESTINATION_COLUMNS))
 
 
 def _frame(rows: Sequence[tuple], columns: Sequence[str]) -> pd.DataFrame:
@@ -183,6 +233,7 @@ def to_frames(records: Sequence[ReplicationRecords], start: dt.datetime,
     events = _frame(rows("events"), EVENT_COLUMNS)
     convoys = _frame(rows("convoys"), CONVOY_COLUMNS)
     summary = _frame([rec.summary for rec in records], SUMMARY_COLUMNS)
+    dests = _frame([r for rec in records for r in rec.destinations], DESTINATION_COLUMNS)
     drawn = sorted({k for rec in records for k in rec.parameters})
     for k in drawn:  # values of uncertain parameters, one column each: "param:<path>"
         summary[f"param:{k}"] = [rec.parameters.get(k, np.nan) for rec in records]
@@ -197,7 +248,7 @@ def to_frames(records: Sequence[ReplicationRecords], start: dt.datetime,
         out[ok] = np.datetime_as_string(stamps, unit=unit)
         return pd.Series(out, index=hours.index, dtype=object)
 
-    daily.insert(2, "date", dates(daily["day"] * 24.0, "D") if len(daily) else pd.Series(dtype=object))
+    daily.insert(daily.columns.get_loc("day") + 1, "date", dates(daily["day"] * 24.0, "D") if len(daily) else pd.Series(dtype=object))
     if len(events):
         events.insert(2, "datetime", dates(events["time_h"], "m"))
     else:
@@ -206,4 +257,4 @@ def to_frames(records: Sequence[ReplicationRecords], start: dt.datetime,
         pos = convoys.columns.get_loc(col) + 1
         name = col.replace("_h", "_datetime")
         convoys.insert(pos, name, dates(convoys[col], "m") if len(convoys) else pd.Series(dtype=object))
-    return Tables(daily=daily, events=events, convoys=convoys, summary=summary)
+    return Tables(daily=daily, events=events, convoys=convoys, summary=summary, destinations=dests)

@@ -13,8 +13,9 @@ long it waits at checkpoints) comes from the movement's *own* substream,
 movement is (e.g. "the 5th convoy formed at Diboli") rather than by the order in which events
 happen. So replication ``r`` of two sweep points gives the same convoy the same draws even when
 other convoys' fates differ between the points, which keeps paired differences between points
-small. Supply counts, random closures and per-replication parameter draws have their own
-streams.
+small. Each source's release counts, each random closure and each staging point's queue have their
+own stream (:func:`keyed_rng`): changing one source's rate leaves every other source's releases
+as they were. Per-replication parameter draws have their own stream.
 
 Append new sources at the end of :data:`STREAM_NAMES` so that existing streams keep their seeds.
 """
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["STREAM_NAMES", "MOVEMENT_KINDS", "replication_streams", "movement_rng"]
+__all__ = ["STREAM_NAMES", "MOVEMENT_KINDS", "replication_streams", "movement_rng", "keyed_rng"]
 
 #: Stochastic sources, each with its own stream (the order fixes the spawn keys: append only).
 STREAM_NAMES = (
@@ -31,12 +32,13 @@ STREAM_NAMES = (
     "movements",  # root of the per-movement substreams (attack budgets, outcomes, waits)
     "closures",  # random closure arrivals and durations
     "parameters",  # per-replication draws of uncertain parameters (second-order Monte Carlo)
+    "standing",  # root of the per-staging-point streams of attacks on waiting queues
 )
 
 _MOVEMENTS = STREAM_NAMES.index("movements")
 
 #: Codes of movement kinds in substream keys.
-MOVEMENT_KINDS = {"batch": 1, "convoy": 2, "scheduled": 3}
+MOVEMENT_KINDS = {"batch": 1, "convoy": 2, "scheduled": 3, "lot": 4}
 
 
 def replication_streams(seed: int, replication: int) -> dict[str, np.random.Generator]:
@@ -77,4 +79,15 @@ def movement_rng(seed: int, replication: int, kind: str, origin: int, ordinal: i
     """
     ss = np.random.SeedSequence(seed, spawn_key=(replication, _MOVEMENTS, MOVEMENT_KINDS[kind],
                                                  origin, ordinal))
+    return np.random.Generator(np.random.PCG64(ss))
+
+
+def keyed_rng(seed: int, replication: int, name: str, index: int) -> np.random.Generator:
+    """The stream of the ``index``-th member of a family of sources.
+
+    ``SeedSequence(seed, spawn_key=(replication, k, index))`` with ``k`` the position of
+    ``name`` (``"supply"``, ``"closures"`` or ``"standing"``) in :data:`STREAM_NAMES`: one
+    stream per source, per random closure and per staging point.
+    """
+    ss = np.random.SeedSequence(seed, spawn_key=(replication, STREAM_NAMES.index(name), index))
     return np.random.Generator(np.random.PCG64(ss))

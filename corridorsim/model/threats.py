@@ -23,7 +23,8 @@ An ambush destroys ``K ~ BetaBinomial(n, alpha, beta)`` of the ``n`` tankers wit
 ``m(s) = loss_share_mean * D_loss(s)`` and ``alpha + beta = loss_share_concentration``; costs a
 delay drawn from ``ambush.delay``; loses each escort unit with ``escort_unit_loss_prob``; and
 turns the convoy back with ``turn_back_prob``. An IED destroys ``min(n, Poisson(mu))`` tankers,
-costs a delay and may cost escort units.
+costs a delay and may cost escort units. Every outcome uses a fixed number of uniforms, turned
+into its variables by inverse CDF (scipy.stats ``ppf``), so common random numbers stay aligned.
 
 Everything edge- or phase-related is compiled once per scenario into arrays (:class:`ThreatTable`).
 The formulas (:func:`escort_strength`, :func:`deterrence_factor`, :func:`phase_multipliers`)
@@ -41,6 +42,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
+from scipy import stats
 
 from ..scenario.network import edge_key
 from ..scenario.schema import Duration, Scenario
@@ -54,6 +56,8 @@ __all__ = [
     "phase_boundaries_h",
     "phase_multipliers",
     "draw_duration",
+    "duration_from_uniform",
+    "OUTCOME_DRAWS",
     "draw_ambush",
     "draw_ied",
 ]
@@ -160,23 +164,32 @@ def phase_multipliers(scenario: Scenario, kind: str, t_h, corridor, region,
     return mult
 
 
-def draw_duration(rng: np.random.Generator, d: Duration) -> float:
-    """One draw of a :class:`~corridorsim.scenario.schema.Duration`, hours (>= 0)."""
+def duration_from_uniform(u: float, d: Duration) -> float:
+    """The ``u``-quantile of a :class:`~corridorsim.scenario.schema.Duration`, hours (>= 0).
+
+    Inverse-CDF sampling: one uniform per draw whatever the distribution, so that common random
+    numbers stay aligned when a parameter changes.
+    """
     if d.dist == "fixed" or (d.mean_h == 0 and d.dist != "uniform"):
         return d.mean_h
     if d.dist == "exponential":
-        return float(rng.exponential(d.mean_h))
+        return float(-d.mean_h * math.log1p(-u))
     if d.dist == "uniform":
-        return float(rng.uniform(d.low_h, d.high_h))
+        return float(d.low_h + (d.high_h - d.low_h) * u)
     if d.cv == 0:
         return d.mean_h
     if d.dist == "gamma":
         shape = 1.0 / d.cv**2
-        return float(rng.gamma(shape, d.mean_h / shape))
+        return float(stats.gamma.ppf(u, shape, scale=d.mean_h / shape))
     # lognormal with the given mean and coefficient of variation
     sigma2 = math.log1p(d.cv**2)
     mu = math.log(d.mean_h) - sigma2 / 2
-    return float(rng.lognormal(mu, math.sqrt(sigma2)))
+    return float(math.exp(mu + math.sqrt(sigma2) * stats.norm.ppf(u)))
+
+
+def draw_duration(rng: np.random.Generator, d: Duration) -> float:
+    """One draw of a :class:`~corridorsim.scenario.schema.Duration`, hours (one uniform used)."""
+    return duration_from_uniform(float(rng.random()), d)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,42 +202,58 @@ class AttackOutcome:
     turned_back: bool
 
 
+#: Uniforms drawn per attack outcome, whatever the convoy and escort sizes (CRN alignment).
+OUTCOME_DRAWS = 5
+
+
+def _binomial_from_uniform(u: float, n: int, p: float) -> int:
+    if n <= 0 or p <= 0.0:
+        return 0
+    if p >= 1.0:
+        return n
+    return max(0, int(stats.binom.ppf(u, n, p)))  # (ppf(0) is -1)
+
+
 def draw_ambush(
     rng: np.random.Generator, scenario: Scenario, tankers: int, escort_units: int
 ) -> AttackOutcome:
     """Draw the outcome of an ambush on a convoy of ``tankers`` with ``escort_units``.
 
-    The draws are made in a fixed order (turn-back, share, count, delay, escort losses) so that
-    common random numbers line up across sweep points.
+    Exactly :data:`OUTCOME_DRAWS` uniforms are drawn (turn-back, share, count, delay, escort
+    losses) and each is turned into its variable by inverse CDF, so a convoy's stream stays
+    aligned across sweep points whatever the escort count, and a larger convoy or escort maps
+    the same uniforms to monotonically related outcomes (common random numbers).
     """
     amb = scenario.threats.ambush
     det = scenario.threats.deterrence
+    u = rng.random(OUTCOME_DRAWS)
     s = escort_strength(escort_units, tankers)
     mean = amb.loss_share_mean * deterrence_factor(s, det.loss_floor, det.loss_scale)
-    turn_u = rng.random()
     k = amb.loss_share_concentration
     a, b = mean * k, (1.0 - mean) * k
-    if a <= 1e-12:  # (also guards numpy's beta against parameters that underflow to 0)
+    if a <= 1e-12:
         share = 0.0
     elif b <= 1e-12:
         share = 1.0
     else:
-        share = float(rng.beta(a, b))
-    destroyed = int(rng.binomial(tankers, share)) if tankers > 0 else 0
-    delay = draw_duration(rng, amb.delay)
-    lost = int(np.count_nonzero(rng.random(escort_units) < amb.escort_unit_loss_prob)) if escort_units else 0
-    turned = bool(turn_u < amb.turn_back_prob) and destroyed < tankers
+        share = float(stats.beta.ppf(u[1], a, b))
+    destroyed = _binomial_from_uniform(u[2], tankers, share)
+    delay = duration_from_uniform(float(u[3]), amb.delay)
+    lost = _binomial_from_uniform(u[4], escort_units, amb.escort_unit_loss_prob)
+    turned = bool(u[0] < amb.turn_back_prob) and destroyed < tankers
     return AttackOutcome(destroyed, delay, lost, turned)
 
 
 def draw_ied(
     rng: np.random.Generator, scenario: Scenario, tankers: int, escort_units: int
 ) -> AttackOutcome:
-    """Draw the outcome of an IED strike (never turns a convoy back)."""
+    """Draw the outcome of an IED strike (never turns a convoy back); 5 uniforms as an ambush."""
     ied = scenario.threats.ied
-    destroyed = min(tankers, int(rng.poisson(ied.tankers_destroyed_mean)))
-    delay = draw_duration(rng, ied.delay)
-    lost = int(np.count_nonzero(rng.random(escort_units) < ied.escort_unit_loss_prob)) if escort_units else 0
+    u = rng.random(OUTCOME_DRAWS)
+    mu = ied.tankers_destroyed_mean
+    destroyed = min(tankers, max(0, int(stats.poisson.ppf(u[2], mu)))) if mu > 0 else 0
+    delay = duration_from_uniform(float(u[3]), ied.delay)
+    lost = _binomial_from_uniform(u[4], escort_units, ied.escort_unit_loss_prob)
     return AttackOutcome(destroyed, delay, lost, False)
 
 

@@ -221,8 +221,18 @@ def scenario_from_dict(data: Mapping[str, Any], file: str | None = None) -> Scen
 
 
 def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
-    """The resolved scenario as JSON-compatible data (dates as ISO strings, aliases used)."""
-    return scenario.model_dump(mode="json", by_alias=True)
+    """The resolved scenario as JSON-compatible data (dates as ISO strings, aliases used).
+
+    One-destination scenarios come back with ``destination`` only, several-destination ones
+    with ``destinations`` only (the other field is derived on loading), so that the data loads
+    again after a change to either.
+    """
+    data = scenario.model_dump(mode="json", by_alias=True)
+    if len(scenario.destinations) == 1:
+        data.pop("destinations", None)
+    else:
+        data.pop("destination", None)
+    return data
 
 
 def scenario_hash(scenario: Scenario) -> str:

@@ -220,8 +220,11 @@ def fan_chart(daily: pd.DataFrame, observed_deliveries: pd.DataFrame | None = No
 
 def _stockout_share(daily: pd.DataFrame) -> tuple[pd.Series, int]:
     """Share of replications whose stock has been at zero (with demand) on or before each day."""
-    d = daily[["replication", "date", "stock_l", "demand_l"]].copy()
+    cols = ["replication", "date", "stock_l", "demand_l"]
+    d = daily[cols + (["unmet_l"] if "unmet_l" in daily else [])].copy()
     d["zero"] = (d["stock_l"] <= _STOCK_EPS_L) & (d["demand_l"] > 0)
+    if "unmet_l" in d:  # the stock runs as a fluid: dry at some moment of the day
+        d["zero"] |= d["unmet_l"] > _STOCK_EPS_L
     d = d.sort_values(["replication", "date"])
     d["ever"] = d.groupby("replication")["zero"].cummax()
     share = d.groupby("date")["ever"].mean()
@@ -680,6 +683,9 @@ def _run_context(root: Path) -> dict[str, Any]:
     run = read_run(root)
     man = run["manifest"]
     sc = scenario_from_dict(man["scenario"])
+    daily = run["daily"]
+    if "destination" in daily:  # several destinations: the figures show the focus one
+        run["daily"] = daily[daily["destination"] == sc.destination.label].reset_index(drop=True)
     try:
         graph = build_network(sc)
     except CorridorSimError:  # network files of another machine: no maps

@@ -29,9 +29,23 @@ class DemandStep(StrictModel):
 
 
 class Destination(StrictModel):
-    """The node whose stock the scenario is about (Bamako's depots in the Mali scenarios)."""
+    """A node whose stock the scenario follows (Bamako's depots, a regional depot, a town)."""
 
     node: NodeName = Field(description="Destination node name.")
+    name: str | None = Field(
+        None, min_length=1,
+        description="Name used in results and in sources' shares (default: the node name).",
+    )
+    priority: int = Field(
+        1, ge=1,
+        description="Convoys carrying lots for several destinations head first for the one "
+        "with the smallest priority number (ties: most litres aboard, then the order listed).",
+    )
+    drop_node: NodeName | None = Field(
+        None,
+        description="Depot where lots for this destination leave a convoy bound elsewhere and "
+        "go on alone (default: where their route parts from the convoy's route).",
+    )
     initial_stock_l: NonNeg = Field(0.0, description="Stock at the scenario start, litres.")
     capacity_l: Positive | None = Field(
         None,
@@ -47,6 +61,11 @@ class Destination(StrictModel):
         description="Rationing tiers; the tier with the smallest threshold above the current "
         "cover applies.",
     )
+
+    @property
+    def label(self) -> str:
+        """Name used in results: :attr:`name`, or the node name."""
+        return self.name or self.node
 
     @field_validator("demand_schedule")
     @classmethod

@@ -51,7 +51,21 @@ class Scenario(StrictModel):
     replications: int = Field(
         100, ge=1, description="Default number of replications; --replications overrides it."
     )
-    destination: Destination = Field(description="The destination and its stock.")
+    destination: Destination | None = Field(
+        None,
+        description="The destination and its stock (one-destination scenarios). With "
+        "destinations given, this is filled in with the focus destination.",
+    )
+    destinations: tuple[Destination, ...] = Field(
+        (),
+        description="Several destinations, each with its own stock, demand, rationing and "
+        "priority (give this or destination).",
+    )
+    focus: str | None = Field(
+        None,
+        description="Name of the destination that figures and reports focus on (default: the "
+        "first destination).",
+    )
     network: NetworkSpec = Field(NetworkSpec(), description="The corridor graph.")
     routing: Routing = Field(Routing(), description="Route choice.")
     checkpoints: tuple[Checkpoint, ...] = Field((), description="Stops with waits.")
@@ -72,6 +86,7 @@ class Scenario(StrictModel):
     def _consistent(self) -> Scenario:
         if self.end <= self.start:
             raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        self._settle_destinations()
         if not self.sources and not self.convoys:
             raise ValueError("a scenario needs at least one source or scheduled convoy")
         for kind, items in (
@@ -84,6 +99,41 @@ class Scenario(StrictModel):
             if dup:
                 raise ValueError(f"{kind}: duplicate names {dup}")
         return self
+
+    def _settle_destinations(self) -> None:
+        """Fill ``destinations`` from ``destination`` or ``destination`` from the focus."""
+        dests = self.destinations
+        if not dests:
+            if self.destination is None:
+                raise ValueError("give destination (one) or destinations (several)")
+            dests = (self.destination,)
+            object.__setattr__(self, "destinations", dests)
+        names = [d.label for d in dests]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"destinations: duplicate names {dup}")
+        focus = self.focus if self.focus is not None else names[0]
+        if focus not in names:
+            raise ValueError(f"focus {focus!r} is not a destination; expected one of: "
+                             f"{', '.join(names)}")
+        chosen = dests[names.index(focus)]
+        if self.destination is not None and self.destination != chosen:
+            raise ValueError("destination and destinations disagree: give one of them")
+        object.__setattr__(self, "destination", chosen)
+        for i, src in enumerate(self.sources):
+            for name in src.shares or {}:
+                if name not in names:
+                    raise ValueError(f"sources[{i}].shares: {name!r} is not a destination; "
+                                     f"expected one of: {', '.join(names)}")
+        for i, c in enumerate(self.convoys):
+            if c.destination is not None and c.destination not in names:
+                raise ValueError(f"convoys[{i}].destination: {c.destination!r} is not a "
+                                 f"destination; expected one of: {', '.join(names)}")
+
+    def destination_index(self, name: str | None) -> int:
+        """Index in :attr:`destinations` of the destination named ``name`` (None = focus)."""
+        names = [d.label for d in self.destinations]
+        return names.index(self.destination.label if name is None else name)
 
     def hours(self, when: dt.datetime) -> float:
         """Hours from :attr:`start` to ``when``."""

@@ -123,6 +123,20 @@ class Source(StrictModel):
     via: tuple[NodeName, ...] | None = Field(
         None, description="Nodes the tankers' route must pass, in order."
     )
+    shares: dict[str, NonNeg] | None = Field(
+        None,
+        description="Share of the source's tankers bound for each destination (by destination "
+        "name; shares sum to 1). null = every tanker for the focus destination.",
+    )
+
+    @field_validator("shares")
+    @classmethod
+    def _shares_sum_to_one(cls, shares: dict[str, float] | None) -> dict[str, float] | None:
+        if shares is not None:
+            total = sum(shares.values())
+            if not shares or abs(total - 1.0) > 1e-9:
+                raise ValueError(f"shares must sum to 1 (got {total:g})")
+        return shares
 
     @field_validator("schedule")
     @classmethod
@@ -149,4 +163,7 @@ class ScheduledConvoy(StrictModel):
     )
     via: tuple[NodeName, ...] | None = Field(
         None, description="Nodes the route must pass, in order."
+    )
+    destination: str | None = Field(
+        None, description="Name of the destination the cargo is for (default: the focus)."
     )

@@ -4,12 +4,14 @@ escorts, and the effects of ambushes and IEDs.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import (
     Field,
     model_validator,
 )
 
-from .fields import Duration, EdgeRef, NonNeg, Positive, Share, StrictModel, Timestamp
+from .fields import Duration, EdgeRef, NodeName, NonNeg, Positive, Share, StrictModel, Timestamp
 
 
 class ThreatRule(StrictModel):
@@ -79,8 +81,15 @@ class AmbushEffects(StrictModel):
     )
     turn_back_prob: Share = Field(
         0.2,
-        description="Probability that the convoy drives back to the last stop it passed (its "
-        "origin, a staging point or a checkpoint) and sets off again after regroup_delay_h.",
+        description="Probability that the convoy turns back (to the stop chosen by "
+        "turn_back_to) and sets off again after regroup_delay_h.",
+    )
+    turn_back_to: Literal["nearest_stop", "last_stop"] = Field(
+        "nearest_stop",
+        description="nearest_stop: the stop (checkpoint, staging point, destination) reached "
+        "soonest from the attack point, leaving the way it came but never back along the "
+        "attacked edge beyond where it stands, by any open road; last_stop: back along the "
+        "road travelled to the last stop passed.",
     )
 
 
@@ -95,6 +104,48 @@ class IedEffects(StrictModel):
     )
     escort_unit_loss_prob: Share = Field(
         0.05, description="Probability that each escort unit present is lost."
+    )
+
+
+class StationaryRule(StrictModel):
+    """Attacks on convoys standing at a node (waiting to form, for an escort, at a checkpoint).
+
+    Rules apply in order; a later rule overrides earlier ones on the nodes both select. A node
+    selects by name or by the threat region of its node attribute ``region``.
+    """
+
+    node: NodeName | None = Field(None, description="Select this node.")
+    region: str | None = Field(None, description="Select the nodes of this threat region.")
+    attacks_per_day: NonNeg = Field(
+        description="Attacks per day on a group of unescorted tankers standing at the node "
+        "(phase multiplier 1)."
+    )
+
+
+class StationaryPhase(StrictModel):
+    """A period in which attack rates on standing convoys are multiplied."""
+
+    name: str = Field(min_length=1, description="Phase name.")
+    start: Timestamp = Field(description="First moment of the phase.")
+    end: Timestamp | None = Field(None, description="End of the phase; null = open-ended.")
+    node: NodeName | None = Field(None, description="Only this node.")
+    region: str | None = Field(None, description="Only nodes of this region.")
+    multiplier: NonNeg = Field(1.0, description="Factor on the attack rate.")
+
+    @model_validator(mode="after")
+    def _order(self) -> StationaryPhase:
+        if self.end is not None and self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        return self
+
+
+class StationaryThreats(StrictModel):
+    """Hazard per hour for tankers standing at nodes; outcomes as for an ambush (no turn-back)."""
+
+    rules: tuple[StationaryRule, ...] = Field((), description="Base rates by node or region.")
+    phases: tuple[StationaryPhase, ...] = Field((), description="Time-varying multipliers.")
+    deterrence: Deterrence | None = Field(
+        None, description="Escort effect on standing convoys (default: threats.deterrence)."
     )
 
 
@@ -113,3 +164,6 @@ class Threats(StrictModel):
     deterrence: Deterrence = Field(Deterrence(), description="Escort effect.")
     ambush: AmbushEffects = Field(AmbushEffects(), description="Ambush outcome model.")
     ied: IedEffects = Field(IedEffects(), description="IED outcome model.")
+    stationary: StationaryThreats = Field(
+        StationaryThreats(), description="Attacks on convoys standing at nodes."
+    )

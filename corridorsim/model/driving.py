@@ -1,0 +1,233 @@
+"""Driving a leg: the hazard along it, attacks and their costs, retreats, the trip's end.
+
+Generator methods are SimPy processes' steps run by the engine's Replication (a mixin: they use
+``self.env`` and the engine's ``Interrupt``, so this module need not import SimPy). Attack
+outcomes come from :mod:`.threats` (``draw_ambush``, ``draw_ied``) so that other threat
+mechanisms hook in there. May import the other model modules and networkx.
+"""
+
+from __future__ import annotations
+
+import math
+
+import networkx as nx
+
+from .entities import Movement
+from .hazard import plan_stretch
+from .plan import Piece
+from .records import ConvoyRow
+from .threats import deterrence_factor, draw_ambush, draw_ied, escort_strength
+
+__all__ = ["Driving"]
+
+
+class Driving:
+    """Leg traversal, attacks and retreats, mixed into the engine's Replication."""
+
+    def _traverse(self, mv: Movement, pieces: tuple[Piece, ...], retreat: bool = False):
+        """Drive along ``pieces``; return (result, pieces travelled, (piece, frac) of an attack).
+
+        result is ``arrived``, ``destroyed``, ``turned_back`` or ``cut_off`` (a closure ahead).
+        """
+        env, plan = self.env, self.plan
+        lengths, speeds = plan.edge_length_km, plan.edge_speed_kmh
+        det_spec = self.sc.threats.deterrence
+        travelled: list[Piece] = []
+        i = 0
+        f = pieces[0].f0 if pieces else 0.0
+        while i < len(pieces):
+            if not retreat and self.closed.blocked(pieces, i):
+                return "cut_off", travelled, None
+            det = deterrence_factor(escort_strength(mv.escort_units, mv.tankers),
+                                    det_spec.rate_floor, det_spec.rate_scale)
+            sp = plan_stretch(pieces, i, f, env.now, mv.budget_ambush, mv.budget_ied,
+                              plan.threats, det, lengths, speeds)
+            mv.remaining = pieces[i:]
+            mv.moving = not retreat
+            try:
+                yield env.timeout(sp.end_h - env.now)
+            except self.Interrupt:
+                mv.moving = False
+                # where are we? consume the hazard up to now and stop at this position
+                now = env.now
+                for row in sp.stretches:
+                    p = pieces[row.index]
+                    if now >= row.t_end_h:
+                        fpos = row.f_end
+                    else:
+                        share = (now - row.t_start_h) / (row.t_end_h - row.t_start_h) \
+                            if row.t_end_h > row.t_start_h else 0.0
+                        fpos = row.f_start + (row.f_end - row.f_start) * share
+                    km = (fpos - row.f_start) * lengths[p.edge]
+                    mv.budget_ambush -= row.ambush_per_km * km
+                    mv.budget_ied -= row.ied_per_km * km
+                    self._travelled(travelled, p, row.f_start, fpos)
+                    i, f = row.index, fpos
+                    if fpos >= p.f1 - 1e-12:
+                        i, f = row.index + 1, (pieces[row.index + 1].f0
+                                               if row.index + 1 < len(pieces) else 0.0)
+                    if now < row.t_end_h:
+                        break
+                continue
+            mv.moving = False
+            mv.budget_ambush, mv.budget_ied = max(sp.budget_ambush, 0.0), max(sp.budget_ied, 0.0)
+            for row in sp.stretches:
+                self._travelled(travelled, pieces[row.index], row.f_start, row.f_end)
+            if sp.attack is None:
+                return "arrived", travelled, None
+            k = sp.stretches[-1].index
+            i, f = k, sp.end_f
+            if f >= pieces[k].f1 - 1e-12:
+                i, f = k + 1, (pieces[k + 1].f0 if k + 1 < len(pieces) else 0.0)
+            result = yield from self._attack(mv, sp.attack, pieces[k], sp.end_f, retreat)
+            if result is not None:
+                return result, travelled, (pieces[k], sp.end_f)
+        return "arrived", travelled, None
+
+    @staticmethod
+    def _travelled(travelled: list[Piece], p: Piece, fs: float, fe: float) -> None:
+        if fe <= fs:
+            return
+        if travelled and travelled[-1].edge == p.edge and travelled[-1].u == p.u \
+                and abs(travelled[-1].f1 - fs) < 1e-12:
+            last = travelled[-1]
+            travelled[-1] = Piece(p.edge, p.u, p.v, last.f0, fe)
+        else:
+            travelled.append(Piece(p.edge, p.u, p.v, fs, fe))
+
+    @staticmethod
+    def walk(mv: Movement, pieces) -> None:
+        """Add to the route the nodes reached at the end of whole pieces."""
+        for p in pieces:
+            if p.f1 >= 1.0 - 1e-12 and mv.route[-1] != p.v:
+                mv.route.append(p.v)
+
+    def _attack(self, mv: Movement, kind: str, piece: Piece, frac: float, retreat: bool):
+        """Apply one attack at ``frac`` along ``piece``; return a traverse result or None."""
+        n = mv.tankers
+        if kind == "ambush":
+            mv.budget_ambush = float(mv.rng.exponential())
+            out = draw_ambush(mv.rng, self.sc, n, mv.escort_units)
+            self.ambushes += 1
+        else:
+            mv.budget_ied = float(mv.rng.exponential())
+            out = draw_ied(mv.rng, self.sc, n, mv.escort_units)
+            self.ieds += 1
+        litres = self._destroy(mv, out.tankers_destroyed)
+        lost = min(out.escort_units_lost, mv.escort_units)
+        if lost:
+            mv.escort_units -= lost
+            mv.escort_units_lost += lost
+            self.lose_escort(mv.escort_base, lost)
+        mv.attacks += 1
+        self.day_attacks[self.day_of(self.env.now)] += 1
+        turned = out.turned_back and not retreat and mv.tankers > 0
+        self.event(kind, mv, piece=piece, frac=frac, tankers=n, litres=mv.litres + litres,
+                   destroyed_t=out.tankers_destroyed, destroyed_l=litres,
+                   escort=mv.escort_units + lost, escort_lost=lost, delay_h=out.delay_h,
+                   detail="turned back" if turned else "")
+        if mv.tankers == 0:
+            return "destroyed"
+        if out.delay_h > 0:
+            yield from self.uninterruptible(self.env.timeout(out.delay_h))
+        return "turned_back" if turned else None
+
+    def _destroy(self, mv: Movement, k: int) -> int:
+        """Remove ``k`` tankers from the movement's lots (chosen at random across lots)."""
+        if k <= 0:
+            return 0
+        litres = self.destroy_lots(mv.lots, k, mv.rng)
+        mv.lots = [lot for lot in mv.lots if lot.tankers > 0]
+        mv.tankers -= k
+        mv.litres -= litres
+        mv.destroyed_t += k
+        mv.destroyed_l += litres
+        return litres
+
+    # ------------------------------------------------------------------ retreats
+    def retreat(self, mv: Movement, travelled: list[Piece], hit) -> tuple[tuple[Piece, ...], str]:
+        """Pieces to drive back and the stop they lead to.
+
+        ``hit`` is the (piece, fraction) of the attack that turned the convoy back, or None for
+        a closure ahead (always back to the last stop passed).
+        """
+        back = tuple(Piece(p.edge, p.v, p.u, 1.0 - p.f1, 1.0 - p.f0) for p in reversed(travelled))
+        last_stop = mv.route[-1] if mv.route else mv.origin
+        if hit is None or self.sc.threats.ambush.turn_back_to == "last_stop":
+            return back, last_stop
+        piece, frac = hit
+        plan, closed = self.plan, self.closed
+        behind = piece.u
+        t_back = (frac - 0.0) * plan.edge_length_km[piece.edge] / plan.edge_speed_kmh[piece.edge]
+        attacked = piece.edge
+
+        def weight(a, b, data):
+            i = plan.edge_index[(min(a, b), max(a, b))]
+            if i == attacked or i in closed.edge_idx or b in closed.nodes:
+                return None
+            return data["time_h"]
+
+        times, paths = nx.single_source_dijkstra(plan.graph, behind, weight=weight)
+        stops = [s for s in times if s in plan.stops]
+        if not stops:
+            return back, last_stop
+        stop = min(stops, key=lambda s: (times[s], s != last_stop, s))
+        first = Piece(piece.edge, piece.v, piece.u, 1.0 - frac, 1.0) if frac > 0 else None
+        pieces = [first] if first is not None and t_back >= 0 else []
+        path = paths[stop]
+        for a, b in zip(path, path[1:]):
+            pieces.append(Piece(plan.edge_index[(min(a, b), max(a, b))], a, b, 0.0, 1.0))
+        return tuple(pieces), stop
+
+    # ------------------------------------------------------------------ the end of a trip
+    def end_movement(self, mv: Movement, outcome: str, at: str) -> None:
+        self.active.discard(mv)
+        if mv.escort_base is not None and mv.escort_units > 0:
+            self._escort_home(mv.escort_base, mv.escort_units, at)
+        self.convoy_row(mv, outcome)
+
+    def _return_empty(self, source: int, tankers: int, node: str) -> None:
+        """Empty tankers drive back (no threats) and reload after the turnaround."""
+        self.fleet_returning[source] += tankers
+        src = self.sc.sources[source]
+        back = self.plan.static_time_h(node, src.node)
+
+        def home() -> None:
+            self.fleet_returning[source] -= tankers
+            self.fleet_available[source] += tankers
+
+        self.after(back + src.turnaround_h, home)
+
+    def _escort_home(self, base: int, units: int, node: str) -> None:
+        """The escort drives back to its base and is free again on arrival."""
+        back = self.plan.static_time_h(node, self.plan.bases[base].node)
+        self.escorts.head_home(base, units)
+
+        def home() -> None:
+            self.escorts.home(base, units, self.env.now)
+            self.pools[base].put(units)
+
+        self.after(back, home)
+
+    def convoy_row(self, mv: Movement, outcome: str, censored: bool = False) -> None:
+        route = tuple(mv.route) if len(mv.route) > 1 else (mv.origin,)
+        # corridor of the trip: as travelled if it ended at the target, else as last planned
+        whole = route
+        if route[-1] != mv.target and route[-1] in mv.planned:
+            whole = route + mv.planned[mv.planned.index(route[-1]) + 1:]
+        end_t = mv.tankers_start - mv.destroyed_t - mv.handed_t
+        end_l = mv.litres_start - mv.destroyed_l - mv.handed_l
+        self.records.convoys.append(ConvoyRow(
+            replication=self.rep, convoy_id=mv.id, convoy=mv.name, kind=mv.kind,
+            source=mv.source, origin=mv.origin, target=mv.target,
+            corridor=self.plan.path_corridor(whole), route=">".join(route),
+            formed_h=round(mv.formed_h, 6), depart_h=round(mv.depart_h, 6),
+            end_h=round(self.env.now, 6) if outcome != "in_transit" else math.nan,
+            tankers_start=mv.tankers_start, litres_start=mv.litres_start, tankers_end=end_t,
+            litres_end=end_l, tankers_destroyed=mv.destroyed_t, litres_destroyed=mv.destroyed_l,
+            tankers_handed_off=mv.handed_t, litres_handed_off=mv.handed_l,
+            escort_units=mv.escort_units + mv.escort_units_lost,
+            escort_units_lost=mv.escort_units_lost, escort_wait_h=round(mv.escort_wait_h, 6),
+            escort_wait_censored=censored, attacks=mv.attacks, turn_backs=mv.turn_backs,
+            outcome=outcome,
+        ))

@@ -1,0 +1,108 @@
+"""Where along a leg the next attack happens: exact integration of a piecewise-constant hazard.
+
+The ambush and IED intensities per convoy-km are constant on each edge between two phase
+boundaries (:class:`~corridorsim.model.threats.ThreatTable`), so along a leg driven at constant
+speed per edge the integrated hazard is piecewise linear in time and in km. A movement holds a
+unit-exponential budget per process; the attack happens where the integral reaches it. A phase
+boundary that falls while the convoy is on an edge splits the stretch there, so the hazard is
+exact in time and in space (not "rates as at the edge's entry").
+
+Pure functions, no SimPy. May import :mod:`.plan` and :mod:`.threats`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from .plan import Piece
+from .threats import ThreatTable
+
+__all__ = ["Stretch", "StretchPlan", "plan_stretch"]
+
+
+class Stretch(NamedTuple):
+    """A stretch of one piece driven at constant rates."""
+
+    index: int  # piece index in the leg
+    f_start: float
+    f_end: float
+    t_start_h: float
+    t_end_h: float
+    ambush_per_km: float
+    ied_per_km: float
+
+
+class StretchPlan(NamedTuple):
+    """What happens from a position until the next attack or the leg's end."""
+
+    stretches: tuple[Stretch, ...]
+    attack: str | None  # "ambush", "ied" or None (the leg ends first)
+    end_f: float  # position of the attack on the last stretch's piece
+    end_h: float  # time of the attack or of the arrival
+    budget_ambush: float  # budgets left at that point (before a new draw)
+    budget_ied: float
+
+
+def plan_stretch(pieces: Sequence[Piece], i: int, f: float, t_h: float, budget_ambush: float,
+                 budget_ied: float, table: ThreatTable, deterrence: float,
+                 lengths_km: Sequence[float], speeds_kmh: Sequence[float]) -> StretchPlan:
+    """Integrate the hazard from fraction ``f`` of piece ``i`` at time ``t_h``.
+
+    Parameters
+    ----------
+    pieces : sequence of Piece
+        The leg.
+    i, f : int, float
+        Start: piece index and fraction of its edge.
+    t_h : float
+        Start time, hours.
+    budget_ambush, budget_ied : float
+        Unit-exponential budgets left.
+    table : ThreatTable
+    deterrence : float
+        Escort deterrence factor on the rates.
+    lengths_km, speeds_kmh : sequence of float
+        Per edge index.
+    """
+    ba, bi, t = budget_ambush, budget_ied, t_h
+    rows: list[Stretch] = []
+    va, vi = table.intensities_at(t)
+    next_break = table.next_break_after(t)
+    j, fj = i, f
+    while j < len(pieces):
+        p = pieces[j]
+        length, speed = lengths_km[p.edge], speeds_kmh[p.edge]
+        if t >= next_break:
+            va, vi = table.intensities_at(t)
+            next_break = table.next_break_after(t)
+        f_end = p.f1
+        km = (f_end - fj) * length
+        dt = km / speed
+        split = t + dt > next_break  # a phase boundary falls on this stretch: cut it there
+        if split:
+            dt = next_break - t
+            km = dt * speed
+            f_end = fj + km / length
+        ra, ri = va[p.edge] * deterrence, vi[p.edge] * deterrence
+        ha, hi = ra * km, ri * km
+        if ha >= ba or hi >= bi:
+            xa = ba / ra if ha >= ba else math.inf  # only the process that fires here
+            xi = bi / ri if hi >= bi else math.inf
+            x = min(xa, xi, km)
+            dx = x / speed
+            fa = fj + x / length
+            rows.append(Stretch(j, fj, fa, t, t + dx, ra, ri))
+            return StretchPlan(tuple(rows), "ambush" if xa <= xi else "ied", fa, t + dx,
+                               ba - ra * x, bi - ri * x)
+        rows.append(Stretch(j, fj, f_end, t, t + dt, ra, ri))
+        ba -= ha
+        bi -= hi
+        if split:
+            t, fj = next_break, f_end
+            continue
+        t += dt
+        j += 1
+        fj = pieces[j].f0 if j < len(pieces) else 0.0
+    return StretchPlan(tuple(rows), None, fj, t, ba, bi)

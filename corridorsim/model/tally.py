@@ -1,0 +1,94 @@
+"""The rows a replication leaves behind, built from the engine's state at the end.
+
+Pure functions, no SimPy: the engine calls them once, after the run. May import
+:mod:`.records`, :mod:`.stock` and numpy.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from .records import DailyRow, DestinationRow, SummaryRow
+from .stock import FluidStock
+
+__all__ = ["daily_rows", "destination_rows", "summary_row"]
+
+
+def daily_rows(rep: int, names: Sequence[str], stocks: Sequence[FluidStock], days: int,
+               horizon_h: float, delivered_l, delivered_t, destroyed_t, destroyed_l, attacks,
+               busy_per_day, escort_lost, waiting) -> list[DailyRow]:
+    """One row per day and destination (the per-day arrays are indexed [destination][day])."""
+    rows = []
+    for d in range(days):
+        t0, t1 = 24.0 * d, min(24.0 * (d + 1), horizon_h)
+        busy = busy_per_day[d] / (t1 - t0) if t1 > t0 else 0.0
+        for k, (name, st) in enumerate(zip(names, stocks)):
+            base_rate = st.demand.at(t0)
+            stock = st.end_stock_l[d]
+            base, dem, used = st.base_demand_l[d], st.demand_l[d], st.consumed_l[d]
+            rows.append(DailyRow(
+                replication=rep, day=d, destination=name,
+                delivered_l=int(delivered_l[k][d]),
+                cumulative_delivered_l=int(sum(delivered_l[k][: d + 1])),
+                stock_l=round(stock, 3),
+                cover_days=round(stock / base_rate, 6) if base_rate > 0 else math.inf,
+                base_demand_l=round(base, 3), demand_l=round(dem, 3), consumed_l=round(used, 3),
+                unmet_l=round(dem - used, 3),
+                rationed_share=round(1.0 - dem / base, 6) if base > 0 else 0.0,
+                overflow_l=round(st.overflow_l[d], 3), tankers_delivered=int(delivered_t[k][d]),
+                tankers_destroyed=int(destroyed_t[k][d]), litres_destroyed=int(destroyed_l[k][d]),
+                attacks=int(attacks[d]), escort_units_busy=round(float(busy), 6),
+                escort_units_lost=int(escort_lost[d]), tankers_waiting_staging=int(waiting[k][d]),
+            ))
+    return rows
+
+
+def _dry_days(st: FluidStock) -> tuple[float, int]:
+    dry = [d for d, flag in enumerate(st.dry) if flag]
+    return (dry[0] if dry else math.nan), len(dry)
+
+
+def destination_rows(rep: int, names: Sequence[str], stocks: Sequence[FluidStock],
+                     delivered_l, delivered_t, destroyed_t, destroyed_l) -> list[DestinationRow]:
+    """One row per destination with its totals over the run."""
+    rows = []
+    for k, (name, st) in enumerate(zip(names, stocks)):
+        first, n_dry = _dry_days(st)
+        covers = [st.end_stock_l[d] / st.demand.at(24.0 * d) for d in range(st.days)
+                  if st.demand.at(24.0 * d) > 0]
+        rows.append(DestinationRow(
+            replication=rep, destination=name, delivered_l=int(sum(delivered_l[k])),
+            tankers_delivered=int(sum(delivered_t[k])), tankers_destroyed=int(sum(destroyed_t[k])),
+            litres_destroyed=int(sum(destroyed_l[k])), first_stockout_day=first,
+            days_at_zero=n_dry,
+            unmet_l=round(float(sum(st.demand_l) - sum(st.consumed_l)), 3),
+            rationed_l=round(float(sum(st.base_demand_l) - sum(st.demand_l)), 3),
+            final_stock_l=round(st.stock_l, 3),
+            min_cover_days=round(min(covers), 6) if covers else math.inf,
+        ))
+    return rows
+
+
+def summary_row(rep: int, dests: Sequence[DestinationRow], stocks: Sequence[FluidStock], *,
+                delivered_l: int, delivered_t: int, loaded_t: int, loaded_l: int,
+                destroyed_t: int, destroyed_l: int, ambushes: int, ieds: int, standing: int,
+                convoys: int, utilisation: float, waits: Sequence[float], censored: int,
+                in_transit_l: int, staged_l: int) -> SummaryRow:
+    """National totals; a day counts as dry if some destination was dry that day."""
+    days = stocks[0].days
+    dry = [any(st.dry[d] for st in stocks) for d in range(days)]
+    first = next((d for d, flag in enumerate(dry) if flag), math.nan)
+    return SummaryRow(
+        replication=rep, delivered_l=delivered_l, tankers_delivered=delivered_t,
+        tankers_loaded=loaded_t, litres_loaded=loaded_l, tankers_destroyed=destroyed_t,
+        litres_destroyed=destroyed_l, ambushes=ambushes, ieds=ieds, standing_attacks=standing,
+        convoys=convoys, first_stockout_day=first, days_at_zero=int(sum(dry)),
+        unmet_l=round(sum(r.unmet_l for r in dests), 3),
+        rationed_l=round(sum(r.rationed_l for r in dests), 3),
+        final_stock_l=round(sum(r.final_stock_l for r in dests), 3),
+        min_cover_days=min(r.min_cover_days for r in dests),
+        escort_utilisation=round(utilisation, 6),
+        mean_escort_wait_h=round(sum(waits) / len(waits), 6) if waits else math.nan,
+        censored_escort_waits=censored, in_transit_l=in_transit_l, staged_l=staged_l,
+    )
