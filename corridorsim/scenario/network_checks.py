@@ -61,6 +61,11 @@ def check_references(scenario: Scenario, g: nx.Graph) -> None:
                                 f"{s.escort_base!r} is not an escort base; expected one of: "
                                 f"{', '.join(bases) or '(no bases defined)'}")
     staging_nodes = {s.node for s in scenario.staging}
+    for k, d in enumerate(scenario.destinations):
+        field = "destination" if len(scenario.destinations) == 1 else f"destinations[{k}]"
+        need_node(g, d.node, field + ".node")
+        if d.drop_node is not None:
+            need_node(g, d.drop_node, field + ".drop_node")
     for origin, via in scenario.routing.via.items():
         need_node(g, origin, f"routing.via.{origin}")
         for j, n in enumerate(via):
@@ -79,6 +84,21 @@ def check_references(scenario: Scenario, g: nx.Graph) -> None:
         need_path(g, s.node, target, f"sources[{i}].node")
         if s.staging is not None:
             need_path(g, s.staging, dest, f"sources[{i}].staging")
+        for d in scenario.destinations:
+            if s.shares is not None and s.shares.get(d.label, 0.0) > 0:
+                # loaded for it, and for a finite fleet back empty from there to the source
+                need_path(g, d.node, s.node, f"sources[{i}].shares.{d.label}")
+    for i, s in enumerate(scenario.staging):
+        # the escort deploys from its base and drives back to it: the two must be connected
+        if s.escort_policy == "none" or not bases:
+            continue
+        if s.escort_base is not None:
+            need_path(g, bases[s.escort_base].node, s.node, f"staging[{i}].escort_base")
+        elif not any(nx.has_path(g, b.node, s.node) for b in bases.values()):
+            raise ScenarioError(f"staging[{i}].node",
+                                f"no escort base can reach {s.node!r}: expected a path from one "
+                                f"of {', '.join(b.node for b in bases.values())} (or "
+                                "escort_policy: none)")
     for i, c in enumerate(scenario.convoys):
         need_node(g, c.origin, f"convoys[{i}].origin")
         for j, n in enumerate(c.via or ()):
@@ -87,11 +107,14 @@ def check_references(scenario: Scenario, g: nx.Graph) -> None:
             raise ScenarioError(f"convoys[{i}].escort_base",
                                 f"{c.escort_base!r} is not an escort base; expected one of: "
                                 f"{', '.join(bases) or '(no bases defined)'}")
+        if c.escort_base is not None:
+            need_path(g, bases[c.escort_base].node, c.origin, f"convoys[{i}].escort_base")
         if c.escort_base is not None and c.escort_units > bases[c.escort_base].units:
             raise ScenarioError(f"convoys[{i}].escort_units",
                                 f"{c.escort_units} is invalid: base {c.escort_base!r} has only "
                                 f"{bases[c.escort_base].units} units")
-        need_path(g, c.origin, dest, f"convoys[{i}].origin")
+        c_dest = scenario.destinations[scenario.destination_index(c.destination)].node
+        need_path(g, c.origin, c_dest, f"convoys[{i}].origin")
     if scenario.routing.policy == "fixed":
         via = scenario.routing.via
         for i, s in enumerate(scenario.sources):
