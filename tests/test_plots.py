@@ -63,7 +63,9 @@ def run_dir(tmp_path_factory) -> Path:
         "observations:\n"
         f"  deliveries_csv: {DELIVERIES}\n"
         f"  incidents_csv: {INCIDENTS}\n"
-        "  source: test observations\n",
+        "  source: test observations\n"
+        "sources_of_numbers:\n"
+        "  - 'Observed deliveries: https://example.org/deliveries (test file)'\n",
         encoding="utf-8",
     )
     result = simulate(load_scenario(scenario_file), replications=6, seed=3)
@@ -527,7 +529,12 @@ def test_run_report_html_and_pdf(run_dir, tmp_path):
     assert "Key assumptions" in text and "test observations" in text
     pages = _pdf_pages(files.pdf)
     assert pages == files.pdf_pages
-    assert len(files.figures) + 2 <= pages <= len(files.figures) + 4
+    assert 4 <= pages <= len(files.figures) + 4
+    # web addresses are links in both files; the PDF's figures are vector drawings (no images)
+    assert 'href="https://example.org/deliveries"' in text
+    data = files.pdf.read_bytes()
+    assert b"/URI (https://example.org/deliveries)" in data
+    assert b"/Subtype /Image" not in data
     assert [p.name for p in files.html.parent.iterdir() if p.name.startswith(".")] == []
 
 
@@ -610,3 +617,52 @@ def test_calibration_fit_labels_do_not_overlap(calibration_dir):
     assert clashes == []
     fig_box = fig.bbox
     assert all(b.x0 >= fig_box.x0 - 1 and b.x1 <= fig_box.x1 + 1 for b in boxes)
+
+
+# --------------------------------------------------------------------------------------------
+# PDF layout
+# --------------------------------------------------------------------------------------------
+
+
+class _Collect:
+    """Stands in for PdfPages: keeps the finished pages."""
+
+    def __init__(self):
+        self.pages = []
+
+    def savefig(self, fig):
+        self.pages.append(fig)
+
+
+def _page_of(pages, text: str) -> int:
+    return next(i for i, p in enumerate(pages) if any(t.get_text() == text for t in p.texts))
+
+
+@pytest.mark.parametrize("fill", range(24, 44, 2))
+def test_pdf_heading_is_never_alone_at_a_page_foot(fill):
+    from corridorsim.viz.report_blocks import Block, Table
+    from corridorsim.viz.report_pdf import lay_out
+
+    rows = [[f"row {i}", f"{i * 1.5:.1f}"] for i in range(8)]
+    blocks = [Block("h1", "title"), *[Block("p", f"paragraph {i}") for i in range(fill)],
+              Block("h2", "Key metrics"), Block("p", "Across 6 replications."),
+              Block("table", table=Table(["metric", "value"], rows, "lr"))]
+    sink = _Collect()
+    lay_out(blocks, sink)
+    assert _page_of(sink.pages, "Key metrics") == _page_of(sink.pages, "row 0")
+
+
+def test_pdf_never_breaks_a_number():
+    """A table too wide for the page is set smaller; every number stays on one line."""
+    from corridorsim.viz.report_blocks import Block, Table
+    from corridorsim.viz.report_pdf import lay_out
+
+    numbers = [f"{7.0991 * 10 ** k:,.5f}" for k in range(9)]  # up to 709,910,000.00000
+    table = Table(["point", *[f"metric {k}" for k in range(9)]],
+                  [[f"point {r}", *numbers] for r in range(3)], "l" + "r" * 9)
+    sink = _Collect()
+    lay_out([Block("table", table=table)], sink)
+    texts = [t.get_text() for p in sink.pages for t in p.texts]
+    for n in numbers:
+        assert texts.count(n) == 3
+    assert all(t.get_fontsize() >= 6.5 for p in sink.pages for t in p.texts)

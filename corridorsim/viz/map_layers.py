@@ -239,9 +239,9 @@ def corridor_chains(graph: Any, destination: str | None = None) -> list[Corridor
 
 def corridor_legend(graph: Any, destination: str | None = None) -> dict[str, str]:
     """What each corridor label of the network is:
-    ``{"A": "Dakar – Bamako via Diboli, 1,385 km", ...}``: the two ends of its longest road
-    chain (:func:`corridor_chains`), the stop nearest half-way along it (to tell parallel
-    corridors apart) and the chain's length.
+    ``{"A": "Dakar – Bamako via Diboli", ...}``: the two ends of its longest road chain
+    (:func:`corridor_chains`) and the stop nearest half-way along it (to tell parallel
+    corridors apart).
     """
     out = {}
     for c in corridor_chains(graph, destination):
@@ -252,7 +252,7 @@ def corridor_legend(graph: Any, destination: str | None = None) -> dict[str, str
                                          for u, v in zip(c.nodes, c.nodes[1:])])
             mid = 1 + int(np.argmin(np.abs(lengths[1:-1] - c.length_km / 2)))
             via = f" via {_place(c.nodes[mid])}"
-        out[c.label] = f"{_place(a)} – {_place(b)}{via}, {c.length_km:,.0f} km"
+        out[c.label] = f"{_place(a)} – {_place(b)}{via}"
     return out
 
 

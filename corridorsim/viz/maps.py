@@ -105,7 +105,12 @@ def corridor_map(graph: Any, events: pd.DataFrame | None = None, convoys: pd.Dat
     staging = [s for s in staging if s in nodes]
     with plot_style():
         own = ax is None
-        fig, (ax,) = _setup(ax, 1, (8.0, min(10.0, max(5.0, 6.4 * ratio + 2.8))))
+        key = corridor_legend(graph, destination)
+        # room under the map for the corridor key (two columns of 0.22 in lines), so that the
+        # key does not shrink the map
+        key_in = (0.22 * math.ceil(len(key) / 2) + (0.45 if metric != "corridor" else 0.0)
+                  if key else 0.0)
+        fig, (ax,) = _setup(ax, 1, (8.0, min(10.0, max(5.0, 6.4 * ratio + 2.8)) + key_in))
         ax.set_facecolor("#EAF2F8")  # sea / outside the outlines
         ax.grid(False)
         country_labels = []
@@ -128,7 +133,6 @@ def corridor_map(graph: Any, events: pd.DataFrame | None = None, convoys: pd.Dat
                     ha="right", va="bottom", fontsize=9, color="#555555", zorder=9,
                     bbox={"fc": "white", "ec": "none", "alpha": 0.8, "pad": 1.5})
         em = edge_metrics(graph, events, convoys, replications)
-        key = corridor_legend(graph, destination)
         segs = [[nodes[a], nodes[b]] for a, b in zip(em["a"], em["b"])]
         ax.add_collection(LineCollection(segs, colors="#B0B0B0", linewidths=1.3, zorder=2,
                                          capstyle="round"))

@@ -46,6 +46,7 @@ th, td { padding: .3rem .55rem; border-bottom: 1px solid var(--rule); vertical-a
 th { text-align: left; background: #f2f2f2; font-weight: 600; }
 td.l { overflow-wrap: anywhere; min-width: 7rem; }
 td.r, th.r { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+th.r { white-space: normal; }  /* long headers wrap; numbers never do */
 tr.mark td { font-weight: 600; background: #f6f9fc; }
 tr { break-inside: avoid; page-break-inside: avoid; }
 figure { margin: 1.4rem 0 2rem 0; break-inside: avoid; page-break-inside: avoid; }

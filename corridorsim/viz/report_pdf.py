@@ -23,7 +23,7 @@ from ..atomic import atomic_write
 from .report_blocks import Block, Table
 from .style import plot_style
 
-__all__ = ["render_pdf", "A4"]
+__all__ = ["render_pdf", "lay_out", "A4"]
 
 #: A4 portrait in inches.
 A4 = (8.27, 11.69)
@@ -42,7 +42,8 @@ class _EmbeddedFigure:
 
     The figure draws itself with the page's PDF renderer inside a saved graphics state whose
     transformation matrix moves and scales it; the renderer's record of the graphics state is
-    brought back to the page's state afterwards.
+    brought back to the page's state afterwards. Images (heat maps) keep their pixels, drawn in
+    the same transformed space.
     """
 
     def __init__(self, figure: Any, x_in: float, y_in: float, scale: float):
@@ -69,12 +70,19 @@ class _EmbeddedFigure:
         out(Op.gsave)
         out(self.scale, 0, 0, self.scale, self.x_in * 72.0, self.y_in * 72.0, Op.concat_matrix)
         dpi = self.figure.dpi
+        # artists marked for rasterising (colour bar fills) would be rendered at the page's
+        # resolution and placed in page coordinates: draw them as vectors instead
+        raster = self.figure.findobj(lambda a: hasattr(a, "get_rasterized") and a.get_rasterized())
         try:
             self.figure.dpi = 72.0  # PDF units are points
+            for a in raster:
+                a.set_rasterized(False)
             with plot_style():
                 self.figure.draw(renderer)
         finally:
             self.figure.dpi = dpi
+            for a in raster:
+                a.set_rasterized(True)
         out(*renderer.gc.finalize())
         out(Op.grestore)
         renderer.gc.copy_properties(saved)
@@ -284,6 +292,41 @@ def _follower_height(pages: _Pages, rest: list[Block]) -> float:
     return height
 
 
+def lay_out(blocks: list[Block], pdf: Any) -> _Pages:
+    """Lay the blocks out on A4 pages, handing each finished page (a matplotlib Figure) to
+    ``pdf.savefig``; returns the pages' state (``count`` = number of pages)."""
+    pages = _Pages(pdf)
+    pages.new_page()
+    n_fig = 0
+    for i, b in enumerate(blocks):
+        if b.kind == "h1":
+            pages.text(b.text, size=18, weight="bold", gap=0.05)
+        elif b.kind == "sub":
+            pages.text(b.text, size=10, color="#555555", gap=0.15)
+        elif b.kind == "h2":
+            pages.y -= 0.1
+            pages.text(b.text, size=13, weight="bold", color="#0072B2", gap=0.08,
+                       keep_with=_follower_height(pages, blocks[i + 1:]))
+        elif b.kind == "p":
+            pages.text(b.text, size=10)
+        elif b.kind == "ul":
+            for item in b.items:
+                pages.text(item, size=9.5, indent=0.2, bullet="•", gap=0.03)
+            pages.y -= 0.06
+        elif b.kind == "table" and b.table is not None:
+            pages.table(b.table)
+        elif b.kind == "fig":
+            n_fig += 1
+            pages.figure(b.figure.figure, n_fig, b.text)
+        elif b.kind == "manifest" and b.table is not None:
+            pages.new_page()
+            pages.text("Manifest", size=13, weight="bold", color="#0072B2", gap=0.05)
+            pages.text("How these results were made: enough to reproduce them.", size=10)
+            pages.table(b.table, size=8)
+    pages.close_page()
+    return pages
+
+
 def render_pdf(blocks: list[Block], target: Path, title: str) -> int:
     """Write the report as an A4 PDF (atomically); returns the number of pages."""
     from matplotlib.backends.backend_pdf import PdfPages
@@ -295,35 +338,7 @@ def render_pdf(blocks: list[Block], target: Path, title: str) -> int:
         with plot_style(), PdfPages(tmp, metadata={"Title": f"{title} – corridorsim report",
                                                    "Creator": "corridorsim", "Producer": None,
                                                    "CreationDate": None}) as pdf:
-            pages = _Pages(pdf)
-            pages.new_page()
-            n_fig = 0
-            for i, b in enumerate(blocks):
-                if b.kind == "h1":
-                    pages.text(b.text, size=18, weight="bold", gap=0.05)
-                elif b.kind == "sub":
-                    pages.text(b.text, size=10, color="#555555", gap=0.15)
-                elif b.kind == "h2":
-                    pages.y -= 0.1
-                    pages.text(b.text, size=13, weight="bold", color="#0072B2", gap=0.08,
-                               keep_with=_follower_height(pages, blocks[i + 1:]))
-                elif b.kind == "p":
-                    pages.text(b.text, size=10)
-                elif b.kind == "ul":
-                    for item in b.items:
-                        pages.text(item, size=9.5, indent=0.2, bullet="•", gap=0.03)
-                    pages.y -= 0.06
-                elif b.kind == "table" and b.table is not None:
-                    pages.table(b.table)
-                elif b.kind == "fig":
-                    n_fig += 1
-                    pages.figure(b.figure.figure, n_fig, b.text)
-                elif b.kind == "manifest" and b.table is not None:
-                    pages.new_page()
-                    pages.text("Manifest", size=13, weight="bold", color="#0072B2", gap=0.05)
-                    pages.text("How these results were made: enough to reproduce them.", size=10)
-                    pages.table(b.table, size=8)
-            pages.close_page()
+            pages = lay_out(blocks, pdf)
         count = pages.count
 
     atomic_write(target, write)

@@ -303,7 +303,7 @@ def date_formatter(locator: Any):
                                        zero_formats=list(_DATE_ZERO_FORMATS), show_offset=False)
 
 
-def date_axis(ax: Any, start: Any = None, end: Any = None, max_ticks: int = 10,
+def date_axis(ax: Any, start: Any = None, end: Any = None, max_ticks: int = 8,
               ticks: Any = None) -> None:
     """Date ticks on the x axis: matplotlib's :class:`~matplotlib.dates.AutoDateLocator` (at
     most ``max_ticks``) or the given ``ticks`` (dates), labelled by :func:`date_formatter`
