@@ -32,6 +32,8 @@ DATA = ROOT / "scenarios" / "data"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 WIDTHS = (1280, 390)
+
+pytestmark = pytest.mark.e2e  # whole runs, sweeps and reports
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-dev-shm-usage", "--hide-scrollbars")
