@@ -227,4 +227,4 @@ def test_plot_and_report_commands(tmp_path):
     html = (tmp_path / "r.html").read_text()
     assert "smoke" in html and "<img" in html and (tmp_path / "r.pdf").read_bytes()[:4] == b"%PDF"
     bad = invoke("report", str(tmp_path))
-    assert bad.exit_code == 2 and "not a corridorsim run or sweep directory" in bad.output
+    assert bad.exit_code == 2 and "not a corridorsim run, sweep or calibration directory" in bad.output

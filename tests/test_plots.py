@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import matplotlib
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
 import pytest
@@ -41,7 +42,8 @@ DATA = ROOT / "scenarios" / "data"
 DELIVERIES = DATA / "deliveries_2025-09_2025-10.csv"
 INCIDENTS = DATA / "incidents_2025-09_2025-10.csv"
 DATE_TICK = re.compile(r"^\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)$")
-EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
+# anything the page would fetch (links to sources are fine: they are not loaded)
+EXTERNAL = re.compile(r"""(?:src\s*=|<link[^>]*href\s*=|url\()\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
 
 pytestmark = pytest.mark.filterwarnings("error::UserWarning")
 
@@ -61,7 +63,9 @@ def run_dir(tmp_path_factory) -> Path:
         "observations:\n"
         f"  deliveries_csv: {DELIVERIES}\n"
         f"  incidents_csv: {INCIDENTS}\n"
-        "  source: test observations\n",
+        "  source: test observations\n"
+        "sources_of_numbers:\n"
+        "  - 'Observed deliveries: https://example.org/deliveries (test file)'\n",
         encoding="utf-8",
     )
     result = simulate(load_scenario(scenario_file), replications=6, seed=3)
@@ -152,6 +156,40 @@ def test_every_corridor_label_has_a_fixed_distinct_colour():
     assert corridor_color("B Abidjan-Bamako") == corridor_color("B")
     assert {OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["bluish_green"]} <= set(colours)
     assert format_litres(54_852_750) == "54.9 ML"
+
+
+@pytest.mark.parametrize(("ticks_ml", "expected"), [
+    ([0, 1.25, 2.5], ["0.00", "1.25", "2.50"]),
+    ([40, 42.5, 45], ["40.0", "42.5", "45.0"]),
+    ([55, 57.5, 60], ["55.0", "57.5", "60.0"]),
+    ([0, 20, 40, 60], ["0", "20", "40", "60"]),
+    ([1000, 1500], ["1,000", "1,500"]),
+    ([-2.5, 0, 2.5], ["-2.5", "0.0", "2.5"]),
+])
+def test_litres_ticks_are_written_exactly(ticks_ml, expected):
+    """Half steps are never rounded to even (1.25 ML is not "1.2", 42.5 not "42")."""
+    from corridorsim.viz.style import litres_formatter
+
+    fmt = litres_formatter()
+    assert fmt.format_ticks([v * 1e6 for v in ticks_ml]) == expected
+
+
+def test_litres_axis_ticks_render_exactly():
+    """On a drawn axis whose ticks fall on 1.25 ML steps, every label equals its tick value."""
+    from corridorsim.viz.layout import _litres_axis
+
+    fig = Figure()
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 5e6])
+    _litres_axis(ax, "ML")
+    ax.set_ylim(0, 5e6)
+    ax.yaxis.set_major_locator(matplotlib.ticker.MultipleLocator(1.25e6))
+    fig.draw_without_rendering()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    values = ax.get_yticks()
+    shown = [(float(t.replace(",", "")), v / 1e6) for t, v in zip(labels, values) if t]
+    assert "1.25" in labels and "3.75" in labels
+    assert all(a == pytest.approx(b, abs=1e-12) for a, b in shown)
 
 
 def test_style_leaves_global_state_alone(run):
@@ -281,6 +319,17 @@ def test_corridor_map_extent_markers_and_attribution(run):
     cbar = fig.axes[1]
     assert "per 1000 convoy-km" in cbar.get_ylabel()
     assert any("observed incident" in t for t in legend_texts(fig))
+    # simulated attacks are drawn above every road layer, visible (size, opacity, white rim)
+    from matplotlib.collections import LineCollection
+
+    road_z = max(c.get_zorder() for c in ax.collections if isinstance(c, LineCollection))
+    attack_markers = [c for c in ax.collections if isinstance(c, PathCollection)
+                      and len(c.get_offsets()) in (
+                          int((tables["events"]["kind"] == k).sum()) for k in ("ambush", "ied"))
+                      and c.get_zorder() > road_z]
+    assert attack_markers, "attack markers must sit above the roads"
+    for c in attack_markers:
+        assert c.get_sizes().min() >= 25 and c.get_alpha() >= 0.45
 
 
 def test_corridor_map_metrics_and_plain_network(run):
@@ -292,10 +341,19 @@ def test_corridor_map_metrics_and_plain_network(run):
     assert em["loss_share"].sum() == pytest.approx(100.0)
     assert (em.loc[em.passages > 0, "traffic"] > 0).all()
     fig = plots.corridor_map(g)  # no results: coloured by corridor
-    assert any(t in {"A", "B", "C"} for t in legend_texts(fig))
+    # each corridor letter is explained in the legend by the places it joins
+    key = plots.corridor_legend(g, "Bamako")
+    assert key["A"].startswith("Dakar – Bamako") and key["B"].startswith("Abidjan – Bamako")
+    texts = legend_texts(fig)
+    for label in ("A", "B", "B-west", "C", "D", "E"):
+        assert f"{label}: {key[label]}" in texts
     fig = plots.corridor_map(g, tables["events"], tables["convoys"], metric="traffic",
                              borders=False)
     assert "movements" in fig.axes[1].get_ylabel()
+    # metric maps tag each corridor on the map and explain the tags in a legend
+    tags = {t.get_text() for t in fig.axes[0].texts}
+    assert {"A", "B", "B-west", "C"} <= tags
+    assert any(t.startswith("B-west: ") for t in legend_texts(fig))
     with pytest.raises(ValueError, match="metric"):
         plots.corridor_map(g, metric="nonsense")
 
@@ -471,7 +529,12 @@ def test_run_report_html_and_pdf(run_dir, tmp_path):
     assert "Key assumptions" in text and "test observations" in text
     pages = _pdf_pages(files.pdf)
     assert pages == files.pdf_pages
-    assert len(files.figures) + 2 <= pages <= len(files.figures) + 4
+    assert 4 <= pages <= len(files.figures) + 4
+    # web addresses are links in both files; the PDF's figures are vector drawings (no images)
+    assert 'href="https://example.org/deliveries"' in text
+    data = files.pdf.read_bytes()
+    assert b"/URI (https://example.org/deliveries)" in data
+    assert b"/Subtype /Image" not in data
     assert [p.name for p in files.html.parent.iterdir() if p.name.startswith(".")] == []
 
 
@@ -488,5 +551,118 @@ def test_sweep_report(sweep_dir, tmp_path):
 def test_not_a_results_directory(tmp_path):
     from corridorsim.errors import OutputError
 
-    with pytest.raises(OutputError, match="not a corridorsim run or sweep"):
+    with pytest.raises(OutputError, match="not a corridorsim run, sweep or calibration"):
         plots.standard_figures(tmp_path)
+
+
+# --------------------------------------------------------------------------------------------
+# Calibration directories
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def calibration_dir(tmp_path_factory) -> Path:
+    """A small ABC calibration of the smoke scenario (two statistics, one parameter)."""
+    from corridorsim.experiments.calibration import CalibrationSpec, run_calibration
+
+    spec = CalibrationSpec(
+        name="tiny-abc", base=str(SMOKE), description="ambush multiplier against the record",
+        parameters=[{"path": "threats.ambush_multiplier",
+                     "prior": {"dist": "uniform", "low": 0.5, "high": 4.0}}],
+        observed=[{"name": "ambushes", "value": 4.0,
+                   "statistic": {"table": "events", "kinds": ["ambush"]}},
+                  {"name": "delivered_l", "value": 15e6,
+                   "statistic": {"table": "summary", "column": "delivered_l"}}],
+        samples=12, replications=2, seed=4, accept_fraction=0.25)
+    out = tmp_path_factory.mktemp("calib") / "abc"
+    run_calibration(spec, out, InProcessExecutor(), chunk_size=6)
+    return out
+
+
+def test_plot_and_report_accept_a_calibration_directory(calibration_dir, tmp_path):
+    from click.testing import CliRunner
+
+    from corridorsim.cli import main
+
+    res = CliRunner().invoke(main, ["plot", str(calibration_dir), "-o", str(tmp_path / "f")],
+                             catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in (tmp_path / "f").iterdir()) == ["fit.png", "posterior.png"]
+    res = CliRunner().invoke(main, ["report", str(calibration_dir), "-o", str(tmp_path / "c.html"),
+                                    "--pdf"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    text = (tmp_path / "c.html").read_text(encoding="utf-8")
+    assert "tiny-abc" in text and "Fit to the record" in text and "Calibrated parameters" in text
+    assert text.count("<img") == 2 and "threats.ambush_multiplier" in text
+    assert _pdf_pages(tmp_path / "c.pdf") >= 2
+
+
+def test_calibration_fit_labels_do_not_overlap(calibration_dir):
+    """Panel titles, tick labels and the legend of the fit figure keep apart."""
+    from corridorsim.viz.contexts import calibration_context
+
+    ctx = calibration_context(calibration_dir)
+    fig = plots.calibration_fit(ctx.samples, ctx.observed, footer="footer text")
+    fig.draw_without_rendering()
+    renderer = fig._get_renderer()
+    boxes = []
+    for ax in fig.axes:
+        boxes.append(ax.title.get_window_extent(renderer))
+        boxes += [t.get_window_extent(renderer) for t in ax.get_xticklabels() + ax.get_yticklabels()
+                  if t.get_text()]
+        boxes.append(ax.yaxis.label.get_window_extent(renderer))
+    boxes += [leg.get_window_extent(renderer) for leg in fig.legends]
+    boxes = [b for b in boxes if b.width > 0 and b.height > 0]
+    clashes = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if a.overlaps(b)]
+    assert clashes == []
+    fig_box = fig.bbox
+    assert all(b.x0 >= fig_box.x0 - 1 and b.x1 <= fig_box.x1 + 1 for b in boxes)
+
+
+# --------------------------------------------------------------------------------------------
+# PDF layout
+# --------------------------------------------------------------------------------------------
+
+
+class _Collect:
+    """Stands in for PdfPages: keeps the finished pages."""
+
+    def __init__(self):
+        self.pages = []
+
+    def savefig(self, fig):
+        self.pages.append(fig)
+
+
+def _page_of(pages, text: str) -> int:
+    return next(i for i, p in enumerate(pages) if any(t.get_text() == text for t in p.texts))
+
+
+@pytest.mark.parametrize("fill", range(24, 44, 2))
+def test_pdf_heading_is_never_alone_at_a_page_foot(fill):
+    from corridorsim.viz.report_blocks import Block, Table
+    from corridorsim.viz.report_pdf import lay_out
+
+    rows = [[f"row {i}", f"{i * 1.5:.1f}"] for i in range(8)]
+    blocks = [Block("h1", "title"), *[Block("p", f"paragraph {i}") for i in range(fill)],
+              Block("h2", "Key metrics"), Block("p", "Across 6 replications."),
+              Block("table", table=Table(["metric", "value"], rows, "lr"))]
+    sink = _Collect()
+    lay_out(blocks, sink)
+    assert _page_of(sink.pages, "Key metrics") == _page_of(sink.pages, "row 0")
+
+
+def test_pdf_never_breaks_a_number():
+    """A table too wide for the page is set smaller; every number stays on one line."""
+    from corridorsim.viz.report_blocks import Block, Table
+    from corridorsim.viz.report_pdf import lay_out
+
+    numbers = [f"{7.0991 * 10 ** k:,.5f}" for k in range(9)]  # up to 709,910,000.00000
+    table = Table(["point", *[f"metric {k}" for k in range(9)]],
+                  [[f"point {r}", *numbers] for r in range(3)], "l" + "r" * 9)
+    sink = _Collect()
+    lay_out([Block("table", table=table)], sink)
+    texts = [t.get_text() for p in sink.pages for t in p.texts]
+    for n in numbers:
+        assert texts.count(n) == 3
+    assert all(t.get_fontsize() >= 6.5 for p in sink.pages for t in p.texts)

@@ -1,5 +1,5 @@
-"""Commands that draw: ``plot`` (the standard figures of a run or sweep) and ``report`` (one
-self-contained HTML report, and a PDF).
+"""Commands that draw: ``plot`` (the standard figures of a run, sweep or calibration) and
+``report`` (one self-contained HTML report, and a PDF).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from .app import (
               show_default=True, help="File format of the figures.")
 @user_errors
 def plot(results_dir: Path, out_dir: Path | None, fmt: str) -> None:
-    """Write the standard figures of a run or sweep directory."""
+    """Write the standard figures of a run, sweep or calibration directory."""
     from ..viz.run_figures import save_figures, standard_figures
 
     figures = standard_figures(results_dir)
@@ -38,7 +38,8 @@ def plot(results_dir: Path, out_dir: Path | None, fmt: str) -> None:
 @click.option("--pdf", is_flag=True, help="Also write the same report as a PDF beside the HTML.")
 @user_errors
 def report(results_dir: Path, out_file: Path | None, pdf: bool) -> None:
-    """Write a self-contained HTML report (and optionally a PDF) of a run or sweep directory."""
+    """Write a self-contained HTML report (and optionally a PDF) of a run, sweep or calibration
+    directory."""
     from ..viz.report import write_report
 
     files = write_report(results_dir, out_file or results_dir / "report.html", pdf=pdf)

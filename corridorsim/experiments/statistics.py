@@ -1,9 +1,12 @@
 """Confidence intervals used by every table and figure: one formula, one place.
 
-``mean_interval`` is the Student-t interval of a mean (replications are independent draws);
+``mean_interval`` is the Student-t interval of a mean (replications are independent draws),
+``mean_interval_from_summary`` the same from a table's mean, sd and n;
 ``proportion_interval`` is an interval for a share of replications (Wilson score by default,
-Clopper-Pearson ``"exact"`` or the normal ``"wald"`` approximation on request). Both return an
-:class:`Interval` named tuple. Imports: numpy and scipy only.
+Jeffreys, Clopper-Pearson ``"exact"`` or the normal ``"wald"`` approximation on request). All
+return an :class:`Interval` named tuple. Wilson and Jeffreys never collapse to a zero-width
+interval at a share of 0 or 1 (Brown, Cai & DasGupta 2001, Statistical Science 16:101-133).
+Imports: numpy and scipy only.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import stats
 
-__all__ = ["Interval", "mean_interval", "proportion_interval"]
+__all__ = ["Interval", "mean_interval", "mean_interval_from_summary", "proportion_interval"]
 
 
 class Interval(NamedTuple):
@@ -69,10 +72,11 @@ def proportion_interval(successes: int, n: int, level: float = 0.95,
         Count of replications with the event and number of replications.
     level : float
         Confidence level in (0, 1).
-    method : {"wilson", "exact", "wald"}
-        Wilson score interval (good coverage down to small ``n`` and at 0 or 1), Clopper-Pearson
-        (conservative), or the normal approximation ``p +- z sqrt(p (1 - p) / n)`` clipped to
-        [0, 1].
+    method : {"wilson", "jeffreys", "exact", "wald"}
+        Wilson score interval (good coverage down to small ``n`` and at 0 or 1), Jeffreys
+        (equal-tailed Beta(k + 1/2, n - k + 1/2) interval, bound set to 0 at no successes and
+        to 1 at all), Clopper-Pearson (conservative), or the normal approximation
+        ``p +- z sqrt(p (1 - p) / n)`` clipped to [0, 1] (zero width at 0 or 1).
 
     Returns
     -------
@@ -90,8 +94,25 @@ def proportion_interval(successes: int, n: int, level: float = 0.95,
         res = stats.binomtest(int(successes), int(n)).proportion_ci(confidence_level=level,
                                                                     method=method)
         return Interval(p, float(res.low), float(res.high))
+    if method == "jeffreys":
+        a, b, tail = successes + 0.5, n - successes + 0.5, (1.0 - level) / 2.0
+        low = float(stats.beta.ppf(tail, a, b)) if successes > 0 else 0.0
+        high = float(stats.beta.ppf(1.0 - tail, a, b)) if successes < n else 1.0
+        return Interval(p, low, high)
     if method == "wald":
         z = float(stats.norm.ppf(0.5 + level / 2.0))
         half = z * math.sqrt(p * (1 - p) / n)
         return Interval(p, max(0.0, p - half), min(1.0, p + half))
-    raise ValueError(f"method must be 'wilson', 'exact' or 'wald', got {method!r}")
+    raise ValueError(f"method must be 'wilson', 'jeffreys', 'exact' or 'wald', got {method!r}")
+
+
+def mean_interval_from_summary(mean: float, sd: float, n: int, level: float = 0.95) -> Interval:
+    """:func:`mean_interval` from a summary table's mean, sample sd (``ddof=1``) and ``n``;
+    NaN ends when ``n < 2``."""
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    mean, sd, n = float(mean), float(sd), float(n)
+    if not n >= 2 or not math.isfinite(sd):
+        return Interval(mean, math.nan, math.nan)
+    half = float(stats.t.ppf(0.5 + level / 2.0, n - 1)) * sd / math.sqrt(n)
+    return Interval(mean, mean - half, mean + half)

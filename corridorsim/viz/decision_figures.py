@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .layout import _finish, _setup, _titles
-from .maps import _polygons, load_borders
+from .map_layers import load_borders, polygons
 from .style import OKABE_ITO, corridor_color, format_litres, format_number, plot_style
 
 __all__ = ["criticality_bars", "criticality_map", "stress_figure", "value_bars", "peeling_figure",
@@ -77,7 +77,7 @@ def criticality_map(graph: Any, table: pd.DataFrame, column: str = "closed_unmet
         ax.set_facecolor("#EAF2F8")
         ax.grid(False)
         for feat in load_borders().get("features", []):
-            for poly in _polygons(feat.get("geometry") or {}):
+            for poly in polygons(feat.get("geometry") or {}):
                 ring = np.asarray(poly[0], dtype=float)
                 ax.fill(ring[:, 0], ring[:, 1], facecolor="#F6F3EC", edgecolor="#A39E93", lw=0.8, zorder=0)
         segs, v = [], []

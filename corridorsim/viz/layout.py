@@ -22,6 +22,7 @@ from .style import (
     RC,
     footer,
     litres_formatter,
+    litres_locator,
 )
 
 #: Colour of simulated quantities, of warnings (stock-outs, losses) and of observations.
@@ -67,8 +68,8 @@ def _setup(ax: Any, n: int, figsize: tuple[float, float], height_ratios: Sequenc
 
 def _finish(fig: Any, footer_text: str | None, own: bool, bottom_legend: Any = None) -> Any:
     """Fix tick styling (ticks are created lazily, maybe outside the style context), add the
-    footer and a figure legend above it at the bottom, and run the layout once inside the
-    style context."""
+    footer and figure legends above it at the bottom (``bottom_legend``: one legend or a list,
+    stacked top to bottom), and run the layout once inside the style context."""
     for a in fig.axes:
         a.tick_params(axis="both", which="major", labelsize=RC["xtick.labelsize"], colors="#333333",
                       grid_color=RC["grid.color"], grid_linewidth=RC["grid.linewidth"])
@@ -77,12 +78,18 @@ def _finish(fig: Any, footer_text: str | None, own: bool, bottom_legend: Any = N
     if footer_text:
         footer(fig, footer_text)
         base = _layout_rect(fig)[1]
-    if bottom_legend is not None:
-        height = bottom_legend.get_window_extent().height / (fig.get_figheight() * fig.dpi)
-        bottom_legend.set_bbox_to_anchor((0.5, base + 0.004), transform=fig.transFigure)
+    legends = ([] if bottom_legend is None else
+               list(bottom_legend) if isinstance(bottom_legend, (list, tuple)) else [bottom_legend])
+    top = base
+    gap = 0.06 / fig.get_figheight()  # 0.06 in between stacked blocks, whatever the height
+    for leg in reversed(legends):  # the first legend on top, the last just above the footer
+        height = leg.get_window_extent().height / (fig.get_figheight() * fig.dpi)
+        leg.set_bbox_to_anchor((0.5, top + gap / 2), transform=fig.transFigure)
+        top += height + gap
+    if legends:
         engine = fig.get_layout_engine()
         if engine is not None and hasattr(engine, "set"):
-            top = base + height + 0.012
+            top += gap
             engine.set(rect=(0.0, top, 1.0, 1.0 - top))
     if own:
         fig.draw_without_rendering()
@@ -144,6 +151,7 @@ def _bands(ax: Any, x: Any, q: pd.DataFrame, color: str, what: str, step: bool =
 
 def _litres_axis(ax: Any, label: str, axis: str = "y") -> None:
     target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_locator(litres_locator())
     target.set_major_formatter(litres_formatter())
     (ax.set_ylabel if axis == "y" else ax.set_xlabel)(label)
 

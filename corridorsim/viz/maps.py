@@ -1,25 +1,22 @@
 """Corridor maps: the network drawn on lon/lat with country borders, edges coloured and sized
 by a metric of the run (tankers lost per 1000 convoy-km, traffic, share of losses), simulated
-attack locations and observed incidents.
+attack locations on top of the roads, observed incidents, and a legend that says what each
+corridor label is.
 
-:func:`corridor_map` returns a :class:`matplotlib.figure.Figure` (or draws into ``ax=``);
-:func:`edge_metrics` is the per-edge table behind it; :func:`load_borders` reads the Natural
-Earth borders shipped with the package (public domain).
+:func:`corridor_map` returns a :class:`matplotlib.figure.Figure` (or draws into ``ax=``); its
+layers and the per-edge table are in :mod:`.map_layers`. May import :mod:`.layout`,
+:mod:`.style` and :mod:`.map_layers`.
 """
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Iterable, Mapping
-from importlib import resources
-from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..scenario.network import edge_key
 from .layout import (
     _ATTACK_STYLE,
     ATTACK_KINDS,
@@ -30,136 +27,26 @@ from .layout import (
     _setup,
     _titles,
 )
-from .style import (
-    OKABE_ITO,
-    corridor_color,
-    corridor_order,
-    plot_style,
+from .map_layers import (
+    MAP_METRICS,
+    corridor_chains,
+    corridor_legend,
+    degree_formatter,
+    edge_metrics,
+    label_spot,
+    load_borders,
+    place_labels,
+    polygons,
+    truncated_cmap,
 )
+from .style import OKABE_ITO, corridor_color, corridor_order, plot_style
 
 __all__ = ["corridor_map", "edge_metrics", "load_borders", "MAP_METRICS"]
 
-#: Metrics of :func:`corridor_map`: (column of :func:`edge_metrics`, colour bar label).
-MAP_METRICS = {
-    "loss_rate": ("loss_rate", "tankers lost per 1000 convoy-km"),
-    "traffic": ("traffic", "movements per replication"),
-    "loss_share": ("loss_share", "share of all tankers lost (%)"),
-    "corridor": ("corridor", "corridor"),
-}
-
-
-# --------------------------------------------------------------------------------------------
-# Map
-# --------------------------------------------------------------------------------------------
-
-
-def load_borders(source: Any = None) -> dict:
-    """Country outlines as GeoJSON: the shipped Natural Earth file (default), a path, or a
-    GeoJSON mapping."""
-    if isinstance(source, Mapping):
-        return dict(source)
-    if source is None or source is True:
-        path = resources.files("corridorsim") / "data" / "mali" / "borders_west_africa.geojson"
-        return json.loads(path.read_text(encoding="utf-8"))
-    return json.loads(Path(source).read_text(encoding="utf-8"))
-
-
-def _polygons(geom: Mapping) -> list[list]:
-    kind = geom.get("type")
-    if kind == "Polygon":
-        return [geom["coordinates"]]
-    if kind == "MultiPolygon":
-        return list(geom["coordinates"])
-    return []
-
-
-def edge_metrics(graph: Any, events: pd.DataFrame | None = None,
-                 convoys: pd.DataFrame | None = None, replications: int | None = None) -> pd.DataFrame:
-    """Per-edge traffic and losses of a run.
-
-    Returns
-    -------
-    DataFrame
-        One row per edge (``a, b`` sorted, ``corridor, length_km``) with ``passages`` (movements
-        whose route uses the edge, all replications; routes as planned, so a convoy destroyed or
-        turned back on the way counts for its whole route), ``traffic`` (passages per
-        replication), ``convoy_km``, ``tankers_lost`` (all replications), ``loss_rate`` (tankers
-        lost per 1000 convoy-km; NaN without traffic) and ``loss_share`` (share of all tankers
-        lost, %).
-    """
-    rows = {}
-    for a, b, d in graph.edges(data=True):
-        rows[edge_key(a, b)] = {"a": min(a, b), "b": max(a, b), "corridor": d.get("corridor", ""),
-                                 "length_km": float(d.get("length_km", np.nan)),
-                                 "passages": 0.0, "tankers_lost": 0.0}
-    n = _n_reps(events, convoys, given=replications)
-    if convoys is not None and len(convoys):
-        moved = convoys[np.isfinite(pd.to_numeric(convoys["depart_h"], errors="coerce"))]
-        for route, count in moved["route"].dropna().astype(str).value_counts().items():
-            nodes = route.split(">")
-            for u, v in zip(nodes, nodes[1:]):
-                k = edge_key(u, v)
-                if k in rows:
-                    rows[k]["passages"] += count
-    if events is not None and len(events):
-        att = events[events["kind"].isin(ATTACK_KINDS)]
-        grp = att.groupby([att["edge_from"].astype(str), att["edge_to"].astype(str)])["tankers_destroyed"].sum()
-        for (u, v), lost in grp.items():
-            k = edge_key(u, v)
-            if k in rows:
-                rows[k]["tankers_lost"] += float(lost)
-    df = pd.DataFrame(list(rows.values()))
-    df["traffic"] = df["passages"] / n
-    df["convoy_km"] = df["passages"] * df["length_km"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        df["loss_rate"] = np.where(df["convoy_km"] > 0, df["tankers_lost"] / (df["convoy_km"] / 1000.0),
-                                   np.nan)
-    total = df["tankers_lost"].sum()
-    df["loss_share"] = 100.0 * df["tankers_lost"] / total if total > 0 else 0.0
-    return df
-
-
-def _truncated_cmap(name: str, lo: float, hi: float):
-    import matplotlib
-    from matplotlib.colors import LinearSegmentedColormap
-
-    base = matplotlib.colormaps[name]
-    return LinearSegmentedColormap.from_list(f"{name}_{lo}_{hi}", base(np.linspace(lo, hi, 256)))
-
-
-def _place_labels(ax: Any, items: list[tuple[float, float, str, dict]], avoid: list) -> None:
-    """Greedy label placement: for each (x, y, text, style) try offsets around the point and
-    keep the first whose box is inside the axes and overlaps no placed box."""
-    offsets = [(7, 5, "left", "bottom"), (7, -5, "left", "top"), (-7, 5, "right", "bottom"),
-               (-7, -5, "right", "top"), (0, 9, "center", "bottom"), (0, -9, "center", "top"),
-               (16, 0, "left", "center"), (-16, 0, "right", "center"), (14, 14, "left", "bottom"),
-               (-14, -14, "right", "top"), (14, -14, "left", "top"), (-14, 14, "right", "bottom")]
-    axbox = ax.get_window_extent()
-    placed = list(avoid)
-    import matplotlib.patheffects as pe
-
-    for x, y, text, style in items:
-        best = None
-        for dx, dy, ha, va in offsets:
-            t = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha,
-                            va=va, zorder=8, annotation_clip=False, **style)
-            t.set_path_effects([pe.withStroke(linewidth=3.2, foreground="white")])
-            t.set_in_layout(False)
-            bb = t.get_window_extent().expanded(1.04, 1.08)
-            inside = (bb.x0 >= axbox.x0 and bb.x1 <= axbox.x1 and bb.y0 >= axbox.y0
-                      and bb.y1 <= axbox.y1)
-            if inside and not any(bb.overlaps(o) for o in placed):
-                best = (t, bb)
-                break
-            t.remove()
-        if best is None:  # no free spot: first position, drawn anyway
-            dx, dy, ha, va = offsets[0]
-            t = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha,
-                            va=va, zorder=8, annotation_clip=False, **style)
-            t.set_path_effects([pe.withStroke(linewidth=3.2, foreground="white")])
-            t.set_in_layout(False)
-            best = (t, t.get_window_extent())
-        placed.append(best[1])
+#: Drawing order of the map layers that must stay visible: simulated attacks above every road
+#: layer (2-3) and the network's nodes (4), below observed incidents (7) and marked places (9).
+_ATTACK_Z = 6
+_TAG_Z = 5
 
 
 def corridor_map(graph: Any, events: pd.DataFrame | None = None, convoys: pd.DataFrame | None = None,
@@ -218,20 +105,25 @@ def corridor_map(graph: Any, events: pd.DataFrame | None = None, convoys: pd.Dat
     staging = [s for s in staging if s in nodes]
     with plot_style():
         own = ax is None
-        fig, (ax,) = _setup(ax, 1, (8.0, min(10.0, max(5.0, 6.4 * ratio + 2.8))))
+        key = corridor_legend(graph, destination)
+        # room under the map for the corridor key (two columns of 0.22 in lines), so that the
+        # key does not shrink the map
+        key_in = (0.22 * math.ceil(len(key) / 2) + (0.45 if metric != "corridor" else 0.0)
+                  if key else 0.0)
+        fig, (ax,) = _setup(ax, 1, (8.0, min(10.0, max(5.0, 6.4 * ratio + 2.8)) + key_in))
         ax.set_facecolor("#EAF2F8")  # sea / outside the outlines
         ax.grid(False)
         country_labels = []
         if borders is not False:
             gj = load_borders(None if borders is True else borders)
             for feat in gj.get("features", []):
-                polys = _polygons(feat.get("geometry") or {})
+                polys = polygons(feat.get("geometry") or {})
                 for poly in polys:
                     ring = np.asarray(poly[0], dtype=float)
                     ax.fill(ring[:, 0], ring[:, 1], facecolor="#F6F3EC", edgecolor="#A39E93",
                             lw=0.8, zorder=0)
                 name = (feat.get("properties") or {}).get("name", "")
-                spot = _label_spot(polys, xlim, ylim)
+                spot = label_spot(polys, xlim, ylim)
                 if spot is not None and name:
                     country_labels.append((*spot, name.upper()))
             for cx, cy, name in country_labels:
@@ -252,7 +144,9 @@ def corridor_map(graph: Any, events: pd.DataFrame | None = None, convoys: pd.Dat
                 lc = LineCollection([s for s, k in zip(segs, sel) if k], colors=corridor_color(c, i),
                                     linewidths=3.0, zorder=3, capstyle="round")
                 ax.add_collection(lc)
-                handles.append(Line2D([], [], color=corridor_color(c, i), lw=3, label=c or "(none)"))
+                what = key.get(c, "")
+                handles.append(Line2D([], [], color=corridor_color(c, i), lw=3,
+                                      label=f"{c}: {what}" if what else (c or "(none)")))
         else:
             col, cbar_label = MAP_METRICS[metric]
             vals = em[col].to_numpy(dtype=float)
@@ -260,8 +154,8 @@ def corridor_map(graph: Any, events: pd.DataFrame | None = None, convoys: pd.Dat
             if ok.any():
                 vmax = float(np.nanmax(vals[ok]))
                 norm = Normalize(vmin=0.0, vmax=vmax)
-                cmap = (_truncated_cmap("Blues", 0.35, 1.0) if metric == "traffic"
-                        else _truncated_cmap("YlOrRd", 0.3, 1.0))
+                cmap = (truncated_cmap("Blues", 0.35, 1.0) if metric == "traffic"
+                        else truncated_cmap("YlOrRd", 0.3, 1.0))
                 order = np.argsort(vals[ok])
                 sel_segs = [segs[i] for i in np.flatnonzero(ok)[order]]
                 v = vals[ok][order]
@@ -283,15 +177,18 @@ def corridor_map(graph: Any, events: pd.DataFrame | None = None, convoys: pd.Dat
                                   if metric != "loss_share" else "road"))
         ax.scatter(lons, lats, s=10, color="#444444", zorder=4, lw=0)
         if show_attacks and events is not None and len(events):
+            # on top of the roads (which are up to 7 pt wide): markers with a white rim, drawn
+            # above every edge layer and below the marked places
             att = events[events["kind"].isin(ATTACK_KINDS)]
             for kind, (marker, label) in _ATTACK_STYLE.items():
                 sub = att[att["kind"] == kind]
                 if len(sub):
-                    alpha = 0.6 if len(sub) < 60 else max(0.15, 0.6 * (60 / len(sub)) ** 0.5)
-                    ax.scatter(sub["lon"], sub["lat"], marker=marker, s=9, color="#1A1A1A",
-                               alpha=alpha, lw=0, zorder=5)
-                    handles.append(Line2D([], [], ls="none", marker=marker, color="#1A1A1A", ms=6,
-                                          label=f"simulated {label} ({len(sub)})"))
+                    alpha = 0.9 if len(sub) < 60 else max(0.45, 0.9 * (60 / len(sub)) ** 0.5)
+                    ax.scatter(sub["lon"], sub["lat"], marker=marker, s=34, color="#1A1A1A",
+                               alpha=alpha, edgecolors="white", linewidths=0.6,
+                               zorder=_ATTACK_Z)
+                    handles.append(Line2D([], [], ls="none", marker=marker, color="#1A1A1A",
+                                          mec="white", ms=8, label=f"simulated {label} ({len(sub)})"))
         if observed_incidents is not None and len(observed_incidents):
             oi = observed_incidents
             ax.scatter(oi["longitude"], oi["latitude"], marker="D", s=52,
@@ -317,8 +214,13 @@ def corridor_map(graph: Any, events: pd.DataFrame | None = None, convoys: pd.Dat
         ax.set_xlim(*xlim)
         ax.set_ylim(*ylim)
         ax.set_aspect(aspect, adjustable="box")
-        ax.xaxis.set_major_formatter(_degree_formatter("E", "W"))
-        ax.yaxis.set_major_formatter(_degree_formatter("N", "S"))
+        from matplotlib.ticker import MaxNLocator
+
+        # whole or half degrees, few enough that "12.5°W" labels never touch at 8 in
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_major_locator(MaxNLocator(nbins=7, steps=[1, 2, 5, 10]))
+        ax.xaxis.set_major_formatter(degree_formatter("E", "W"))
+        ax.yaxis.set_major_formatter(degree_formatter("N", "S"))
         ax.set_xlabel("longitude (degrees)")
         ax.set_ylabel("latitude (degrees)")
         default_title = {
@@ -336,21 +238,34 @@ def corridor_map(graph: Any, events: pd.DataFrame | None = None, convoys: pd.Dat
             "loss_share": f"edge colour and width; {n_map} replications pooled",
         }[metric]
         if show_attacks and events is not None and metric != "corridor":
-            sub += "; dots = simulated attacks"
+            sub += "; black markers = simulated attacks"
+        if metric != "corridor":
+            sub += "; letters = corridor labels"
+            _corridor_tags(ax, graph, destination)
         _titles(ax, title or default_title, sub)
+        legends = []
         if own:
             leg = _bottom_legend(fig, handles, fontsize=10.5, frameon=False, columnspacing=1.2,
-                                 ncol=3 if metric != "corridor" else 6,
+                                 ncol=3 if metric != "corridor" else 2,
                                  title="corridor" if metric == "corridor" else None)
+            legends.append(leg)
+            if metric != "corridor" and key:
+                blank = [Line2D([], [], alpha=0.0, label=f"{c}: {t}") for c, t in key.items()]
+                kl = _bottom_legend(fig, blank, fontsize=9.5, frameon=False, ncol=2,
+                                    handlelength=0, handletextpad=0, columnspacing=1.6,
+                                    title="corridor labels", title_fontsize=10)
+                kl._legend_box.align = "left"
+                legends.append(kl)
         else:
             leg = ax.legend(handles=handles, loc="lower left", fontsize=9,
                             title="corridor" if metric == "corridor" else None)
         leg.set_zorder(10)
-        _finish(fig, footer, own, bottom_legend=leg if own else None)
+        _finish(fig, footer, own, bottom_legend=legends if own else None)
         # labels last, placed around the legend, the marked places, each other and the
         # country names
         fig.draw_without_rendering()
-        avoid = [leg.get_window_extent()] + [t.get_window_extent() for t in ax.texts]
+        avoid = [lg.get_window_extent() for lg in (legends or [leg])]
+        avoid += [t.get_window_extent() for t in ax.texts]
         marked = [destination] if destination in nodes else []
         marked += src + staging
         for m in marked:
@@ -369,43 +284,17 @@ def corridor_map(graph: Any, events: pd.DataFrame | None = None, convoys: pd.Dat
         for s in labels or ():
             if s in nodes and s not in (destination, *src, *staging):
                 items.append((*nodes[s], s.replace("_", " "), plain))
-        _place_labels(ax, items, avoid)
+        place_labels(ax, items, avoid)
         return fig
 
 
-def _label_spot(polys: list, xlim: tuple[float, float], ylim: tuple[float, float],
-                min_area: float = 4.0) -> tuple[float, float] | None:
-    """Where to write a country's name: the area centroid of its largest polygon, moved inside
-    the view; None for small countries (area in square degrees) or ones mostly out of view."""
-    best, area = None, 0.0
-    for poly in polys:
-        ring = np.asarray(poly[0], dtype=float)
-        x, y = ring[:, 0], ring[:, 1]
-        cross = x * np.roll(y, -1) - np.roll(x, -1) * y
-        a = 0.5 * cross.sum()
-        if abs(a) > abs(area):
-            cx = ((x + np.roll(x, -1)) * cross).sum() / (6 * a)
-            cy = ((y + np.roll(y, -1)) * cross).sum() / (6 * a)
-            best, area = (cx, cy, ring), a
-    if best is None or abs(area) < min_area:
-        return None
-    cx, cy, ring = best
-    inside = ((ring[:, 0] > xlim[0]) & (ring[:, 0] < xlim[1]) & (ring[:, 1] > ylim[0])
-              & (ring[:, 1] < ylim[1]))
-    if inside.mean() < 0.25:
-        return None
-    mx, my = 1.2, 0.5
-    cx = float(np.clip(cx, xlim[0] + mx * 2, xlim[1] - mx * 2))
-    cy = float(np.clip(cy, ylim[0] + my, ylim[1] - my))
-    return cx, cy
 
 
-def _degree_formatter(pos_suffix: str, neg_suffix: str):
-    from matplotlib.ticker import FuncFormatter
+def _corridor_tags(ax: Any, graph: Any, destination: str | None) -> None:
+    """The corridor label, in the corridor's colour, half-way along its longest road chain."""
+    import matplotlib.patheffects as pe
 
-    def fmt(v: float, _pos: Any = None) -> str:
-        if abs(v) < 1e-9:
-            return "0°"
-        return f"{abs(v):g}°{pos_suffix if v > 0 else neg_suffix}"
-
-    return FuncFormatter(fmt)
+    for i, c in enumerate(corridor_chains(graph, destination)):
+        t = ax.text(c.mid_lon, c.mid_lat, c.label, ha="center", va="center", fontsize=10.5,
+                    fontweight="bold", color=corridor_color(c.label, i), zorder=_TAG_Z)
+        t.set_path_effects([pe.withStroke(linewidth=3.0, foreground="white")])

@@ -37,6 +37,8 @@ __all__ = [
     "corridor_color",
     "corridor_order",
     "litres_formatter",
+    "litres_locator",
+    "date_formatter",
     "ml",
     "format_litres",
     "format_number",
@@ -228,62 +230,105 @@ def format_litres(litres: float, digits: int = 3) -> str:
     return f"{format_number(ml(litres), digits)} ML"
 
 
-def _ml_tick(x: float, _pos: Any = None) -> str:
-    v = x / 1e6
-    if abs(v) < 1e-9:
-        return "0"
-    if abs(v) >= 10 or float(v).is_integer():
-        return f"{v:,.0f}"
-    if abs(v) >= 1:
-        return f"{v:.1f}".rstrip("0").rstrip(".")
-    return f"{v:.2f}".rstrip("0").rstrip(".")
+def _decimals_needed(values_ml: Any, most: int = 6) -> int:
+    """Fewest decimals (at most ``most``) that write every value exactly, to 1e-9 relative."""
+    import numpy as np
+
+    v = np.asarray([x for x in np.ravel(values_ml) if math.isfinite(x)], dtype=float)
+    if v.size == 0:
+        return 0
+    scale = max(1.0, float(np.abs(v).max()))
+    for d in range(most + 1):
+        if np.all(np.abs(np.round(v, d) - v) <= 1e-9 * scale):
+            return d
+    return most
+
+
+def _ml_text(v_ml: float, decimals: int) -> str:
+    if abs(v_ml) < 0.5 * 10.0 ** -max(decimals, 0):
+        v_ml = 0.0  # no "-0"
+    return f"{v_ml:,.{decimals}f}"
 
 
 def litres_formatter():
-    """Tick formatter for an axis in litres that shows million litres (label the axis 'ML')."""
-    from matplotlib.ticker import FuncFormatter
+    """Tick formatter for an axis in litres that shows million litres (label the axis 'ML').
 
-    return FuncFormatter(_ml_tick)
+    Every tick is written exactly with the decimals its axis needs (1.25 ML is ``"1.25"``,
+    42.5 ML is ``"42.5"``); the cursor read-out uses four significant digits.
+    """
+    from matplotlib.ticker import Formatter
+
+    class _Formatter(Formatter):
+        def __init__(self) -> None:
+            self._decimals = 0
+
+        def set_locs(self, locs: Any) -> None:
+            super().set_locs(locs)
+            self._decimals = _decimals_needed([x / 1e6 for x in locs])
+
+        def __call__(self, x: float, pos: Any = None) -> str:
+            return _ml_text(x / 1e6, self._decimals)
+
+        def format_data_short(self, value: float) -> str:
+            return f"{format_number(value / 1e6, 4)} ML"
+
+    return _Formatter()
+
+
+def litres_locator(nbins: Any = 6):
+    """Tick locator for an axis in litres: round numbers of million litres (steps of 1, 2, 2.5,
+    5 times a power of ten), at most ``nbins`` intervals."""
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10])
 
 
 # --------------------------------------------------------------------------------------------
 # Dates
 # --------------------------------------------------------------------------------------------
 
+#: strftime formats of date ticks per level (years, months, days, hours, minutes, seconds) and
+#: at the start of the next level up: days are written "08 Sep", the first of a month
+#: "01 Oct", months "Sep 2025".
+_DATE_FORMATS = ["%Y", "%b %Y", "%d %b", "%H:%M", "%H:%M", "%S.%f"]
+_DATE_ZERO_FORMATS = ["%Y", "%b %Y", "%d %b", "%d %b", "%H:%M", "%H:%M"]
 
-def _day_tick(x: float, _pos: Any = None) -> str:
+
+def date_formatter(locator: Any):
+    """:class:`matplotlib.dates.ConciseDateFormatter` in the corridorsim style (day and month,
+    no offset text: the year goes in the axis label, see :func:`date_label`)."""
     import matplotlib.dates as mdates
 
-    d = mdates.num2date(x)
-    return f"{d.day} {d:%b}"
+    return mdates.ConciseDateFormatter(locator, formats=list(_DATE_FORMATS),
+                                       zero_formats=list(_DATE_ZERO_FORMATS), show_offset=False)
 
 
-def date_axis(ax: Any, start: Any = None, end: Any = None, max_ticks: int = 10) -> None:
-    """Date ticks ``"8 Sep"`` at whole days on the x axis, at most ``max_ticks`` of them.
+def date_axis(ax: Any, start: Any = None, end: Any = None, max_ticks: int = 8,
+              ticks: Any = None) -> None:
+    """Date ticks on the x axis: matplotlib's :class:`~matplotlib.dates.AutoDateLocator` (at
+    most ``max_ticks``) or the given ``ticks`` (dates), labelled by :func:`date_formatter`
+    (``"08 Sep"``; ``"Sep 2025"`` on spans of months). Spans up to three months get a minor
+    tick per day.
 
     ``start`` and ``end`` (dates or datetimes) set the limits; by default the current limits
-    are kept. Spans over four months get monthly ticks.
+    are kept.
     """
     import matplotlib.dates as mdates
-    import numpy as np
-    from matplotlib.ticker import FixedLocator, FuncFormatter
+    from matplotlib.ticker import FixedLocator, NullLocator
 
     if start is not None and end is not None:
         ax.set_xlim(mdates.date2num(_as_datetime(start)), mdates.date2num(_as_datetime(end)))
     lo, hi = sorted(ax.get_xlim())
-    span = hi - lo
-    if span > 124:
-        ax.xaxis.set_major_locator(mdates.MonthLocator())
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
-        return
-    steps = (1, 2, 3, 4, 7, 14, 21, 28)
-    step = next((s for s in steps if span / s <= max_ticks - 1), 28)
-    first = math.ceil(lo - 1e-9)
-    ticks = np.arange(first, hi + 1e-9, step)
-    ax.xaxis.set_major_locator(FixedLocator(ticks))
-    ax.xaxis.set_major_formatter(FuncFormatter(_day_tick))
-    ax.xaxis.set_minor_locator(FixedLocator(np.arange(first, hi + 1e-9, 1.0)
-                                            if span <= 92 else []))
+    if ticks is not None:
+        locator = FixedLocator(mdates.date2num([_as_datetime(t) for t in ticks]))
+        formatter = date_formatter(mdates.AutoDateLocator())
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(formatter)
+    else:
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=max_ticks)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(date_formatter(locator))
+    ax.xaxis.set_minor_locator(mdates.DayLocator() if hi - lo <= 92 else NullLocator())
     ax.tick_params(axis="x", which="minor", length=2.5)
 
 
@@ -314,8 +359,11 @@ def footer(fig: Any, text: str, fontsize: float = FOOTER_FONTSIZE) -> Any:
     corridorsim figures) room is made for it below the axes; otherwise it is drawn in the
     bottom margin. Returns the Text artist.
     """
-    width_pt = fig.get_figwidth() * 72.0
-    chars = max(40, int(width_pt / (0.53 * fontsize)))
+    # wrap to the figure width less both margins, at a character width that holds for
+    # DejaVu Sans text with capitals and digits (about 0.6 em), so the line never runs off the
+    # right edge at any resolution
+    width_pt = fig.get_figwidth() * 72.0 * (1 - 2 * 0.012)
+    chars = max(40, int(width_pt / (0.6 * fontsize)))
     lines = []
     for para in str(text).splitlines() or [""]:
         lines.extend(textwrap.wrap(para, chars) or [""])

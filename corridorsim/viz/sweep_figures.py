@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..experiments.statistics import mean_interval_from_summary, proportion_interval
 from .layout import (
     _SUMMARY_STATS,
     _dates,
@@ -94,7 +95,8 @@ def _select(points_summary: pd.DataFrame, metric: str, keep: Sequence[str],
         ps["h"] = (ps["ci95_high"] - ps["ci95_low"]) / 2
     else:
         ps["v"] = ps[value]
-        ps["h"] = ps["ci95_halfwidth"]
+        ps["h"] = [(iv.high - iv.low) / 2 for iv in (
+            mean_interval_from_summary(m, sd, n) for m, sd, n in zip(ps["mean"], ps["sd"], ps["n"]))]
     averaged = [f for f in factors if f not in keep and f not in (fixed or {})
                 and ps[f].nunique() > 1]
     # averaging over other factors; the half-width of a mean of k means is at most the mean
@@ -295,8 +297,10 @@ def stockout_by_date(stockout_probability: pd.DataFrame, *, points: Sequence[int
         for k, p in enumerate(points):
             sub = sp[sp["point"] == p].sort_values("d")
             color = CYCLE[k % len(CYCLE)]
-            lo = np.clip(sub["p_stockout"] - sub["ci95_halfwidth"], 0, 1)
-            hi = np.clip(sub["p_stockout"] + sub["ci95_halfwidth"], 0, 1)
+            n = sub["n"].to_numpy(dtype=float)
+            bounds = [proportion_interval(int(k), int(m)) for k, m in
+                      zip(np.rint(sub["p_stockout"].to_numpy(dtype=float) * n), n)]
+            lo, hi = [b.low for b in bounds], [b.high for b in bounds]
             ax.fill_between(sub["d"], lo, hi, color=color, alpha=0.15, lw=0)
             ax.plot(sub["d"], sub["p_stockout"], color=color, marker="o", ms=6,
                     label=names.get(p, f"point {p}"))
