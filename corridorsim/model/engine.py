@@ -35,9 +35,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
+from .adversary import group_rate_per_h, opportunity_schedule, pick_target
 from .plan import Piece, ScenarioPlan
 from .records import ReplicationRecords
-from .streams import movement_rng, replication_streams
+from .streams import STREAM_NAMES, movement_rng, replication_streams
+from .targeting import size_factor
 from .threats import deterrence_factor, draw_ambush, draw_duration, draw_ied, escort_strength
 
 __all__ = ["Replication", "run_replication", "Lot", "Movement"]
@@ -92,6 +94,8 @@ class Movement:
     planned: tuple[str, ...] = ()  # the path last planned from a stop to the target
     remaining: tuple[Piece, ...] = ()  # pieces still ahead while moving (for closures)
     moving: bool = False
+    on_road: bool = False  # inside a stretch's timeout (a target for the adversary)
+    rows: list = field(default_factory=list)  # the stretch being driven (see _traverse)
     tankers: int = 0  # sum over lots, kept up to date by Replication._destroy
     litres: int = 0
 
@@ -247,6 +251,8 @@ class Replication:
         for i, c in enumerate(self.sc.closures.random):
             env.process(self._random_closure(c, i))
         env.process(self._destination())
+        if self.plan.threats.adversary:
+            env.process(self._adversary())
         env.run(until=self.done)
         self._finish()
         return self.records
@@ -484,9 +490,12 @@ class Replication:
             det = deterrence_factor(escort_strength(mv.escort_units, mv.tankers),
                                     self.sc.threats.deterrence.rate_floor,
                                     self.sc.threats.deterrence.rate_scale)
+            det_a = det * size_factor(mv.tankers, self.sc.threats.targeting)
             # plan the stretch until the next attack or the leg's end (no SimPy event between)
             t = env.now
-            ba, bi = mv.budget_ambush, mv.budget_ied
+            # with an adversary process ambushes come from its opportunities, not from budgets
+            ba = math.inf if table.adversary else mv.budget_ambush
+            bi = mv.budget_ied
             plan_rows = []  # (piece index, f start, f end, t start, t end, ra, ri)
             attack = None
             j, fj = i, f
@@ -499,7 +508,7 @@ class Replication:
                 if t >= next_break:  # a phase starts or ends: rates as at the piece's entry
                     va, vi = table.intensities_at(t)
                     next_break = table.next_break_after(t)
-                ra = va[p.edge] * det
+                ra = va[p.edge] * det_a
                 ri = vi[p.edge] * det
                 ha, hi = ra * km, ri * km
                 if ha >= ba or hi >= bi:
@@ -523,10 +532,12 @@ class Replication:
                 fj = pieces[j].f0 if j < len(pieces) else 0.0
             mv.remaining = pieces[i:]
             mv.moving = not retreat
+            mv.rows, mv.on_road = [(pieces[r[0]].edge, *r[3:6]) for r in plan_rows], True
             try:
                 yield env.timeout(t - env.now)
-            except simpy.Interrupt:
-                mv.moving = False
+                mv.on_road = False
+            except simpy.Interrupt as stop:
+                mv.moving = mv.on_road = False
                 # where are we? consume the hazard up to now and stop at this position
                 now = env.now
                 for (k, fs, fe, ts, te, ra, ri) in plan_rows:
@@ -546,6 +557,12 @@ class Replication:
                     self._travelled(travelled, p, fs, fpos)
                     i, f = k, fpos
                     break
+                if stop.cause == "ambush":  # chosen by the adversary (see _adversary)
+                    k = min(i, len(pieces) - 1)
+                    at_f = f if i < len(pieces) else pieces[k].f1
+                    result = yield from self._attack(mv, "ambush", pieces[k], at_f, retreat)
+                    if result is not None:
+                        return result, travelled
                 continue
             mv.moving = False
             mv.budget_ambush, mv.budget_ied = max(ba, 0.0), max(bi, 0.0)
@@ -561,6 +578,31 @@ class Replication:
             if result is not None:
                 return result, travelled
         return "arrived", travelled
+
+    def _adversary(self):
+        """Ambush opportunities (model/adversary.py): attack a convoy on the group's roads."""
+        env, table = self.env, self.plan.threats
+        spec = self.sc.threats.adversary
+        speeds = self.plan.edge_speed_kmh
+        schedule = opportunity_schedule(spec, table.groups, self.seed, self.rep,
+                                        STREAM_NAMES.index("adversary"), self.plan.horizon_h)
+        for opp in schedule:
+            yield env.timeout(opp.time_h - env.now)
+            now = env.now
+            targets, weights = [], []
+            for mv in sorted(self.active, key=lambda m: m.id):
+                if not mv.on_road:
+                    continue
+                for edge, ts, te, ra in mv.rows:  # the row being driven now: its hazard per hour
+                    if ts <= now < te:
+                        if table.edge_group[edge] == opp.group and ra > 0:
+                            targets.append(mv)
+                            weights.append(ra * speeds[edge])
+                        break
+            k = pick_target(weights, group_rate_per_h(spec, opp.group), opp.u_accept, opp.u_choose)
+            if k is not None:
+                targets[k].on_road = False
+                targets[k].process.interrupt("ambush")
 
     @staticmethod
     def _travelled(travelled: list[Piece], p: Piece, fs: float, fe: float) -> None:

@@ -31,6 +31,7 @@ STREAM_NAMES = (
     "movements",  # root of the per-movement substreams (attack budgets, outcomes, waits)
     "closures",  # random closure arrivals and durations
     "parameters",  # per-replication draws of uncertain parameters (second-order Monte Carlo)
+    "adversary",  # ambush opportunities (model/adversary.py), independent of traffic
 )
 
 _MOVEMENTS = STREAM_NAMES.index("movements")

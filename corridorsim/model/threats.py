@@ -17,20 +17,28 @@ and ``D_rate(s) = f + (1 - f) * exp(-s / c)`` the deterrence factor (``f`` = ``r
 draws ``E ~ Exp(1)`` and the attack happens where the integrated hazard reaches ``E``; so the
 probability of crossing a stretch without ambush is ``exp(-integral of lambda_A d km)``.
 
+The ambush intensity is further multiplied by the targeting factor ``(n / n0) ** beta`` of the
+convoy (:mod:`corridorsim.model.targeting`). With ``threats.adversary.process`` ``cox`` or
+``hawkes`` ambushes do not come from these per-convoy budgets but from the adversary's
+opportunity stream (:mod:`corridorsim.model.adversary`); the intensity above is then the
+convoy's weight at an opportunity.
+
 Outcomes
 --------
-An ambush destroys ``K ~ BetaBinomial(n, alpha, beta)`` of the ``n`` tankers with mean share
-``m(s) = loss_share_mean * D_loss(s)`` and ``alpha + beta = loss_share_concentration``; costs a
-delay drawn from ``ambush.delay``; loses each escort unit with ``escort_unit_loss_prob``; and
-turns the convoy back with ``turn_back_prob``. An IED destroys ``min(n, Poisson(mu))`` tankers,
-costs a delay and may cost escort units.
+An ambush destroys ``K`` of the ``n`` tankers (form chosen by ``ambush.severity``, see
+:mod:`corridorsim.model.severity`; by default ``K ~ BetaBinomial(n, alpha, beta)`` with mean
+share ``m(s) = loss_share_mean * D_loss(s)`` and ``alpha + beta = loss_share_concentration``);
+costs a delay drawn from ``ambush.delay``; loses ``Binomial(E, escort_unit_loss_prob)`` escort
+units; and turns the convoy back with ``turn_back_prob``. An IED destroys ``min(n,
+Poisson(mu))`` tankers, costs a delay and may cost escort units. Each outcome is drawn by
+inversion from a fixed number of uniforms.
 
 Everything edge- or phase-related is compiled once per scenario into arrays (:class:`ThreatTable`).
 The formulas (:func:`escort_strength`, :func:`deterrence_factor`, :func:`phase_multipliers`)
 take numbers or NumPy arrays: the engine calls them per convoy, the rate estimator of
 :mod:`corridorsim.observed` per edge traversal, and both get the same numbers.
 
-Part of the model layer: imports :mod:`corridorsim.scenario` and NumPy, never SimPy or pandas.
+Part of the model layer: imports :mod:`corridorsim.scenario`, NumPy and SciPy, never SimPy or pandas.
 """
 
 from __future__ import annotations
@@ -41,9 +49,11 @@ from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
+from scipy import special, stats
 
 from ..scenario.network import edge_key
 from ..scenario.schema import Duration, Scenario
+from .severity import tankers_lost
 
 __all__ = [
     "ThreatTable",
@@ -54,6 +64,8 @@ __all__ = [
     "phase_boundaries_h",
     "phase_multipliers",
     "draw_duration",
+    "duration_quantile",
+    "ATTACK_UNIFORMS",
     "draw_ambush",
     "draw_ied",
 ]
@@ -179,6 +191,33 @@ def draw_duration(rng: np.random.Generator, d: Duration) -> float:
     return float(rng.lognormal(mu, math.sqrt(sigma2)))
 
 
+def duration_quantile(u: float, d: Duration) -> float:
+    """The ``u``-quantile of a :class:`~corridorsim.scenario.schema.Duration`, hours (>= 0).
+
+    Same distributions as :func:`draw_duration`, drawn by inversion from one uniform.
+    """
+    if d.dist == "fixed" or (d.mean_h == 0 and d.dist != "uniform"):
+        return d.mean_h
+    if d.dist == "exponential":
+        return -d.mean_h * math.log1p(-u)
+    if d.dist == "uniform":
+        return d.low_h + u * (d.high_h - d.low_h)
+    if d.cv == 0:
+        return d.mean_h
+    if d.dist == "gamma":
+        shape = 1.0 / d.cv**2
+        return float(special.gammaincinv(shape, u)) * d.mean_h / shape
+    sigma2 = math.log1p(d.cv**2)
+    return math.exp(math.log(d.mean_h) - sigma2 / 2 + math.sqrt(sigma2) * float(special.ndtri(u)))
+
+
+def _binomial_quantile(u: float, n: int, p: float) -> int:
+    if n <= 0 or p <= 0:
+        return 0
+    cdf = np.cumsum(stats.binom.pmf(np.arange(n + 1), n, p))
+    return min(n, int(np.searchsorted(cdf, u * cdf[-1], side="right")))
+
+
 @dataclass(frozen=True, slots=True)
 class AttackOutcome:
     """What one attack did: tankers destroyed, delay (h), escort units lost, turned back."""
@@ -189,43 +228,39 @@ class AttackOutcome:
     turned_back: bool
 
 
+#: Uniforms one ambush or IED uses, whatever the convoy and its escort (common random numbers).
+ATTACK_UNIFORMS = 4
+
+
 def draw_ambush(
     rng: np.random.Generator, scenario: Scenario, tankers: int, escort_units: int
 ) -> AttackOutcome:
     """Draw the outcome of an ambush on a convoy of ``tankers`` with ``escort_units``.
 
-    The draws are made in a fixed order (turn-back, share, count, delay, escort losses) so that
-    common random numbers line up across sweep points.
+    Exactly :data:`ATTACK_UNIFORMS` uniforms are drawn (turn-back, tankers destroyed, delay,
+    escort units lost), each mapped by its quantile function, so that the same attack of the
+    same replication uses the same numbers at every sweep point whatever the escort.
     """
     amb = scenario.threats.ambush
-    det = scenario.threats.deterrence
-    s = escort_strength(escort_units, tankers)
-    mean = amb.loss_share_mean * deterrence_factor(s, det.loss_floor, det.loss_scale)
-    turn_u = rng.random()
-    k = amb.loss_share_concentration
-    a, b = mean * k, (1.0 - mean) * k
-    if a <= 1e-12:  # (also guards numpy's beta against parameters that underflow to 0)
-        share = 0.0
-    elif b <= 1e-12:
-        share = 1.0
-    else:
-        share = float(rng.beta(a, b))
-    destroyed = int(rng.binomial(tankers, share)) if tankers > 0 else 0
-    delay = draw_duration(rng, amb.delay)
-    lost = int(np.count_nonzero(rng.random(escort_units) < amb.escort_unit_loss_prob)) if escort_units else 0
-    turned = bool(turn_u < amb.turn_back_prob) and destroyed < tankers
+    u_turn, u_loss, u_delay, u_escort = rng.random(ATTACK_UNIFORMS).tolist()
+    destroyed = tankers_lost(u_loss, tankers, escort_units, amb, scenario.threats.deterrence)
+    delay = duration_quantile(u_delay, amb.delay)
+    lost = _binomial_quantile(u_escort, escort_units, amb.escort_unit_loss_prob)
+    turned = bool(u_turn < amb.turn_back_prob) and destroyed < tankers
     return AttackOutcome(destroyed, delay, lost, turned)
 
 
 def draw_ied(
     rng: np.random.Generator, scenario: Scenario, tankers: int, escort_units: int
 ) -> AttackOutcome:
-    """Draw the outcome of an IED strike (never turns a convoy back)."""
+    """Draw the outcome of an IED strike (never turns a convoy back); fixed uniforms as above."""
     ied = scenario.threats.ied
-    destroyed = min(tankers, int(rng.poisson(ied.tankers_destroyed_mean)))
-    delay = draw_duration(rng, ied.delay)
-    lost = int(np.count_nonzero(rng.random(escort_units) < ied.escort_unit_loss_prob)) if escort_units else 0
-    return AttackOutcome(destroyed, delay, lost, False)
+    _, u_loss, u_delay, u_escort = rng.random(ATTACK_UNIFORMS).tolist()
+    mean = ied.tankers_destroyed_mean
+    destroyed = min(tankers, int(stats.poisson.ppf(u_loss, mean))) if mean > 0 and tankers > 0 else 0
+    delay = duration_quantile(u_delay, ied.delay)
+    lost = _binomial_quantile(u_escort, escort_units, ied.escort_unit_loss_prob)
+    return AttackOutcome(max(destroyed, 0), delay, lost, False)
 
 
 def _selects(edge: dict, corridor: str | None, region: str | None) -> bool:
@@ -281,6 +316,12 @@ class ThreatTable:
         self.ied_rate_per_1000km = ied
         self.ambush_per_km = ambush / 1000.0
         self.ied_per_km = ied / 1000.0
+        # the adversary's opportunity streams: one per group of edges that can see an ambush
+        adv = scenario.threats.adversary
+        self.adversary = adv.process != "poisson" and self.enabled
+        key = "corridor" if adv.group_by == "corridor" else "region"
+        self.edge_group = [str(e.get(key, "") or "") for e in edges]
+        self.groups = sorted({g for g, r in zip(self.edge_group, ambush) if r > 0})
         self._compile_phases(scenario, edges)
 
     def _compile_phases(self, scenario: Scenario, edges: list) -> None:

@@ -29,7 +29,17 @@ from .fields import Duration, EdgeRef, NodeName, NonNeg, Positive, Share, Strict
 from .network_spec import EdgeOverride, EdgeSpec, NetworkSpec, NodeOverride, NodeSpec, Routing
 from .scenario import Observations, Scenario
 from .supply import Checkpoint, EscortBase, Escorts, ScheduledConvoy, Source, StagingPoint, SupplyStep
-from .threats import AmbushEffects, Deterrence, IedEffects, ThreatPhase, ThreatRule, Threats
+from .threats import (
+    Adversary,
+    AmbushEffects,
+    Deterrence,
+    IedEffects,
+    Severity,
+    Targeting,
+    ThreatPhase,
+    ThreatRule,
+    Threats,
+)
 from .uncertainty import Prior, UncertainParameter, Uncertainty
 
 __all__ = [
@@ -57,6 +67,9 @@ __all__ = [
     "AmbushEffects",
     "IedEffects",
     "Threats",
+    "Severity",
+    "Targeting",
+    "Adversary",
     "ScheduledClosure",
     "RandomClosure",
     "Closures",
