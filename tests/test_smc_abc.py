@@ -11,9 +11,9 @@ import pytest
 from scipy import stats
 
 from corridorsim import simulate
-from corridorsim.experiments.calibration import CalibrationSpec, run_calibration
+from corridorsim.experiments.calibration import CalibrationSpec
 from corridorsim.experiments.executors import InProcessExecutor
-from corridorsim.experiments.smc_abc import pmc_weights, prior_density
+from corridorsim.experiments.smc_abc import pmc_weights, prior_density, run_smc_abc
 from corridorsim.scenario.loading import load_scenario
 from corridorsim.scenario.schema import Prior
 
@@ -61,7 +61,7 @@ def _spec(base, obs: dict[str, float], **kw) -> CalibrationSpec:
              "statistic": {"table": "events", "kinds": ["ambush"], "measure": "sum"}},
             {"name": "largest", "value": obs["largest"],
              "statistic": {"table": "events", "kinds": ["ambush"], "measure": "max"}}],
-        **{"samples": 30, "replications": 4, "generations": 3, "accept_fraction": 0.3, "seed": 5, **kw})
+        **{"samples": 40, "replications": 4, "generations": 3, "accept_fraction": 0.25, "seed": 5, **kw})
 
 
 def test_pmc_weights_are_prior_over_the_kernel_mixture():
@@ -80,7 +80,7 @@ def test_smc_abc_narrows_the_tolerance_and_resumes_identically(tmp_path):
     base = _base(tmp_path)
     obs = _observed(base, 40, seed=99)
     spec = _spec(base, obs)
-    out = run_calibration(spec, tmp_path / "smc", InProcessExecutor(), chunk_size=4)
+    out = run_smc_abc(spec, tmp_path / "smc", InProcessExecutor(), chunk_size=4)
     gens = out["generations"]
     assert [g["generation"] for g in gens] == [0, 1, 2]
     assert gens[2]["tolerance"] < gens[1]["tolerance"] < gens[0]["tolerance"]
@@ -93,7 +93,7 @@ def test_smc_abc_narrows_the_tolerance_and_resumes_identically(tmp_path):
     order = np.argsort(x)
     median = x[order][np.searchsorted(np.cumsum(post.weight.to_numpy()[order]), 0.5)]
     assert abs(math.log(median / 15.0)) < math.log(1.6), post
-    again = run_calibration(spec, tmp_path / "smc", InProcessExecutor(), chunk_size=4, resume=True)
+    again = run_smc_abc(spec, tmp_path / "smc", InProcessExecutor(), chunk_size=4, resume=True)
     pd.testing.assert_frame_equal(again["posterior"], post)
 
 
@@ -119,7 +119,7 @@ def test_smc_abc_posterior_intervals_cover_the_truth_at_their_nominal_rate(tmp_p
         true_path = d / "truth.yaml"
         true_path.write_text(yaml.safe_dump(data))
         obs = _observed(true_path, 4, seed=1000 + case)
-        out = run_calibration(_spec(base, obs, samples=60), d / "smc", InProcessExecutor(), chunk_size=4)
+        out = run_smc_abc(_spec(base, obs, samples=60), d / "smc", InProcessExecutor(), chunk_size=4)
         post = out["posterior"]
         w = post.weight.to_numpy()
         for path in covered:

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..atomic import atomic_write_text
+from ..atomic import atomic_write_text, check_output_dir
 from ..errors import OutputError
 from ..scenario.documents import read_scenario_dict, scenario_from_dict
 from ..scenario.schema import Prior
@@ -134,9 +134,7 @@ def run_smc_abc(spec: CalibrationSpec, out_dir: str | Path, executor: Any, chunk
     ``calibration.json`` (tolerances, acceptances and effective sample sizes per generation).
     """
     root = Path(out_dir)
-    if root.exists() and not (resume or force):
-        raise OutputError(f"{root}: calibration directory exists; use --resume or --force")
-    if root.exists() and force and not resume:
+    if check_output_dir(root, force=force, resume=resume, what="calibration directory") and not resume:
         shutil.rmtree(root)
     root.mkdir(parents=True, exist_ok=True)
     start = scenario_from_dict(read_scenario_dict(spec.base), spec.base).start
