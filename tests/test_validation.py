@@ -40,3 +40,24 @@ def test_calibrated_hindcast_fits_the_record():
         assert lo <= stored["observed"][name] <= hi, (name, lo, hi)
     # the drawn parameters come from the posterior sample
     assert res.summary["param:threats.ambush_multiplier"].between(0.2, 1.0).all()
+
+
+def test_calibrated_adversary_hindcast_puts_the_record_inside_its_bands():
+    """The adversary model, its parameters drawn from the SMC-ABC posterior
+    (calibration_adversary_2025.yaml): each statistic of the record lies inside the simulated
+    P5-P95 band (an interval-censored observation: its reported range overlaps the band), and
+    the tankers destroyed by 31 Oct and the largest single-attack loss are not in the tail
+    (the record's best estimate below the simulated P95)."""
+    spec = load_calibration(MALI / "calibration_adversary_2025.yaml")
+    sc = load_scenario(MALI / "hindcast_adversary_calibrated.yaml")
+    res = simulate(sc, replications=40, seed=1)
+    stats = statistics_from_tables(spec.observed, {"summary": res.summary, "events": res.events,
+                                                   "convoys": res.convoys}, sc.start)
+    for obs in spec.observed:
+        lo, hi = stats[obs.name].quantile([0.05, 0.95])
+        olo = obs.low if obs.low is not None else obs.value
+        ohi = obs.high if obs.high is not None else obs.value
+        assert ohi >= lo and olo <= hi, (obs.name, lo, hi, obs.value)
+    for name in ("destroyed_by_oct31", "largest_loss"):
+        best = next(o.value for o in spec.observed if o.name == name)
+        assert best <= stats[name].quantile(0.95), (name, stats[name].describe())

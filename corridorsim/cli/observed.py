@@ -44,9 +44,11 @@ def calibrate(file: Path, out_dir: Path | None, workers: int | None, executor: s
               scheduler: str | None, chunk_size: int | None, resume: bool, force: bool,
               quiet: bool) -> None:
     """Fit the parameters of a calibration FILE to observed summaries by approximate Bayesian
-    computation (rejection ABC over prior draws, run as a resumable sweep)."""
+    computation (rejection ABC over prior draws, or sequential Monte Carlo ABC with method: smc;
+    each batch of draws runs as a resumable sweep)."""
     from ..experiments.calibration import load_calibration, run_calibration
     from ..experiments.processes import default_workers
+    from ..experiments.smc_abc import run_smc_abc
 
     spec = load_calibration(file)
     out = out_dir if out_dir is not None else Path("runs") / spec.name
@@ -54,10 +56,11 @@ def calibrate(file: Path, out_dir: Path | None, workers: int | None, executor: s
     w = workers or default_workers()
     ex = make_executor(executor, scheduler, w)
     result = resumable(
-        lambda progress: run_calibration(spec, out, ex, chunk_size or spec.replications,
-                                         resume=resume, force=force, source=str(file),
-                                         progress=progress),
-        spec.name, spec.samples * spec.replications, ex, out, "runs", quiet)
+        lambda progress: (run_smc_abc if spec.method == "smc" else run_calibration)(
+            spec, out, ex, chunk_size or spec.replications, resume=resume, force=force,
+            source=str(file), progress=progress),
+        spec.name, spec.samples * spec.replications * (spec.generations if spec.method == "smc" else 1),
+        ex, out, "runs", quiet)
     if not quiet:
         diag = result["diagnostics"]
         table = Table(title=f"{spec.name}: {int(result['samples'].accepted.sum())} of "

@@ -43,6 +43,7 @@ from ..errors import ScenarioError
 from ..scenario.documents import read_scenario_dict, scenario_from_dict
 from ..scenario.priors import draw_prior
 from ..scenario.schema import Prior
+from .abc_distance import abc_accept, abc_distance, abc_scales
 from .sweep_runner import SweepRunner, read_table
 from .sweep_spec import Design, Factor, SweepSpec, load_spec_file, resolve_sweep
 
@@ -65,10 +66,13 @@ class CalibratedParameter(_Strict):
 class Statistic(_Strict):
     """How one summary is computed from a replication's tables.
 
-    ``summary``: a column of the summary table. ``events``: the number of events of ``kinds``
-    (optionally on ``corridor`` and within ``start``..``end``). ``convoys``: ``column`` of the
-    convoy named ``convoy`` (e.g. ``end_h`` for its arrival time, ``litres_end``); with
-    ``as_day: true`` an hour value is turned into days since the scenario start.
+    ``summary``: a column of the summary table. ``events``: over the events of ``kinds``
+    (optionally on ``corridor`` and within ``start``..``end``), their number (``measure:
+    count``), their tankers destroyed (``sum``) or the largest loss of one event (``max``).
+    ``convoys``: ``column`` of the convoy named ``convoy`` (e.g. ``end_h`` for its arrival time,
+    ``litres_end``), or without ``convoy`` the ``mean`` or ``max`` of ``column`` over the
+    formed and scheduled convoys (e.g. ``tankers_start``: convoy sizes); with ``as_day: true``
+    an hour value is turned into days since the scenario start.
     """
 
     table: Literal["summary", "events", "convoys"] = Field(description="Table the statistic "
@@ -79,6 +83,9 @@ class Statistic(_Strict):
     start: dt.date | None = Field(None, description="Only events from this date (events).")
     end: dt.date | None = Field(None, description="Only events before this date (events).")
     convoy: str | None = Field(None, description="Convoy name (convoys).")
+    measure: Literal["count", "sum", "max", "mean"] = Field(
+        "count", description="events: count, or sum / max of tankers destroyed; convoys without "
+        "a convoy name: mean or max of column.")
     as_day: bool = Field(False, description="Hours since start -> days since start.")
 
     @model_validator(mode="after")
@@ -87,8 +94,11 @@ class Statistic(_Strict):
             raise ValueError(f"a {self.table} statistic needs column")
         if self.table == "events" and not self.kinds:
             raise ValueError("an events statistic needs kinds (e.g. [ambush, ied])")
-        if self.table == "convoys" and not self.convoy:
-            raise ValueError("a convoys statistic needs convoy (the convoy's name)")
+        if self.table == "convoys" and not self.convoy and self.measure not in ("mean", "max"):
+            raise ValueError("a convoys statistic needs convoy (the convoy's name) or measure "
+                             "mean or max (over all convoys)")
+        if self.table == "events" and self.measure == "mean":
+            raise ValueError("an events statistic takes measure count, sum or max")
         return self
 
 
@@ -99,7 +109,18 @@ class ObservedSummary(_Strict):
     value: float | dt.date = Field(description="Observed value (a date for arrival days).")
     statistic: Statistic = Field(description="How the simulation computes it.")
     weight: float = Field(1.0, gt=0, description="Weight in the distance.")
+    low: float | None = Field(None, description="Interval-censored observation: lowest value "
+                                                "reported (the distance is 0 inside [low, high]).")
+    high: float | None = Field(None, description="Highest value reported.")
     source: str = Field("", description="Where the observation comes from.")
+
+    @model_validator(mode="after")
+    def _interval(self) -> ObservedSummary:
+        if (self.low is None) != (self.high is None):
+            raise ValueError("give both low and high (an interval-censored observation) or neither")
+        if self.low is not None and not self.low <= self.high:
+            raise ValueError(f"low ({self.low}) must be <= high ({self.high})")
+        return self
 
 
 class CalibrationSpec(_Strict):
@@ -114,7 +135,14 @@ class CalibrationSpec(_Strict):
     samples: int = Field(200, ge=2, description="Draws from the prior (points of the sweep).")
     replications: int = Field(8, ge=1, description="Replications per draw.")
     seed: int = Field(0, ge=0, description="Seed of the prior draws and of the runs.")
-    accept_fraction: float = Field(0.1, gt=0, le=1, description="Share of draws accepted.")
+    accept_fraction: float = Field(0.1, gt=0, le=1, description="Share of draws accepted "
+                                                                "(rejection; smc: generation 0).")
+    method: Literal["rejection", "smc"] = Field(
+        "rejection", description="rejection: one batch of prior draws; smc: sequential Monte "
+        "Carlo ABC (population Monte Carlo, Beaumont et al. 2009), see experiments/smc_abc.py.")
+    generations: int = Field(4, ge=1, description="smc: generations (the first from the prior).")
+    quantile: float = Field(0.5, gt=0, lt=1, description="smc: each tolerance is this quantile "
+                                                         "of the previous generation's distances.")
 
 
 def load_calibration(path: str | Path) -> CalibrationSpec:
@@ -161,6 +189,7 @@ def statistics_from_tables(observed: tuple[ObservedSummary, ...] | list[Observed
             vals = summary[st.column].to_numpy(dtype=float)
         elif st.table == "events":
             ev = tables["events"]
+            measure = st.measure
             ev = ev[ev.kind.isin(st.kinds)]
             if st.corridor is not None:
                 ev = ev[ev.corridor == st.corridor]
@@ -168,8 +197,15 @@ def statistics_from_tables(observed: tuple[ObservedSummary, ...] | list[Observed
                 ev = ev[ev.time_h >= (dt.datetime.combine(st.start, dt.time()) - start).total_seconds() / 3600]
             if st.end is not None:
                 ev = ev[ev.time_h < (dt.datetime.combine(st.end, dt.time()) - start).total_seconds() / 3600]
-            counts = ev.groupby(["point", "replication"]).size()
+            groups = ev.groupby(["point", "replication"])
+            counts = (groups.size() if measure == "count" else
+                      groups.tankers_destroyed.sum() if measure == "sum" else groups.tankers_destroyed.max())
             vals = counts.reindex(idx, fill_value=0).to_numpy(dtype=float)
+        elif st.convoy is None:
+            cv = tables["convoys"]
+            cv = cv[cv.kind != "batch"]
+            groups = cv.groupby(["point", "replication"])[st.column]
+            vals = (groups.mean() if st.measure == "mean" else groups.max()).reindex(idx).to_numpy(float)
         else:
             cv = tables["convoys"]
             cv = cv[cv.convoy == st.convoy]
@@ -180,62 +216,6 @@ def statistics_from_tables(observed: tuple[ObservedSummary, ...] | list[Observed
         if st.as_day:
             vals = vals / 24.0
         out[obs.name] = vals
-    return out
-
-
-def abc_scales(stats: pd.DataFrame, names: list[str]) -> dict[str, float]:
-    """Scale of each statistic across points: 1.4826 MAD, else the sd, else 1."""
-    scales = {}
-    for name in names:
-        s = stats[name].to_numpy(dtype=float)
-        finite = s[np.isfinite(s)]
-        scale = 1.4826 * np.median(np.abs(finite - np.median(finite))) if len(finite) else 0.0
-        if not scale > 0:
-            scale = float(np.std(finite)) if len(finite) > 1 else 0.0
-        scales[name] = float(scale) if scale > 0 else 1.0
-    return scales
-
-
-def abc_distance(stats: pd.DataFrame, observed: dict[str, float], weights: dict[str, float],
-                 scales: dict[str, float]) -> np.ndarray:
-    """Weighted, scaled Euclidean distance of each row's statistics to the observations."""
-    d2 = np.zeros(len(stats))
-    for name, obs in observed.items():
-        z = (stats[name].to_numpy(dtype=float) - obs) / scales[name]
-        z[~np.isfinite(z)] = 1e6  # a statistic the point cannot produce (e.g. no arrival)
-        d2 += weights[name] * z * z
-    return np.sqrt(d2)
-
-
-def abc_accept(stats: pd.DataFrame, observed: dict[str, float], weights: dict[str, float],
-               accept_fraction: float) -> pd.DataFrame:
-    """Distances of each point's mean statistics to the observations; mark the accepted ones.
-
-    Parameters
-    ----------
-    stats : DataFrame
-        One row per point (index) and one column per statistic (means over replications).
-    observed : dict
-        Observed value per statistic.
-    weights : dict
-        Weight per statistic.
-    accept_fraction : float
-        Share of points accepted (at least one).
-
-    Returns
-    -------
-    DataFrame
-        ``stats`` with ``distance`` and ``accepted`` columns.
-    """
-    scales = abc_scales(stats, list(observed))
-    out = stats.copy()
-    out["distance"] = abc_distance(stats, observed, weights, scales)
-    out.attrs["scales"] = scales
-    k = max(1, int(round(accept_fraction * len(out))))
-    order = np.argsort(out["distance"].to_numpy(), kind="stable")
-    accepted = np.zeros(len(out), dtype=bool)
-    accepted[order[:k]] = True
-    out["accepted"] = accepted
     return out
 
 
@@ -260,6 +240,9 @@ def run_calibration(spec: CalibrationSpec, out_dir: str | Path, executor: Any, c
         ``samples``, ``posterior``, ``diagnostics`` DataFrames, the acceptance ``threshold`` and
         the ``observed`` values (as numbers: dates become days since the start).
     """
+    if spec.method == "smc":
+        raise ScenarioError(f"calibration {spec.name}", "method: smc is run by "
+                            "corridorsim.experiments.smc_abc.run_smc_abc (the CLI chooses it)")
     root = Path(out_dir)
     if check_output_dir(root, force=force, resume=resume, what="calibration directory") \
             and not resume:
@@ -268,28 +251,12 @@ def run_calibration(spec: CalibrationSpec, out_dir: str | Path, executor: Any, c
         shutil.rmtree(root)
     base = scenario_from_dict(read_scenario_dict(spec.base), spec.base)
     draws = _draws(spec)
-    keep = sorted({o.statistic.table for o in spec.observed} - {"summary"})
-    factors = []
-    for p in spec.parameters:
-        lo, hi = float(draws[p.path].min()), float(draws[p.path].max())
-        factors.append(Factor(path=p.path, range=(lo, hi)) if lo < hi else
-                       Factor(path=p.path, values=(lo,)))
-    sweep_spec = SweepSpec(
-        name=f"{spec.name}_abc", description=spec.description, base=spec.base,
-        factors=tuple(factors),
-        design=Design(kind="points", points=tuple(draws.to_dict(orient="records"))),
-        replications=spec.replications, seed=spec.seed, keep=tuple(keep),
-    )
-    resolved = resolve_sweep(_with_integers(sweep_spec, spec), source)
-    runner = SweepRunner(resolved, root / "sweep", executor, chunk_size, resume=resume, force=False,
-                         manifest_extra={"calibration": spec.model_dump(mode="json")})
     root.mkdir(parents=True, exist_ok=True)
-    runner.run(progress=progress)
-    stats = simulated_statistics(spec, root / "sweep", base.start)
-    per_point = stats.drop(columns="replication").groupby("point").mean()
-    observed = {o.name: _observed_value(o, base.start) for o in spec.observed}
+    per_point = run_points(spec, draws, root / "sweep", executor, chunk_size, resume, source,
+                           progress)
+    observed = observed_values(spec, base.start)
     weights = {o.name: o.weight for o in spec.observed}
-    scored = abc_accept(per_point, observed, weights, spec.accept_fraction)
+    scored = abc_accept(per_point, observed, weights, spec.accept_fraction, observed_intervals(spec))
     samples = draws.copy()
     samples.index.name = "point"
     samples = samples.join(scored.add_prefix("summary:").rename(
@@ -304,9 +271,58 @@ def run_calibration(spec: CalibrationSpec, out_dir: str | Path, executor: Any, c
     atomic_write_text(root / "calibration.json", json.dumps(
         {"kind": "calibration", "spec": spec.model_dump(mode="json"),
          "accepted": int(samples.accepted.sum()), "threshold": threshold, "observed": observed,
-         "scales": scored.attrs["scales"], "weights": weights}, indent=2, default=str) + "\n")
+         "intervals": observed_intervals(spec), "scales": scored.attrs["scales"],
+         "weights": weights}, indent=2, default=str) + "\n")
     return {"samples": samples, "posterior": posterior, "diagnostics": diagnostics,
             "threshold": threshold, "observed": observed}
+
+
+def observed_values(spec: CalibrationSpec, start: dt.datetime) -> dict[str, float]:
+    """Observed value of each statistic as a number (dates become days since ``start``)."""
+    return {o.name: _observed_value(o, start) for o in spec.observed}
+
+
+def observed_intervals(spec: CalibrationSpec) -> dict[str, tuple[float, float]]:
+    """``(low, high)`` of the interval-censored observations."""
+    return {o.name: (float(o.low), float(o.high)) for o in spec.observed if o.low is not None}
+
+
+def run_points(spec: CalibrationSpec, draws: pd.DataFrame, root: Path, executor: Any,
+               chunk_size: int, resume: bool, source: str, progress=None) -> pd.DataFrame:
+    """Run each row of ``draws`` as a sweep point (resumable in ``root``); mean statistics per point.
+
+    Parameters
+    ----------
+    spec : CalibrationSpec
+    draws : DataFrame
+        One column per parameter path, one row per point.
+    root : Path
+        Sweep directory (its finished tasks are kept on ``resume``).
+
+    Returns
+    -------
+    DataFrame
+        Index ``point``, one column per observed statistic: its mean over the replications.
+    """
+    base_start = scenario_from_dict(read_scenario_dict(spec.base), spec.base).start
+    keep = sorted({o.statistic.table for o in spec.observed} - {"summary"})
+    factors = []
+    for p in spec.parameters:
+        lo, hi = float(draws[p.path].min()), float(draws[p.path].max())
+        factors.append(Factor(path=p.path, range=(lo, hi)) if lo < hi else
+                       Factor(path=p.path, values=(lo,)))
+    sweep_spec = SweepSpec(
+        name=f"{spec.name}_abc", description=spec.description, base=spec.base,
+        factors=tuple(factors),
+        design=Design(kind="points", points=tuple(draws.to_dict(orient="records"))),
+        replications=spec.replications, seed=spec.seed, keep=tuple(keep),
+    )
+    resolved = resolve_sweep(_with_integers(sweep_spec, spec), source)
+    runner = SweepRunner(resolved, root, executor, chunk_size, resume=resume, force=False,
+                         manifest_extra={"calibration": spec.model_dump(mode="json")})
+    runner.run(progress=progress)
+    stats = simulated_statistics(spec, root, base_start)
+    return stats.drop(columns="replication").groupby("point").mean()
 
 
 def _with_integers(sweep_spec: SweepSpec, spec: CalibrationSpec) -> SweepSpec:

@@ -12,10 +12,13 @@ import math
 
 import networkx as nx
 
+from .adversary import group_rate_per_h, opportunity_schedule, pick_target
 from .entities import Movement
 from .hazard import plan_stretch
 from .plan import Piece
 from .records import ConvoyRow
+from .streams import STREAM_NAMES
+from .targeting import size_factor
 from .threats import deterrence_factor, draw_ambush, draw_ied, escort_strength
 
 __all__ = ["Driving"]
@@ -32,6 +35,7 @@ class Driving:
         env, plan = self.env, self.plan
         lengths, speeds = plan.edge_length_km, plan.edge_speed_kmh
         det_spec = self.sc.threats.deterrence
+        targeting, adversary = self.sc.threats.targeting, plan.threats.adversary
         travelled: list[Piece] = []
         i = 0
         f = pieces[0].f0 if pieces else 0.0
@@ -40,14 +44,20 @@ class Driving:
                 return "cut_off", travelled, None
             det = deterrence_factor(escort_strength(mv.escort_units, mv.tankers),
                                     det_spec.rate_floor, det_spec.rate_scale)
-            sp = plan_stretch(pieces, i, f, env.now, mv.budget_ambush, mv.budget_ied,
-                              plan.threats, det, lengths, speeds)
+            # with an adversary process ambushes come from its opportunities, not from budgets
+            ba = math.inf if adversary else mv.budget_ambush
+            sp = plan_stretch(pieces, i, f, env.now, ba, mv.budget_ied, plan.threats, det,
+                              lengths, speeds, size_factor(mv.tankers, targeting))
             mv.remaining = pieces[i:]
             mv.moving = not retreat
+            mv.rows = [(pieces[r.index].edge, r.t_start_h, r.t_end_h, r.ambush_per_km)
+                       for r in sp.stretches]
+            mv.on_road = True
             try:
                 yield env.timeout(sp.end_h - env.now)
-            except self.Interrupt:
-                mv.moving = False
+                mv.on_road = False
+            except self.Interrupt as stop:
+                mv.moving = mv.on_road = False
                 # where are we? consume the hazard up to now and stop at this position
                 now = env.now
                 for row in sp.stretches:
@@ -68,9 +78,17 @@ class Driving:
                                                if row.index + 1 < len(pieces) else 0.0)
                     if now < row.t_end_h:
                         break
+                if stop.cause == "ambush":  # chosen by the adversary (see Replication.adversary)
+                    k = min(i, len(pieces) - 1)
+                    at_f = f if i < len(pieces) else pieces[k].f1
+                    result = yield from self._attack(mv, "ambush", pieces[k], at_f, retreat)
+                    if result is not None:
+                        return result, travelled, (pieces[k], at_f)
                 continue
             mv.moving = False
-            mv.budget_ambush, mv.budget_ied = max(sp.budget_ambush, 0.0), max(sp.budget_ied, 0.0)
+            if not adversary:
+                mv.budget_ambush = max(sp.budget_ambush, 0.0)
+            mv.budget_ied = max(sp.budget_ied, 0.0)
             for row in sp.stretches:
                 self._travelled(travelled, pieces[row.index], row.f_start, row.f_end)
             if sp.attack is None:
@@ -83,6 +101,37 @@ class Driving:
             if result is not None:
                 return result, travelled, (pieces[k], sp.end_f)
         return "arrived", travelled, None
+
+    def adversary(self):
+        """Ambush opportunities (:mod:`corridorsim.model.adversary`) meet the convoys on the road.
+
+        At each opportunity of a group (corridor or region) the convoys driving that group's
+        edges are the candidates, weighted by their ambush hazard per hour; the adversary attacks
+        one with probability ``W / (nu + W)`` (:func:`~corridorsim.model.adversary.pick_target`)
+        and the chosen convoy's process is interrupted with cause ``"ambush"``.
+        """
+        env, table = self.env, self.plan.threats
+        spec = self.sc.threats.adversary
+        speeds = self.plan.edge_speed_kmh
+        schedule = opportunity_schedule(spec, table.groups, self.seed, self.rep,
+                                        STREAM_NAMES.index("adversary"), self.plan.horizon_h)
+        for opp in schedule:
+            yield env.timeout(opp.time_h - env.now)
+            now = env.now
+            targets, weights = [], []
+            for mv in sorted(self.active, key=lambda m: m.id):
+                if not mv.on_road:
+                    continue
+                for edge, ts, te, ra in mv.rows:  # the row being driven now: its hazard per hour
+                    if ts <= now < te:
+                        if table.edge_group[edge] == opp.group and ra > 0:
+                            targets.append(mv)
+                            weights.append(ra * speeds[edge])
+                        break
+            k = pick_target(weights, group_rate_per_h(spec, opp.group), opp.u_accept, opp.u_choose)
+            if k is not None:
+                targets[k].on_road = False
+                targets[k].process.interrupt("ambush")
 
     @staticmethod
     def _travelled(travelled: list[Piece], p: Piece, fs: float, fe: float) -> None:

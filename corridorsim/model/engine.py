@@ -236,6 +236,8 @@ class Replication(Journeys):
         for i, c in enumerate(self.sc.closures.random):
             env.process(self._random_closure(c, i))
         env.process(self._clock())
+        if self.plan.threats.adversary:
+            env.process(self.adversary())
         env.run(until=self.done)
         self._finish()
         return self.records

@@ -72,6 +72,8 @@ class Movement:
     planned: tuple[str, ...] = ()  # the path last planned from a stop to the target
     remaining: tuple = ()  # pieces still ahead while moving (for closures)
     moving: bool = False
+    on_road: bool = False  # inside a stretch's timeout (a target for the adversary)
+    rows: list = field(default_factory=list)  # (edge, t start h, t end h, ambush per km) being driven
     waiting_escort: bool = False
     tankers: int = 0  # sum over lots, kept up to date by Movement.remove
     litres: int = 0

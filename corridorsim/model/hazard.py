@@ -47,7 +47,8 @@ class StretchPlan(NamedTuple):
 
 def plan_stretch(pieces: Sequence[Piece], i: int, f: float, t_h: float, budget_ambush: float,
                  budget_ied: float, table: ThreatTable, deterrence: float,
-                 lengths_km: Sequence[float], speeds_kmh: Sequence[float]) -> StretchPlan:
+                 lengths_km: Sequence[float], speeds_kmh: Sequence[float],
+                 ambush_factor: float = 1.0) -> StretchPlan:
     """Integrate the hazard from fraction ``f`` of piece ``i`` at time ``t_h``.
 
     Parameters
@@ -65,6 +66,9 @@ def plan_stretch(pieces: Sequence[Piece], i: int, f: float, t_h: float, budget_a
         Escort deterrence factor on the rates.
     lengths_km, speeds_kmh : sequence of float
         Per edge index.
+    ambush_factor : float
+        Further factor on the ambush rate only: the convoy's targeting factor
+        (:func:`corridorsim.model.targeting.size_factor`).
     """
     ba, bi, t = budget_ambush, budget_ied, t_h
     rows: list[Stretch] = []
@@ -85,7 +89,7 @@ def plan_stretch(pieces: Sequence[Piece], i: int, f: float, t_h: float, budget_a
             dt = next_break - t
             km = dt * speed
             f_end = fj + km / length
-        ra, ri = va[p.edge] * deterrence, vi[p.edge] * deterrence
+        ra, ri = va[p.edge] * deterrence * ambush_factor, vi[p.edge] * deterrence
         ha, hi = ra * km, ri * km
         if ha >= ba or hi >= bi:
             xa = ba / ra if ha >= ba else math.inf  # only the process that fires here

@@ -33,6 +33,7 @@ STREAM_NAMES = (
     "closures",  # random closure arrivals and durations
     "parameters",  # per-replication draws of uncertain parameters (second-order Monte Carlo)
     "standing",  # root of the per-staging-point streams of attacks on waiting queues
+    "adversary",  # ambush opportunities (model/adversary.py), independent of traffic
 )
 
 _MOVEMENTS = STREAM_NAMES.index("movements")

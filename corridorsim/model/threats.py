@@ -17,21 +17,28 @@ and ``D_rate(s) = f + (1 - f) * exp(-s / c)`` the deterrence factor (``f`` = ``r
 draws ``E ~ Exp(1)`` and the attack happens where the integrated hazard reaches ``E``; so the
 probability of crossing a stretch without ambush is ``exp(-integral of lambda_A d km)``.
 
+The ambush intensity is further multiplied by the targeting factor ``(n / n0) ** beta`` of the
+convoy (:mod:`corridorsim.model.targeting`). With ``threats.adversary.process`` ``cox`` or
+``hawkes`` ambushes do not come from these per-convoy budgets but from the adversary's
+opportunity stream (:mod:`corridorsim.model.adversary`); the intensity above is then the
+convoy's weight at an opportunity.
+
 Outcomes
 --------
-An ambush destroys ``K ~ BetaBinomial(n, alpha, beta)`` of the ``n`` tankers with mean share
-``m(s) = loss_share_mean * D_loss(s)`` and ``alpha + beta = loss_share_concentration``; costs a
-delay drawn from ``ambush.delay``; loses each escort unit with ``escort_unit_loss_prob``; and
-turns the convoy back with ``turn_back_prob``. An IED destroys ``min(n, Poisson(mu))`` tankers,
-costs a delay and may cost escort units. Every outcome uses a fixed number of uniforms, turned
-into its variables by inverse CDF (scipy.stats ``ppf``), so common random numbers stay aligned.
+An ambush destroys ``K`` of the ``n`` tankers (form chosen by ``ambush.severity``, see
+:mod:`corridorsim.model.severity`; by default ``K ~ BetaBinomial(n, alpha, beta)`` with mean
+share ``m(s) = loss_share_mean * D_loss(s)`` and ``alpha + beta = loss_share_concentration``);
+costs a delay drawn from ``ambush.delay``; loses ``Binomial(E, escort_unit_loss_prob)`` escort
+units; and turns the convoy back with ``turn_back_prob``. An IED destroys ``min(n,
+Poisson(mu))`` tankers, costs a delay and may cost escort units. Each outcome is drawn by
+inversion from a fixed number of uniforms.
 
 Everything edge- or phase-related is compiled once per scenario into arrays (:class:`ThreatTable`).
 The formulas (:func:`escort_strength`, :func:`deterrence_factor`, :func:`phase_multipliers`)
 take numbers or NumPy arrays: the engine calls them per convoy, the rate estimator of
 :mod:`corridorsim.observed` per edge traversal, and both get the same numbers.
 
-Part of the model layer: imports :mod:`corridorsim.scenario` and NumPy, never SimPy or pandas.
+Part of the model layer: imports :mod:`corridorsim.scenario`, NumPy and SciPy, never SimPy or pandas.
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ from scipy import stats
 
 from ..scenario.network import edge_key
 from ..scenario.schema import Duration, Scenario
+from .severity import tankers_lost
 
 __all__ = [
     "ThreatTable",
@@ -57,7 +65,7 @@ __all__ = [
     "phase_multipliers",
     "draw_duration",
     "duration_from_uniform",
-    "OUTCOME_DRAWS",
+    "ATTACK_UNIFORMS",
     "draw_ambush",
     "draw_ied",
 ]
@@ -202,10 +210,6 @@ class AttackOutcome:
     turned_back: bool
 
 
-#: Uniforms drawn per attack outcome, whatever the convoy and escort sizes (CRN alignment).
-OUTCOME_DRAWS = 5
-
-
 def _binomial_from_uniform(u: float, n: int, p: float) -> int:
     if n <= 0 or p <= 0.0:
         return 0
@@ -214,47 +218,39 @@ def _binomial_from_uniform(u: float, n: int, p: float) -> int:
     return max(0, int(stats.binom.ppf(u, n, p)))  # (ppf(0) is -1)
 
 
+#: Uniforms one ambush or IED uses, whatever the convoy and its escort (common random numbers).
+ATTACK_UNIFORMS = 4
+
+
 def draw_ambush(
     rng: np.random.Generator, scenario: Scenario, tankers: int, escort_units: int
 ) -> AttackOutcome:
     """Draw the outcome of an ambush on a convoy of ``tankers`` with ``escort_units``.
 
-    Exactly :data:`OUTCOME_DRAWS` uniforms are drawn (turn-back, share, count, delay, escort
-    losses) and each is turned into its variable by inverse CDF, so a convoy's stream stays
-    aligned across sweep points whatever the escort count, and a larger convoy or escort maps
-    the same uniforms to monotonically related outcomes (common random numbers).
+    Exactly :data:`ATTACK_UNIFORMS` uniforms are drawn (turn-back, tankers destroyed, delay,
+    escort units lost), each mapped by its quantile function, so that the same attack of the
+    same replication uses the same numbers at every sweep point whatever the escort.
     """
     amb = scenario.threats.ambush
-    det = scenario.threats.deterrence
-    u = rng.random(OUTCOME_DRAWS)
-    s = escort_strength(escort_units, tankers)
-    mean = amb.loss_share_mean * deterrence_factor(s, det.loss_floor, det.loss_scale)
-    k = amb.loss_share_concentration
-    a, b = mean * k, (1.0 - mean) * k
-    if a <= 1e-12:
-        share = 0.0
-    elif b <= 1e-12:
-        share = 1.0
-    else:
-        share = float(stats.beta.ppf(u[1], a, b))
-    destroyed = _binomial_from_uniform(u[2], tankers, share)
-    delay = duration_from_uniform(float(u[3]), amb.delay)
-    lost = _binomial_from_uniform(u[4], escort_units, amb.escort_unit_loss_prob)
-    turned = bool(u[0] < amb.turn_back_prob) and destroyed < tankers
+    u_turn, u_loss, u_delay, u_escort = rng.random(ATTACK_UNIFORMS).tolist()
+    destroyed = tankers_lost(u_loss, tankers, escort_units, amb, scenario.threats.deterrence)
+    delay = duration_from_uniform(u_delay, amb.delay)
+    lost = _binomial_from_uniform(u_escort, escort_units, amb.escort_unit_loss_prob)
+    turned = bool(u_turn < amb.turn_back_prob) and destroyed < tankers
     return AttackOutcome(destroyed, delay, lost, turned)
 
 
 def draw_ied(
     rng: np.random.Generator, scenario: Scenario, tankers: int, escort_units: int
 ) -> AttackOutcome:
-    """Draw the outcome of an IED strike (never turns a convoy back); 5 uniforms as an ambush."""
+    """Draw the outcome of an IED strike (never turns a convoy back); fixed uniforms as above."""
     ied = scenario.threats.ied
-    u = rng.random(OUTCOME_DRAWS)
-    mu = ied.tankers_destroyed_mean
-    destroyed = min(tankers, max(0, int(stats.poisson.ppf(u[2], mu)))) if mu > 0 else 0
-    delay = duration_from_uniform(float(u[3]), ied.delay)
-    lost = _binomial_from_uniform(u[4], escort_units, ied.escort_unit_loss_prob)
-    return AttackOutcome(destroyed, delay, lost, False)
+    _, u_loss, u_delay, u_escort = rng.random(ATTACK_UNIFORMS).tolist()
+    mean = ied.tankers_destroyed_mean
+    destroyed = min(tankers, int(stats.poisson.ppf(u_loss, mean))) if mean > 0 and tankers > 0 else 0
+    delay = duration_from_uniform(u_delay, ied.delay)
+    lost = _binomial_from_uniform(u_escort, escort_units, ied.escort_unit_loss_prob)
+    return AttackOutcome(max(destroyed, 0), delay, lost, False)
 
 
 def _selects(edge: dict, corridor: str | None, region: str | None) -> bool:
@@ -310,6 +306,12 @@ class ThreatTable:
         self.ied_rate_per_1000km = ied
         self.ambush_per_km = ambush / 1000.0
         self.ied_per_km = ied / 1000.0
+        # the adversary's opportunity streams: one per group of edges that can see an ambush
+        adv = scenario.threats.adversary
+        self.adversary = adv.process != "poisson" and self.enabled
+        key = "corridor" if adv.group_by == "corridor" else "region"
+        self.edge_group = [str(e.get(key, "") or "") for e in edges]
+        self.groups = sorted({g for g, r in zip(self.edge_group, ambush) if r > 0})
         self._compile_phases(scenario, edges)
 
     def _compile_phases(self, scenario: Scenario, edges: list) -> None:

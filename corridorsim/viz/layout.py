@@ -89,7 +89,8 @@ def _finish(fig: Any, footer_text: str | None, own: bool, bottom_legend: Any = N
     if legends:
         engine = fig.get_layout_engine()
         if engine is not None and hasattr(engine, "set"):
-            top += gap
+            # tick labels of the lowest panels half overhang their axes: keep them clear too
+            top += 2 * gap
             engine.set(rect=(0.0, top, 1.0, 1.0 - top))
     if own:
         fig.draw_without_rendering()

@@ -30,12 +30,15 @@ from .network_spec import EdgeOverride, EdgeSpec, NetworkSpec, NodeOverride, Nod
 from .scenario import Observations, Scenario
 from .supply import Checkpoint, EscortBase, Escorts, ScheduledConvoy, Source, StagingPoint, SupplyStep
 from .threats import (
+    Adversary,
     AmbushEffects,
     Deterrence,
     IedEffects,
+    Severity,
     StationaryPhase,
     StationaryRule,
     StationaryThreats,
+    Targeting,
     ThreatPhase,
     ThreatRule,
     Threats,
@@ -70,6 +73,9 @@ __all__ = [
     "StationaryRule",
     "StationaryPhase",
     "StationaryThreats",
+    "Severity",
+    "Targeting",
+    "Adversary",
     "ScheduledClosure",
     "RandomClosure",
     "Closures",

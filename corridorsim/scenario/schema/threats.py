@@ -1,5 +1,6 @@
 """The threats block: hazard rules by edge, corridor or region, time phases, deterrence by
-escorts, and the effects of ambushes and IEDs.
+escorts, the effects of ambushes and IEDs, size-dependent targeting, the severity of an ambush
+and the adversary's opportunity process in time.
 """
 
 from __future__ import annotations
@@ -64,6 +65,105 @@ class Deterrence(StrictModel):
     loss_scale: Positive = Field(1.0, description="Strength at which the loss effect is 63% done.")
 
 
+class Severity(StrictModel):
+    """How many of the ``n`` tankers of an ambushed convoy burn (see docs/model.md, Severity).
+
+    ``beta_binomial``: ``K ~ BetaBinomial(n)`` with mean share ``loss_share_mean x D_loss(s)``
+    (the share of the convoy lost does not depend on ``n``). ``saturating_share``: the same with
+    mean share ``loss_share_mean x h / (h + n) x D_loss(s)``, ``h`` =
+    ``half_saturation_tankers``, so the mean loss tends to ``loss_share_mean x h`` tankers for
+    large convoys (Blackett; Morse and Kimball 1951: losses per attack roughly independent of
+    convoy size). ``negative_binomial``: ``K = min(n, NegBin(mean mu, dispersion r))`` with
+    ``mu = mean_tankers x D_loss(s)``: an absolute, heavy-tailed loss. In every form the mean is
+    also multiplied by the Lanchester factor of the attacking force when
+    ``attacker_strength_units`` is set.
+    """
+
+    form: Literal["beta_binomial", "saturating_share", "negative_binomial"] = Field(
+        "beta_binomial", description="Loss distribution of an ambush."
+    )
+    half_saturation_tankers: Positive = Field(
+        50.0, description="h of saturating_share: convoy size at which the share is halved."
+    )
+    mean_tankers: NonNeg = Field(
+        10.0, description="Mean tankers destroyed by an unescorted ambush (negative_binomial, "
+        "before the cap at the convoy size)."
+    )
+    dispersion: Positive = Field(
+        1.0, description="Negative-binomial size r (variance mu + mu^2 / r; small = heavy tail)."
+    )
+    attacker_strength_units: Positive | None = Field(
+        None, description="Strength A of the attacking force in escort-unit equivalents; null "
+        "switches the Lanchester effect off. With E escort units the force that remains is "
+        "sqrt(max(0, 1 - exchange_ratio x (E / A)^2)) (square law) and the mean loss is "
+        "multiplied by it."
+    )
+    exchange_ratio: Positive = Field(
+        1.0, description="Effectiveness of one escort unit against the attackers relative to "
+        "one attacking unit (Lanchester square law)."
+    )
+
+
+class Targeting(StrictModel):
+    """Which convoys the adversary goes for: ambush rate times ``(n / n0) ** size_exponent``."""
+
+    size_exponent: float = Field(
+        0.0, ge=-2.0, le=3.0, description="beta: 0 = rate independent of convoy size, 1 = "
+        "proportional to the tankers (detectability, attractiveness)."
+    )
+    reference_tankers: Positive = Field(
+        30.0, description="n0: convoy size (tankers) at which the rules' rates hold as written."
+    )
+
+
+class Adversary(StrictModel):
+    """The adversary's ambush opportunities in time (see docs/model.md, Adversary).
+
+    ``poisson``: every convoy faces its own Poisson hazard per convoy-km (no limit on attacks).
+    ``cox`` and ``hawkes``: each group of edges (by ``group_by``) has a stream of ambush
+    opportunities, ``opportunities_per_week`` on average, modulated by gamma multipliers (per
+    replication and per week) and, for ``hawkes``, self-exciting with ``branching_ratio``. At an
+    opportunity the convoys on the group's roads with hazard weights ``w_c`` (per hour: the
+    Poisson model's hazard) are attacked with probability ``W / (nu + W)``, ``W = sum w_c``,
+    ``nu`` the group's mean opportunity rate; the target is drawn in proportion to ``w_c``. Low
+    traffic gives the Poisson model back; heavy traffic saturates at the opportunity rate.
+    """
+
+    process: Literal["poisson", "cox", "hawkes"] = Field(
+        "poisson", description="Attack arrival model."
+    )
+    group_by: Literal["corridor", "region"] = Field(
+        "corridor", description="Edges that share an opportunity stream."
+    )
+    opportunities_per_week: Positive = Field(
+        2.0, description="Mean ambush opportunities per week per group (the adversary's capacity)."
+    )
+    group_opportunities_per_week: dict[str, Positive] = Field(
+        default_factory=dict, description="Per-group overrides of opportunities_per_week."
+    )
+    weekly_shape: Positive | None = Field(
+        None, description="Gamma shape of the weekly multiplier (mean 1, variance 1 / shape) per "
+        "group; null = no weekly variation."
+    )
+    replication_shape: Positive | None = Field(
+        None, description="Gamma shape of the multiplier drawn once per replication (all "
+        "groups); null = none."
+    )
+    branching_ratio: float = Field(
+        0.0, ge=0.0, lt=0.95, description="Hawkes: mean opportunities triggered by one (< 1)."
+    )
+    excitation_days: Positive = Field(
+        14.0, description="Hawkes: mean delay of a triggered opportunity (exponential kernel)."
+    )
+
+    @model_validator(mode="after")
+    def _hawkes_only(self) -> Adversary:
+        if self.branching_ratio > 0 and self.process != "hawkes":
+            raise ValueError(f"branching_ratio ({self.branching_ratio}) needs process: hawkes, "
+                             f"got process: {self.process}")
+        return self
+
+
 class AmbushEffects(StrictModel):
     """What an ambush does to a convoy."""
 
@@ -91,6 +191,7 @@ class AmbushEffects(StrictModel):
         "attacked edge beyond where it stands, by any open road; last_stop: back along the "
         "road travelled to the last stop passed.",
     )
+    severity: Severity = Field(Severity(), description="Tankers destroyed per ambush.")
 
 
 class IedEffects(StrictModel):
@@ -167,3 +268,5 @@ class Threats(StrictModel):
     stationary: StationaryThreats = Field(
         StationaryThreats(), description="Attacks on convoys standing at nodes."
     )
+    targeting: Targeting = Field(Targeting(), description="Size-dependent ambush rate.")
+    adversary: Adversary = Field(Adversary(), description="Ambush opportunities in time.")
