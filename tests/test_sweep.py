@@ -415,7 +415,7 @@ stockout_dates: [2025-09-10, 2025-09-20]
     assert (summary.delivered_l_by_day_10 <= summary.delivered_l).all()
     pm = pd.read_csv(out / "points_summary.csv")
     assert list(pm.columns) == ["point", UNITS, AMBUSH, "metric", "n", "mean", "sd", "p5", "p50",
-                                "p95", "ci95_halfwidth"]
+                                "p95", "ci95_halfwidth", "ci95_low", "ci95_high"]
     first = (out / "points_summary.csv").read_bytes()
     (out / "points_summary.csv").unlink()
     elsewhere = tmp_path / "csv"
@@ -492,8 +492,9 @@ def test_paired_differences_match_a_hand_computation():
         assert row.mean_diff == pytest.approx(d.mean())
         sd = math.sqrt(sum((v - d.mean()) ** 2 for v in d) / (len(d) - 1))
         assert row.sd_diff == pytest.approx(sd)
-        half = 1.96 * sd / math.sqrt(len(d))
-        assert (row.ci95_low, row.ci95_high) == pytest.approx((d.mean() - half, d.mean() + half))
+        half = T975[len(d) - 1] * sd / math.sqrt(len(d))
+        assert (row.ci95_high - row.ci95_low) / 2 == pytest.approx(half, rel=2e-4)  # table rounding
+        assert (row.ci95_high + row.ci95_low) / 2 == pytest.approx(d.mean())
         assert row.relative_diff == pytest.approx(d.mean() / np.mean([ref[r] for r in common]))
     assert out.loc[1, ["mean_diff", "sd_diff", "ci95_low", "ci95_high"]].tolist() == [0, 0, 0, 0]
     assert out.loc[2, "n"] == 5
@@ -514,7 +515,9 @@ def test_point_metrics_match_numpy():
     assert row.f == 30 and row.n == 5
     assert row["mean"] == pytest.approx(x.mean()) and row.sd == pytest.approx(x.std(ddof=1))
     assert [row.p5, row.p50, row.p95] == pytest.approx(np.percentile(x, [5, 50, 95]))
-    assert row.ci95_halfwidth == pytest.approx(1.96 * x.std(ddof=1) / math.sqrt(5))
+    assert row.ci95_halfwidth == pytest.approx(T975[4] * x.std(ddof=1) / math.sqrt(5), rel=2e-4)
+    assert (row.ci95_low, row.ci95_high) == pytest.approx((row["mean"] - row.ci95_halfwidth,
+                                                           row["mean"] + row.ci95_halfwidth))
     row = pm[(pm.point == 0) & (pm.metric == "first_stockout_day")].iloc[0]
     assert row.n == 4 and row["mean"] == pytest.approx((3 + 10 + 5 + 0) / 4)  # defined ones
 
@@ -528,9 +531,24 @@ def test_stockout_probability_counts_stockouts_on_or_before_each_date():
     assert p0.date.tolist() == ["2025-09-01", "2025-09-04", "2025-09-30"]
     assert p0.day.tolist() == [0, 3, 29] and (p0.n == 6).all()
     assert p0.p_stockout.tolist() == pytest.approx([1 / 6, 2 / 6, 4 / 6])
-    assert p0.ci95_halfwidth.iloc[1] == pytest.approx(1.96 * math.sqrt(2 / 6 * 4 / 6 / 6))
+    assert (p0.ci95_low.iloc[1], p0.ci95_high.iloc[1]) == pytest.approx(wilson(2, 6), abs=1e-4)
     p2 = out[out.point == 2]  # days nan, 5, 12, 7, nan: shifted by 2, one replication fewer
     assert (p2.n == 5).all() and p2.p_stockout.tolist() == pytest.approx([0, 0, 3 / 5])
+    # no zero-width interval at p = 0: Wilson's upper bound at 0 of 5 is z^2 / (n + z^2)
+    assert p2.ci95_low.iloc[0] == 0 and p2.ci95_high.iloc[0] == pytest.approx(
+        1.959964 ** 2 / (5 + 1.959964 ** 2), abs=1e-5)
+
+
+#: Student t quantiles t_{0.975, df} (printed tables, e.g. NIST/SEMATECH e-Handbook 1.3.6.7.2)
+T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571}
+
+
+def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """Wilson score interval from its closed form (Wilson 1927)."""
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return centre - half, centre + half
 
 
 # ------------------------------------------------------------------------------ precision

@@ -9,8 +9,10 @@ Commands live in one module per group (:mod:`.run`, :mod:`.sweeps`, :mod:`.obser
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -31,10 +33,22 @@ from rich.table import Table
 from ..errors import CorridorSimError, ScenarioErrors
 from ..version import __version__
 
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+def _width(stream) -> int | None:
+    """Console width: the terminal's, or (piped into a file or another program) wide enough that
+    tables are never cut or folded (rich would otherwise assume 80 columns)."""
+    try:
+        if stream.isatty():
+            return None
+    except (AttributeError, ValueError):
+        pass
+    return int(os.environ.get("COLUMNS") or 0) or 400
 
 
-out_console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, width=_width(sys.stderr))
+
+
+out_console = Console(highlight=False, soft_wrap=True, width=_width(sys.stdout))
 
 
 def fail(message: str) -> None:
@@ -104,26 +118,55 @@ def main() -> None:
     destination."""
 
 
+#: How a unit of the result tables is shown in a table header, and the divisor of its values.
+_SHOWN_UNITS = {"L": ("ML", 1e6), "share": ("%", 0.01)}
+
+
+def shown_unit(unit: str) -> str:
+    """The unit as table headers show it (litres as ML = million litres, shares as %)."""
+    return _SHOWN_UNITS.get(unit, (unit, 1.0))[0]
+
+
 def fmt_value(value: float, unit: str) -> str:
+    """A number in the unit a header shows (see :func:`shown_unit`), without the unit."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
+    value = value / _SHOWN_UNITS.get(unit, ("", 1.0))[1]
     if unit == "L":
-        return f"{value / 1e6:,.2f} ML"
+        return f"{value:,.2f}"
     if unit == "share":
-        return f"{value:.2f}"
+        return f"{value:.1f}"
     if abs(value) >= 100:
         return f"{value:,.0f}"
     return f"{value:.1f}"
 
 
-def metrics_table(metrics, title: str) -> Table:
+def fmt_day(day: float, start: dt.date) -> str:
+    """A 0-based day of the scenario as its calendar date (the day it falls in)."""
+    if day is None or (isinstance(day, float) and math.isnan(day)):
+        return "-"
+    day0 = start.date() if isinstance(start, dt.datetime) else start
+    return (day0 + dt.timedelta(days=math.floor(day))).isoformat()
+
+
+def metrics_table(metrics, title: str, start: dt.date | None = None) -> Table:
+    """The key-metrics table of a run: one row per metric, its unit, mean, 95 % interval and
+    percentiles. Day-of-scenario metrics are shown as dates when ``start`` is given."""
     table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
     table.add_column("metric")
-    for col in ("mean", "P5", "P50", "P95"):
+    table.add_column("unit")
+    for col in ("mean", "95% CI", "P5", "P50", "P95"):
         table.add_column(col, justify="right")
     for row in metrics.itertuples(index=False):
+        if row.unit == "day" and start is not None:
+            f = functools.partial(fmt_day, start=start)
+            unit = "date"
+        else:
+            f = functools.partial(fmt_value, unit=row.unit)
+            unit = shown_unit(row.unit)
+        ci = "-" if math.isnan(row.ci95_low) else f"{f(row.ci95_low)} to {f(row.ci95_high)}"
         if row.metric == "p_stockout":
-            table.add_row(row.label, fmt_value(row.mean, "share"), "", "", "")
+            table.add_row(row.label, unit, f(row.mean), ci, "", "", "")
             continue
-        table.add_row(row.label, *(fmt_value(v, row.unit) for v in (row.mean, row.p5, row.p50, row.p95)))
+        table.add_row(row.label, unit, f(row.mean), ci, *(f(v) for v in (row.p5, row.p50, row.p95)))
     return table

@@ -69,7 +69,7 @@ def run(scenario_file: Path, replications: int | None, seed: int | None, workers
         rate = n / result.wall_time_s if result.wall_time_s > 0 else float("inf")
         out_console.print(metrics_table(result.metrics, f"{scenario.name}: {n} replications, seed "
                                                   f"{result.seed} ({result.wall_time_s:.1f} s, "
-                                                  f"{rate:,.0f} rep/s)"))
+                                                  f"{rate:,.0f} rep/s)", scenario.start))
     out_console.print(f"results written to {out}/", markup=False)
 
 

@@ -19,6 +19,7 @@ from .app import (
     make_executor,
     out_console,
     resumable,
+    shown_unit,
     user_errors,
 )
 
@@ -149,9 +150,10 @@ def _print_sweep_tables(tables, factors: list[str], metric: str, rows: int = 10)
     table.add_column("point", justify="right")
     for f in factors:
         table.add_column(escape(f))  # factor paths have [selectors]: not rich markup
-    for col in ("mean", "+-95%", "P5", "P95"):
-        table.add_column(col, justify="right")
     unit = "L" if metric.endswith("_l") or "_l_" in metric else ""
+    shown = f" ({shown_unit(unit)})" if unit else ""
+    for col in ("mean", "+-95%", "P5", "P95"):
+        table.add_column(col + shown, justify="right")
     for d in sel.to_dict(orient="records"):
         table.add_row(str(d["point"]), *(escape(str(d[f])) if f in d else "" for f in factors),
                       *(fmt_value(d[c], unit) for c in ("mean", "ci95_halfwidth", "p5", "p95")))

@@ -1,16 +1,20 @@
 """Key metrics across replications: pure functions of the result tables.
 
 The metrics table has one row per metric with its unit, mean, standard deviation, P5, P50, P95
-and the half-width of a 95 % confidence interval of the mean (normal approximation). Metrics
+and the bounds of a 95 % confidence interval of the mean (Student t, see
+:mod:`corridorsim.experiments.statistics`; NaN with a single replication). Metrics
 that are undefined in some replications (the first stock-out day when the stock never ran out)
 are summarised over the replications where they are defined, and ``p_stockout`` reports the
-share of replications where the stock ran out.
+share of replications where the stock ran out, with a Wilson score interval (never the
+zero-width ``1.0 +- 0.0`` of a Wald interval when every replication ran out).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from .statistics import mean_interval, proportion_interval
 
 __all__ = ["KEY_METRICS", "key_metrics"]
 
@@ -44,7 +48,7 @@ def key_metrics(summary: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``metric, label, unit, n, mean, sd, p5, p50, p95, ci95_halfwidth``.
+        Columns ``metric, label, unit, n, mean, sd, p5, p50, p95, ci95_low, ci95_high``.
     """
     rows = []
     for col, unit, label in KEY_METRICS:
@@ -52,17 +56,16 @@ def key_metrics(summary: pd.DataFrame) -> pd.DataFrame:
         x = x[np.isfinite(x)]
         n = len(x)
         if n:
-            sd = float(np.std(x, ddof=1)) if n > 1 else 0.0
+            sd = float(np.std(x, ddof=1)) if n > 1 else np.nan
             p5, p50, p95 = (float(v) for v in np.percentile(x, [5, 50, 95]))
-            rows.append((col, label, unit, n, float(np.mean(x)), sd, p5, p50, p95,
-                         1.96 * sd / np.sqrt(n)))
+            ci = mean_interval(x)
+            rows.append((col, label, unit, n, ci.estimate, sd, p5, p50, p95, ci.low, ci.high))
         else:
-            rows.append((col, label, unit, 0, *([np.nan] * 6)))
+            rows.append((col, label, unit, 0, *([np.nan] * 7)))
     first = summary["first_stockout_day"].to_numpy(dtype=float)
     if len(first):
-        p = float(np.mean(np.isfinite(first)))
-        half = 1.96 * np.sqrt(p * (1 - p) / len(first))
+        ci = proportion_interval(int(np.isfinite(first).sum()), len(first))
         rows.append(("p_stockout", "probability that the stock ran out", "share", len(first),
-                     p, np.nan, np.nan, np.nan, np.nan, half))
+                     ci.estimate, np.nan, np.nan, np.nan, np.nan, ci.low, ci.high))
     return pd.DataFrame(rows, columns=["metric", "label", "unit", "n", "mean", "sd", "p5", "p50",
-                                       "p95", "ci95_halfwidth"])
+                                       "p95", "ci95_low", "ci95_high"])

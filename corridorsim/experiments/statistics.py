@@ -18,7 +18,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy import stats
 
-__all__ = ["Interval", "mean_interval", "mean_interval_from_summary", "proportion_interval"]
+__all__ = ["Interval", "mean_interval", "mean_interval_from_summary", "mean_halfwidth",
+           "proportion_interval"]
 
 
 class Interval(NamedTuple):
@@ -27,6 +28,11 @@ class Interval(NamedTuple):
     estimate: float
     low: float
     high: float
+
+    @property
+    def halfwidth(self) -> float:
+        """Half the width of the interval (for a mean, the distance to the estimate)."""
+        return (self.high - self.low) / 2
 
 
 def mean_interval(values: Iterable[float], level: float = 0.95) -> Interval:
@@ -116,3 +122,9 @@ def mean_interval_from_summary(mean: float, sd: float, n: int, level: float = 0.
         return Interval(mean, math.nan, math.nan)
     half = float(stats.t.ppf(0.5 + level / 2.0, n - 1)) * sd / math.sqrt(n)
     return Interval(mean, mean - half, mean + half)
+
+
+def mean_halfwidth(sd: float, n: int, level: float = 0.95) -> float:
+    """Half-width of the Student-t interval of a mean from its sample sd (``ddof=1``) and size
+    (the precision rule of sweeps); NaN when ``n < 2``."""
+    return mean_interval_from_summary(0.0, sd, n, level).halfwidth

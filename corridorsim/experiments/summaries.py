@@ -3,8 +3,10 @@
 Pure functions of the per-replication summary table (one row per point and replication) and the
 design table. Paired differences exploit common random numbers: replication ``r`` of two points
 met the same random streams, so ``metric(point, r) - metric(reference, r)`` has a much smaller
-variance than a difference of independent runs, and its 95 % confidence interval is
-``mean +- 1.96 sd / sqrt(n)`` over the ``n`` common replications.
+variance than a difference of independent runs, and its 95 % confidence interval is the Student t
+interval ``mean +- t_{n-1} sd / sqrt(n)`` over the ``n`` common replications. Stock-out
+probabilities get Wilson score intervals. Every interval comes from
+:mod:`corridorsim.experiments.statistics`.
 
 Sensitivity indices come from SALib: Sobol first-order and total indices for ``sobol_sa``
 designs, Morris elementary effects for ``morris`` designs, computed on the per-point mean of each
@@ -22,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import OutputError
+from .statistics import mean_interval, proportion_interval
 
 __all__ = ["DEFAULT_METRICS", "point_metrics", "paired_differences", "stockout_probability",
            "sensitivity", "summarize_sweep", "write_summaries"]
@@ -45,12 +48,14 @@ def _metrics_of(summary: pd.DataFrame, metrics: list[str] | None) -> list[str]:
 
 def point_metrics(summary: pd.DataFrame, design: pd.DataFrame,
                   metrics: list[str] | None = None) -> pd.DataFrame:
-    """Mean, sd, P5, P50, P95 and 95 % CI half-width of each metric at each point.
+    """Mean, sd, P5, P50, P95 and 95 % Student t interval of each metric at each point.
 
     Returns
     -------
     pandas.DataFrame
-        One row per point and metric, with the factor values of the point.
+        One row per point and metric, with the factor values of the point; ``ci95_halfwidth``
+        is the half-width of the mean's interval ``[ci95_low, ci95_high]`` (NaN with one
+        replication).
     """
     metrics = _metrics_of(summary, metrics)
     rows = []
@@ -60,13 +65,15 @@ def point_metrics(summary: pd.DataFrame, design: pd.DataFrame,
             x = x[np.isfinite(x)]
             n = len(x)
             if n:
-                sd = float(np.std(x, ddof=1)) if n > 1 else 0.0
+                sd = float(np.std(x, ddof=1)) if n > 1 else np.nan
                 p5, p50, p95 = np.percentile(x, [5, 50, 95])
-                rows.append((point, m, n, float(x.mean()), sd, p5, p50, p95, 1.96 * sd / np.sqrt(n)))
+                ci = mean_interval(x)
+                rows.append((point, m, n, ci.estimate, sd, p5, p50, p95, ci.halfwidth, ci.low,
+                             ci.high))
             else:
-                rows.append((point, m, 0, *([np.nan] * 6)))
+                rows.append((point, m, 0, *([np.nan] * 8)))
     out = pd.DataFrame(rows, columns=["point", "metric", "n", "mean", "sd", "p5", "p50", "p95",
-                                      "ci95_halfwidth"])
+                                      "ci95_halfwidth", "ci95_low", "ci95_high"])
     return design.reset_index().merge(out, on="point", how="right")
 
 
@@ -90,12 +97,17 @@ def paired_differences(summary: pd.DataFrame, reference: int,
             d = (g.loc[common, m].to_numpy(dtype=float) - ref.loc[common, m].to_numpy(dtype=float))
             d = d[np.isfinite(d)]
             n = len(d)
-            mean = float(d.mean()) if n else np.nan
-            sd = float(d.std(ddof=1)) if n > 1 else 0.0 if n else np.nan
-            half = 1.96 * sd / np.sqrt(n) if n else np.nan
+            ci = mean_interval(d)
+            mean = ci.estimate
+            sd = float(d.std(ddof=1)) if n > 1 else np.nan
+            if n and np.all(d == d[0]):
+                # identical pairs (the reference against itself, or a factor that changes
+                # nothing under common random numbers): the difference is known exactly
+                ci = ci._replace(low=mean, high=mean)
+                sd = 0.0
             ref_mean = float(np.nanmean(ref.loc[common, m].to_numpy(dtype=float))) if n else np.nan
             rel = mean / ref_mean if n and ref_mean not in (0.0,) and np.isfinite(ref_mean) else np.nan
-            rows.append((point, reference, m, n, mean, sd, mean - half, mean + half, rel))
+            rows.append((point, reference, m, n, mean, sd, ci.low, ci.high, rel))
     return pd.DataFrame(rows, columns=["point", "reference", "metric", "n", "mean_diff", "sd_diff",
                                        "ci95_low", "ci95_high", "relative_diff"])
 
@@ -104,7 +116,8 @@ def stockout_probability(summary: pd.DataFrame, start: dt.date,
                          dates: list[dt.date]) -> pd.DataFrame:
     """Share of replications whose stock ran out on or before each date, per point.
 
-    ``first_stockout_day`` counts days from the scenario start (day 0 = ``start``).
+    ``first_stockout_day`` counts days from the scenario start (day 0 = ``start``). The 95 %
+    interval ``[ci95_low, ci95_high]`` is Wilson's, which stays open at 0 and 1.
     """
     rows = []
     for point, grp in summary.groupby("point", sort=True):
@@ -112,10 +125,10 @@ def stockout_probability(summary: pd.DataFrame, start: dt.date,
         n = len(first)
         for d in dates:
             day = (d - start).days
-            p = float(np.mean(np.isfinite(first) & (first <= day))) if n else np.nan
-            half = 1.96 * np.sqrt(p * (1 - p) / n) if n else np.nan
-            rows.append((point, d.isoformat(), day, n, p, half))
-    return pd.DataFrame(rows, columns=["point", "date", "day", "n", "p_stockout", "ci95_halfwidth"])
+            ci = proportion_interval(int((np.isfinite(first) & (first <= day)).sum()), n)
+            rows.append((point, d.isoformat(), day, n, ci.estimate, ci.low, ci.high))
+    return pd.DataFrame(rows, columns=["point", "date", "day", "n", "p_stockout", "ci95_low",
+                                       "ci95_high"])
 
 
 def sensitivity(summary: pd.DataFrame, design: pd.DataFrame, kind: str, factors: list[str],

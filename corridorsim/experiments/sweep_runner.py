@@ -40,6 +40,7 @@ import pandas as pd
 from ..atomic import atomic_write, atomic_write_text, check_output_dir
 from ..errors import OutputError, ScenarioError
 from .rundir import _utc_now
+from .statistics import mean_halfwidth
 from .sweep_spec import ResolvedSweep
 from .sweep_tasks import SweepTask, plan_tasks, run_task
 
@@ -93,7 +94,7 @@ class _Stats:
             return math.inf
         mean = self.s[point] / n
         var = max(0.0, (self.ss[point] - n * mean * mean) / (n - 1))
-        half = 1.96 * math.sqrt(var / n)
+        half = mean_halfwidth(math.sqrt(var), n)  # the Student t interval of every table
         if mean == 0:
             return 0.0 if half == 0 else math.inf
         return half / abs(mean)

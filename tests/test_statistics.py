@@ -1,0 +1,70 @@
+"""The interval helper: Student t for means, Wilson/Jeffreys for proportions, against closed forms
+and printed tables; never a zero-width interval at 0 or n successes."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from corridorsim.experiments.metrics import key_metrics
+from corridorsim.experiments.statistics import Interval, mean_interval, proportion_interval
+
+
+def test_mean_interval_is_student_t():
+    x = [1.0, 2.0, 4.0]
+    ci = mean_interval(x)
+    half = 4.303 * np.std(x, ddof=1) / math.sqrt(3)  # t_{0.975, 2} = 4.303 (printed tables)
+    assert isinstance(ci, Interval) and ci.estimate == pytest.approx(7 / 3)
+    assert (ci.low, ci.high) == pytest.approx((7 / 3 - half, 7 / 3 + half), rel=1e-3)
+    # a 90 % interval is narrower; t_{0.95, 2} = 2.920
+    ci90 = mean_interval(x, level=0.90)
+    assert ci90.halfwidth == pytest.approx(2.920 * np.std(x, ddof=1) / math.sqrt(3), rel=1e-3)
+
+
+def test_mean_interval_with_one_or_no_value_is_undefined():
+    one = mean_interval([5.0, np.nan])
+    assert one.estimate == 5.0 and math.isnan(one.low) and math.isnan(one.high)
+    assert all(math.isnan(v) for v in mean_interval([]))
+
+
+def test_wilson_matches_its_closed_form_and_jeffreys_the_beta_quantiles():
+    z = 1.959964
+    for k, n in ((0, 5), (2, 6), (5, 5), (37, 200)):
+        p = k / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+        ci = proportion_interval(k, n)
+        assert ci.estimate == p
+        assert (ci.low, ci.high) == pytest.approx((centre - half, centre + half), abs=1e-6)
+    # Jeffreys at 0 of 10: upper bound is the 97.5 % quantile of Beta(0.5, 10.5), 0.2172
+    # (Brown, Cai & DasGupta 2001, table of Jeffreys limits gives 0.217)
+    j = proportion_interval(0, 10, method="jeffreys")
+    assert j.low == 0 and j.high == pytest.approx(0.2172, abs=1e-3)
+
+
+@given(n=st.integers(1, 500), data=st.data(), method=st.sampled_from(["wilson", "jeffreys"]))
+def test_proportion_intervals_contain_the_estimate_and_never_have_zero_width(n, data, method):
+    k = data.draw(st.integers(0, n))
+    ci = proportion_interval(k, n, method=method)
+    assert 0 <= ci.low <= ci.estimate <= ci.high <= 1
+    assert ci.high - ci.low > 0
+
+
+def test_stockout_in_every_replication_is_not_reported_as_certain():
+    import pandas as pd
+
+    summary = pd.DataFrame({c: [1.0] * 5 for c in
+                            ("delivered_l", "tankers_delivered", "litres_destroyed",
+                             "tankers_destroyed", "ambushes", "ieds", "convoys", "unmet_l",
+                             "days_at_zero", "final_stock_l", "min_cover_days",
+                             "escort_utilisation", "mean_escort_wait_h")})
+    summary["first_stockout_day"] = [3.0, 4.0, 2.0, 5.0, 3.0]
+    m = key_metrics(summary).set_index("metric")
+    p = m.loc["p_stockout"]
+    assert p["mean"] == 1.0 and p.ci95_high == 1.0
+    assert p.ci95_low == pytest.approx(5 / (5 + 1.959964 ** 2), abs=1e-5)  # Wilson at 5 of 5
+    assert m.loc["first_stockout_day", "ci95_high"] - m.loc["first_stockout_day", "ci95_low"] > 0
