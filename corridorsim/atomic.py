@@ -19,11 +19,11 @@ from pathlib import Path
 
 from .errors import OutputError
 
-__all__ = ["atomic_write", "atomic_write_text", "check_output_dir"]
+__all__ = ["atomic_write", "atomic_write_text", "check_output_dir", "make_temp_dir"]
 
 
-def _default_mode() -> int:
-    """Mode of a newly created file under this process's umask (mkstemp makes files 0600).
+def _umask() -> int:
+    """This process's umask.
 
     The umask is read from /proc where there is one (setting it to read it would not be
     thread-safe), else 022 is assumed.
@@ -37,7 +37,23 @@ def _default_mode() -> int:
                     break
     except (OSError, ValueError):
         pass
-    return 0o666 & ~umask
+    return umask
+
+
+def _default_mode() -> int:
+    """Mode of a newly created file under this process's umask (mkstemp makes files 0600)."""
+    return 0o666 & ~_umask()
+
+
+def make_temp_dir(parent: str | os.PathLike, prefix: str) -> Path:
+    """A new temporary directory in ``parent`` with the permissions of a normally created one
+    (``tempfile.mkdtemp`` makes it 0700, which a directory renamed into place would keep)."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    try:
+        os.chmod(tmp, 0o777 & ~_umask())
+    except OSError:
+        pass
+    return tmp
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], object]) -> Path:

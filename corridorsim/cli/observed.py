@@ -30,7 +30,8 @@ from .app import (
 @click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Output directory [default: runs/<calibration name>].")
 @click.option("-w", "--workers", type=click.IntRange(min=1), default=None,
-              help="Worker processes [default: all cores].")
+              help="Worker processes [default: every core this process may use]; 1 runs in this "
+                   "process.")
 @click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True)
 @click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
               help="Address of an existing Dask scheduler (implies --executor dask).")

@@ -29,7 +29,8 @@ from .app import (
 @click.option("--seed", type=click.IntRange(min=0), default=None,
               help="Root seed [default: the scenario's `seed`].")
 @click.option("-w", "--workers", type=click.IntRange(min=1), default=None,
-              help="Worker processes [default: all cores]; 1 runs in-process.")
+              help="Worker processes [default: every core this process may use, i.e. its CPU "
+                   "affinity (taskset, container limits)]; 1 runs in this process.")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=None,
               help="Replications per task [default: about 4 tasks per worker].")
 @click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=None,

@@ -35,7 +35,8 @@ from .app import (
 @click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Results directory [default: runs/<sweep name>].")
 @click.option("-w", "--workers", type=click.IntRange(min=1), default=None,
-              help="Worker processes (local) or LocalCluster workers (dask) [default: all cores].")
+              help="Worker processes (local) or LocalCluster workers (dask) [default: every core "
+                   "this process may use]; 1 runs in this process.")
 @click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="local worker processes, or Dask (a LocalCluster, or --scheduler).")
 @click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",

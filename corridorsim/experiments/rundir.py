@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..atomic import check_output_dir
+from ..atomic import check_output_dir, make_temp_dir
 from ..errors import OutputError
 from ..scenario.documents import scenario_hash, scenario_to_dict
 from .simulate import RunResult
@@ -111,7 +111,7 @@ def write_run(result: RunResult, out_dir: str | Path, force: bool = False,
     parent = out.resolve().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+        tmp = make_temp_dir(parent, f".{out.name}.tmp-")  # renamed into place: normal permissions
     except OSError as exc:
         raise OutputError(f"{out}: cannot create output directory ({exc.strerror})") from None
     try:
