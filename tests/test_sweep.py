@@ -668,3 +668,28 @@ def test_shipped_sweep_resolves_and_dry_runs(path, tmp_path):
     assert res.output.startswith(f"sweep {s.name}: {len(sw.design)} points x {s.replications} "
                                  "replications")
     assert not out.exists()
+
+
+# ------------------------------------------------------------------------------ reference
+
+
+def test_set_sweeps_compare_against_the_scenario_as_written(tmp_path):
+    # smoke.yaml has 6 sikasso escort units and no ambush multiplier (default 1)
+    spec = sweep_from_sets(SMOKE, [f"{UNITS}=2,4,6", f"{AMBUSH}=0.5,1,2"], 2, 1)
+    assert spec.reference == {UNITS: 6, AMBUSH: 1}
+    sw = resolve_sweep(spec)
+    assert sw.design.loc[sw.reference, [UNITS, AMBUSH]].tolist() == [6, 1]
+    # the written value is not a level: point 0, as for any sweep without a reference
+    assert sweep_from_sets(SMOKE, [f"{UNITS}=2,4"], 2, 1).reference is None
+    out = tmp_path / "o"
+    res = invoke("sweep", SMOKE, "--set", f"{UNITS}=2,4,6", "--reference", f"{UNITS}=4", "-n", "2",
+                 "-o", out, "-w", "1")
+    assert res.exit_code == 0, res.output
+    assert json.loads((out / "sweep.json").read_text())["reference_point"] == 1
+    assert "paired differences against point 1" in res.output
+    res = invoke("sweep", SMOKE, "--set", f"{UNITS}=2,4,6", "--reference", "2", "-n", "2",
+                 "-o", out, "-w", "1", "--force", "-q")
+    assert res.exit_code == 0 and json.loads((out / "sweep.json").read_text())["reference_point"] == 2
+    res = invoke("sweep", SMOKE, "--set", f"{UNITS}=2,4,6", "--reference", f"{UNITS}=5", "-n", "2",
+                 "-o", out, "-w", "1", "--force")
+    assert res.exit_code == 2 and "matches no point" in res.output

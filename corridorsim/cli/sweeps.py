@@ -29,6 +29,10 @@ from .app import (
 @click.option("--set", "sets", multiple=True, metavar="PATH=V1,V2,...",
               help="With a scenario FILE: a factor and its values (repeat for a grid); "
                    "PATH=LOW:HIGH gives a range (Latin hypercube).")
+@click.option("--reference", "reference", multiple=True, metavar="PATH=VALUE|POINT",
+              help="Point that paired differences compare against: factor values (repeat) or a "
+                   "point index [default: the sweep file's reference; with --set, the scenario "
+                   "as written when its values are among the levels, else point 0].")
 @click.option("-n", "--replications", type=click.IntRange(min=1), default=None,
               help="Replications per point [default: the sweep's (or scenario's)].")
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Root seed.")
@@ -54,8 +58,8 @@ from .app import (
               help="Cap on replications per point with --target-halfwidth [default: 10 x -n].")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no tables.")
 @user_errors
-def sweep(file: Path, sets: tuple[str, ...], replications: int | None, seed: int | None,
-          out_dir: Path | None, workers: int | None, executor: str, scheduler: str | None,
+def sweep(file: Path, sets: tuple[str, ...], reference: tuple[str, ...], replications: int | None,
+          seed: int | None, out_dir: Path | None, workers: int | None, executor: str, scheduler: str | None,
           chunk_size: int | None, dry_run: bool, resume: bool, force: bool,
           target_halfwidth: float | None, metric: str | None, max_replications: int | None,
           quiet: bool) -> None:
@@ -66,7 +70,13 @@ def sweep(file: Path, sets: tuple[str, ...], replications: int | None, seed: int
     from ..experiments.summaries import summarize_sweep, write_summaries
     from ..experiments.sweep_runner import SweepRunner
     from ..experiments.sweep_schema import Precision
-    from ..experiments.sweep_spec import is_sweep_file, load_sweep, resolve_sweep, sweep_from_sets
+    from ..experiments.sweep_spec import (
+        is_sweep_file,
+        load_sweep,
+        parse_reference_option,
+        resolve_sweep,
+        sweep_from_sets,
+    )
     from ..experiments.sweep_tasks import (
         DASK_TARGET_TASK_S,
         TARGET_TASK_S,
@@ -86,6 +96,9 @@ def sweep(file: Path, sets: tuple[str, ...], replications: int | None, seed: int
         spec = sweep_from_sets(file, sets, replications or sc.replications,
                                sc.seed if seed is None else seed)
     update: dict[str, Any] = {}
+    ref = parse_reference_option(reference)
+    if ref is not None:
+        update["reference"] = ref
     if replications is not None:
         update["replications"] = replications
     if seed is not None:
@@ -123,7 +136,8 @@ def sweep(file: Path, sets: tuple[str, ...], replications: int | None, seed: int
         return
     check_output_dir(out, force=force, resume=resume, what="results directory")
     ex = make_executor(executor, scheduler, w)
-    args = ["corridorsim", "sweep", str(file), *[f"--set={s}" for s in sets], "--replications",
+    args = ["corridorsim", "sweep", str(file), *[f"--set={s}" for s in sets],
+            *[f"--reference={r}" for r in reference], "--replications",
             str(spec.replications), "--seed", str(spec.seed), "--out", str(out)]
     runner = SweepRunner(resolved, out, ex, chunk, resume=resume, force=force, manifest_extra={
         "command": " ".join(shlex.quote(a) for a in args), "versions": package_versions(),
@@ -136,6 +150,9 @@ def sweep(file: Path, sets: tuple[str, ...], replications: int | None, seed: int
     if not quiet:
         _print_sweep_tables(tables, resolved.factor_columns, spec.precision.metric
                             if spec.precision else "delivered_l")
+        ref_row = resolved.design.loc[resolved.reference, resolved.factor_columns].to_dict()
+        out_console.print(f"paired differences against point {resolved.reference} "
+                          f"({', '.join(f'{k}={v}' for k, v in ref_row.items())})", markup=False)
         reps = counts["replications"]
         out_console.print(f"{counts['tasks_run']} tasks run, {counts['tasks_skipped']} already done; "
                    f"replications per point: {min(reps.values())}-{max(reps.values())}",

@@ -51,7 +51,8 @@ from .designs import build_design
 from .sweep_schema import Design, Factor, SweepSpec
 
 __all__ = ["Factor", "Design", "SweepSpec", "ResolvedSweep", "load_sweep", "sweep_from_sets",
-           "resolve_sweep", "parse_set_option", "is_sweep_file", "load_spec_file"]
+           "resolve_sweep", "parse_set_option", "parse_reference_option", "written_reference",
+           "is_sweep_file", "load_spec_file"]
 
 
 class PointScenarios(Sequence):
@@ -191,10 +192,69 @@ def parse_set_option(option: str) -> Factor:
         raise ScenarioError(f"--set {path}", _first_message(exc)) from None
 
 
+def parse_reference_option(options: Sequence[str]) -> dict[str, Any] | int | None:
+    """``--reference`` options: one point index (``--reference 3``) or factor values
+    (``--reference PATH=VALUE``, repeated for several factors)."""
+    if not options:
+        return None
+    if len(options) == 1 and options[0].strip().isdigit():
+        return int(options[0])
+    ref: dict[str, Any] = {}
+    for option in options:
+        if "=" not in option:
+            raise ScenarioError("--reference", f"{option!r} is invalid: expected a point index or "
+                                               "PATH=VALUE (repeat for each factor)")
+        path, _, value = option.partition("=")
+        ref[path.strip()] = _parse_scalar(value.strip(), path.strip())
+    return ref
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether a level equals the scenario's value (2 and 2.0 are the same level; dates and
+    times compare as written)."""
+    try:
+        if a == b:
+            return True
+    except Exception:  # noqa: BLE001 - incomparable types are simply different
+        return False
+    return str(a) == str(b)
+
+
+def written_reference(base: dict[str, Any], factors: Sequence[Factor]) -> dict[str, Any] | None:
+    """The factor values of the scenario as written (its explicit values or the schema's
+    defaults), when each of them is one of its factor's levels; else ``None``."""
+    from ..scenario.paths import get_path
+
+    # JSON mode: tuples become lists (paths select from lists); dates become ISO text, which
+    # _same compares with a level's text
+    written = scenario_from_dict(base).model_dump(mode="json")
+    ref: dict[str, Any] = {}
+    for f in factors:
+        if f.values is None:
+            return None  # a range or alternatives: the scenario's value is not a level
+        try:
+            value = get_path(written, f.path)
+        except ScenarioError:
+            return None
+        level = next((v for v in f.values if _same(v, value)), _MISSING)
+        if level is _MISSING:
+            return None
+        ref[f.label] = level
+    return ref
+
+
+_MISSING = object()
+
+
 def sweep_from_sets(scenario_file: str | Path, sets: Sequence[str], replications: int,
-                    seed: int) -> SweepSpec:
+                    seed: int, reference: dict[str, Any] | int | None = None) -> SweepSpec:
     """A grid sweep over ``--set`` options on a scenario file (a Latin hypercube of 16 points
-    if any option is a range; a range on an integer field is rounded to integers)."""
+    if any option is a range; a range on an integer field is rounded to integers).
+
+    Paired differences compare against ``reference`` (a point index or factor values); by
+    default against the scenario as written, when each factor's value in the file (or its
+    default) is one of the levels, else against point 0.
+    """
     factors = tuple(parse_set_option(s) for s in sets)
     if not factors:
         raise ScenarioError("--set", "a sweep on a scenario file needs at least one --set "
@@ -206,8 +266,10 @@ def sweep_from_sets(scenario_file: str | Path, sets: Sequence[str], replications
     kind = "grid" if all(f.values is not None for f in factors) else "lhs"
     design = Design(kind=kind, n=None if kind == "grid" else 16)
     name = Path(scenario_file).stem + "_sweep"
+    if reference is None and kind == "grid":
+        reference = written_reference(read_scenario_dict(scenario_file), factors)
     return SweepSpec(name=name, base=str(Path(scenario_file).resolve()), factors=factors,
-                     design=design, replications=replications, seed=seed)
+                     design=design, replications=replications, seed=seed, reference=reference)
 
 
 def _integer_field(base: dict[str, Any], f: Factor) -> bool:
