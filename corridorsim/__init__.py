@@ -5,7 +5,9 @@ hazards, closures and a destination's stock; :func:`simulate` runs Monte Carlo r
 the SimPy model and returns tables of litres delivered, stock, losses and escort use.
 
 Public API: :func:`load_scenario`, :func:`simulate`, :class:`Scenario`, :class:`RunResult`,
-:func:`write_run`, and the errors :class:`CorridorSimError` and :class:`ScenarioError`.
+:func:`write_run`, :func:`read_run` (a run directory back as a :class:`RunResult`),
+:func:`run_sweep` and :func:`read_sweep` (a :class:`SweepResult`), and the errors
+:class:`CorridorSimError` and :class:`ScenarioError`.
 """
 
 from __future__ import annotations
@@ -24,6 +26,23 @@ def write_run(*args, **kwargs):
     return _write_run(*args, **kwargs)
 
 
+#: Names imported on first use (they pull in pyarrow and the sweep machinery).
+_LAZY = {
+    "read_run": "corridorsim.experiments.rundir",
+    "run_sweep": "corridorsim.experiments.sweep_result",
+    "read_sweep": "corridorsim.experiments.sweep_result",
+    "SweepResult": "corridorsim.experiments.sweep_result",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'corridorsim' has no attribute {name!r}")
+
+
 __all__ = [
     "__version__",
     "CorridorSimError",
@@ -35,4 +54,8 @@ __all__ = [
     "load_scenario",
     "simulate",
     "write_run",
+    "read_run",
+    "run_sweep",
+    "read_sweep",
+    "SweepResult",
 ]

@@ -77,9 +77,11 @@ def run(run_dir):
     from corridorsim.experiments.rundir import read_run
     from corridorsim.scenario.documents import scenario_from_dict
 
-    tables = read_run(run_dir)
-    scenario = scenario_from_dict(tables["manifest"]["scenario"])
-    return tables, scenario
+    result = read_run(run_dir)
+    tables = {"daily": result.daily, "events": result.events, "convoys": result.convoys,
+              "summary": result.summary, "metrics": result.metrics, "manifest": result.manifest}
+    assert scenario_from_dict(tables["manifest"]["scenario"]) == result.scenario
+    return tables, result.scenario
 
 
 @pytest.fixture(scope="module")

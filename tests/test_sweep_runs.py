@@ -70,7 +70,8 @@ def test_local_pool_matches_in_process_for_any_chunk_size(sweep, in_process, tmp
     try:
         for chunk in (1, 3, 7):
             out = run_sweep(sweep, tmp_path / f"c{chunk}", pool, chunk)
-            assert len(list((out / "summary").rglob("*.parquet"))) == 4 * -(-14 // chunk)
+            # 4 x ceil(14 / chunk) tasks, written together: one file per table
+            assert [p.name for p in (out / "summary").iterdir()] == ["part-000000.parquet"]
             assert_same_results(in_process, out)
     finally:
         pool.close()
@@ -90,17 +91,24 @@ def test_dask_local_cluster_matches_in_process(sweep, in_process, tmp_path):
     assert_same_results(in_process, out)
 
 
-def test_results_are_a_hive_partitioned_dataset(in_process):
+def test_results_are_one_dataset_with_point_and_factor_columns(in_process):
     summary = read_table(in_process)
-    assert list(summary.columns[:2]) == ["point", "replication"] and len(summary) == 4 * 14
-    # the point is in the directory names only: pyarrow and pandas read the tree as one dataset
-    table = pads.dataset(in_process / "summary", format="parquet", partitioning="hive").to_table()
+    factors = ["escorts.bases[sikasso].units", "threats.ambush_multiplier"]
+    assert list(summary.columns[:4]) == ["point", *factors, "replication"]
+    assert len(summary) == 4 * 14
+    design = pd.read_csv(in_process / "design.csv").set_index("point")
+    for f in factors:
+        assert (summary[f].to_numpy() == design.loc[summary.point, f].to_numpy()).all()
+    assert set(read_table(in_process, "events").columns[1:3]) == set(factors)
+    # pyarrow and pandas read each table directory as one dataset
+    table = pads.dataset(in_process / "summary", format="parquet").to_table()
     df = table.to_pandas().sort_values(["point", "replication"]).reset_index(drop=True)
-    assert df.point.tolist() == summary.point.tolist()
-    pd.testing.assert_frame_equal(df.drop(columns="point"), summary.drop(columns="point"),
-                                  check_dtype=False)
-    one = pd.read_parquet(in_process / "summary" / "point=000003")
-    assert one.replication.tolist() == list(range(14)) and "point" not in one.columns
+    pd.testing.assert_frame_equal(df, summary)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(in_process / "summary").sort_values(["point", "replication"],
+                                                             ignore_index=True), summary)
+    one = read_table(in_process, points=[3])
+    assert one.replication.tolist() == list(range(14)) and set(one.point) == {3}
 
 
 @pytest.mark.e2e
@@ -111,13 +119,18 @@ def test_killed_sweep_resumes_to_the_uninterrupted_results(tmp_path):
     out = tmp_path / "killed"
     total = 6 * 20  # points x replications, one task per replication
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # the CLI writes finished tasks every 30 s; this driver writes each task as it finishes
+    driver = ("import sys; from corridorsim.experiments.executors import LocalPoolExecutor;"
+              "from corridorsim.experiments.sweep_runner import SweepRunner;"
+              "from corridorsim.experiments.sweep_spec import load_sweep, resolve_sweep;"
+              "sw = resolve_sweep(load_sweep(sys.argv[1]), sys.argv[1]);"
+              "SweepRunner(sw, sys.argv[2], LocalPoolExecutor(2), 1, flush_s=0).run()")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "corridorsim", "sweep", str(spec), "-o", str(out), "-w", "2",
-         "--chunk-size", "1", "-q"],
+        [sys.executable, "-c", driver, str(spec), str(out)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
-        while len(list((out / "summary").rglob("*.parquet"))) < 10:
+        while len(list((out / "summary").glob("*.parquet"))) < 10:
             assert proc.poll() is None, proc.stderr.read().decode()
             assert time.monotonic() < deadline, "the sweep wrote no results"
             time.sleep(0.005)
@@ -129,20 +142,17 @@ def test_killed_sweep_resumes_to_the_uninterrupted_results(tmp_path):
         proc.wait(timeout=30)
         proc.stderr.close()
     assert proc.returncode == -signal.SIGKILL
-    done_before = {p.relative_to(out) for p in (out / "summary").rglob("*.parquet")}
-    assert 10 <= len(done_before) < total, "killed too late to test resuming"
+    done_before = len(SweepRunner(resolve_sweep(load_sweep(spec), str(spec)), out, None, 1)
+                      .done_tasks())
+    assert 10 <= done_before < total, "killed too late to test resuming"
 
     res = CliRunner().invoke(main, ["sweep", str(spec), "-o", str(out), "-w", "1", "--resume"],
                              catch_exceptions=False)
     assert res.exit_code == 0, res.output
-    assert f"{total - len(done_before)} tasks run, {len(done_before)} already done" in res.output
+    assert f"{total - done_before} tasks run, {done_before} already done" in res.output
 
     sweep = resolve_sweep(load_sweep(spec), str(spec))
     fresh = run_sweep(sweep, tmp_path / "fresh", InProcessExecutor(), 1)
-    for table in ("summary", "events", "convoys"):
-        files = sorted(p.relative_to(out) for p in (out / table).rglob("*"))
-        assert files == sorted(p.relative_to(fresh) for p in (fresh / table).rglob("*"))
-        assert len(files) == len(set(files))
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]  # no half-written files
     assert_same_results(fresh, out)
 

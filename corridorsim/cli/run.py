@@ -35,13 +35,16 @@ from .app import (
               help="Replications per task [default: about 4 tasks per worker].")
 @click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Output directory [default: runs/<scenario name>].")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv",
+              show_default=True, help="File format of the tables (Parquet: the column types of "
+                                      "a sweep's tables, dates as timestamps).")
 @click.option("--force", is_flag=True, help="Replace the output directory if it exists.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no metrics table.")
 @user_errors
 def run(scenario_file: Path, replications: int | None, seed: int | None, workers: int | None,
-        chunk_size: int | None, out_dir: Path | None, force: bool, quiet: bool) -> None:
+        chunk_size: int | None, out_dir: Path | None, fmt: str, force: bool, quiet: bool) -> None:
     """Run SCENARIO_FILE's replications and write daily, events, convoys, summary and metrics
-    tables with a manifest to the output directory."""
+    tables (CSV or Parquet) with a manifest to the output directory."""
     from ..atomic import check_output_dir
     from ..experiments.processes import default_workers
     from ..experiments.rundir import write_run
@@ -62,8 +65,10 @@ def run(scenario_file: Path, replications: int | None, seed: int | None, workers
             str(result.seed), "--workers", str(w), "--out", str(out)]
     if chunk_size:
         args += ["--chunk-size", str(chunk_size)]
+    if fmt != "csv":
+        args += ["--format", fmt]
     command = " ".join(shlex.quote(a) for a in args)
-    write_run(result, out, force=force, manifest_extra={
+    write_run(result, out, force=force, fmt=fmt, manifest_extra={
         "command": command, "scenario_file": str(scenario_file), "workers": w,
     })
     if not quiet:

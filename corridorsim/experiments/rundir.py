@@ -8,6 +8,10 @@ Layout of an output directory::
 ``daily.csv`` has one row per day and destination; ``destinations.csv`` one row per replication
 and destination; ``summary.csv`` and ``metrics.csv`` hold national totals.
 
+or, with ``format="parquet"``, the same tables as ``.parquet`` files with the column names and
+types of a sweep's tables (calendar columns as timestamps). :func:`read_run` reads either back
+into the :class:`~corridorsim.experiments.simulate.RunResult` that ``simulate`` returns.
+
 Everything is first written into a temporary sibling directory, then renamed into place, so an
 interrupted or failed run never leaves a half-written output directory. An existing directory is
 replaced only with ``force=True`` (and then only after the new one is complete).
@@ -30,14 +34,19 @@ import pandas as pd
 
 from ..atomic import check_output_dir, make_temp_dir
 from ..errors import OutputError
-from ..scenario.documents import scenario_hash, scenario_to_dict
+from ..model.records import DATE_COLUMNS, DATE_FORMATS, Tables
+from ..scenario.documents import scenario_from_dict, scenario_hash, scenario_to_dict
 from .simulate import RunResult
 
-__all__ = ["write_run", "read_run", "run_manifest", "package_versions", "DATA_FILES"]
+__all__ = ["write_run", "read_run", "run_manifest", "package_versions", "DATA_FILES", "TABLES",
+           "RUN_FORMATS", "arrow_ready"]
 
-#: Data files of a run directory, in writing order.
-DATA_FILES = ("daily.csv", "events.csv", "convoys.csv", "summary.csv", "metrics.csv",
-              "destinations.csv")
+#: Tables of a run directory, in writing order.
+TABLES = ("daily", "events", "convoys", "summary", "metrics", "destinations")
+#: File formats of a run directory.
+RUN_FORMATS = ("csv", "parquet")
+#: Data files of a CSV run directory, in writing order.
+DATA_FILES = tuple(f"{t}.csv" for t in TABLES)
 
 _DEPENDENCIES = ("corridorsim", "simpy", "numpy", "networkx", "pandas", "pydantic", "pyyaml",
                  "matplotlib", "click", "rich")
@@ -61,7 +70,8 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def run_manifest(result: RunResult, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def run_manifest(result: RunResult, extra: dict[str, Any] | None = None,
+                 fmt: str = "csv") -> dict[str, Any]:
     """The manifest of a run: resolved scenario and its hash, seed, replications, versions."""
     manifest = {
         "kind": "run",
@@ -75,7 +85,8 @@ def run_manifest(result: RunResult, extra: dict[str, Any] | None = None) -> dict
         "versions": package_versions(),
         "wall_time_s": round(result.wall_time_s, 3),
         "sim_events": result.sim_events,
-        "files": list(DATA_FILES),
+        "format": fmt,
+        "files": [f"{t}.{fmt}" for t in TABLES],
         "scenario": scenario_to_dict(result.scenario),
     }
     if extra:
@@ -83,12 +94,30 @@ def run_manifest(result: RunResult, extra: dict[str, Any] | None = None) -> dict
     return manifest
 
 
-def _write_csv(df: pd.DataFrame, path: Path) -> None:
-    df.to_csv(path, index=False, lineterminator="\n")
+def arrow_ready(table: str, df: pd.DataFrame) -> pd.DataFrame:
+    """A table as it is stored in Parquet files (runs and sweeps alike).
+
+    ``first_stockout_day`` is a float whether or not the stock ran out (NaN if it did not), so
+    that every file of a sweep, and a run's file, has the same schema (pyarrow refuses to read
+    an int64 column in one file and a double in another as one dataset).
+    """
+    if table == "summary" and "first_stockout_day" in df.columns:
+        df = df.assign(first_stockout_day=df["first_stockout_day"].astype("float64"))
+    return df
+
+
+def _write_table(name: str, df: pd.DataFrame, path: Path, fmt: str) -> None:
+    if fmt == "parquet":
+        arrow_ready(name, df).to_parquet(path, index=False)
+    else:
+        # calendar columns as the text they always had (dates; local times to the minute)
+        fmt_dates = {c: df[c].dt.strftime(DATE_FORMATS[name]).fillna("")
+                     for c in DATE_COLUMNS.get(name, ()) if c in df.columns}
+        df.assign(**fmt_dates).to_csv(path, index=False, lineterminator="\n")
 
 
 def write_run(result: RunResult, out_dir: str | Path, force: bool = False,
-              manifest_extra: dict[str, Any] | None = None) -> Path:
+              manifest_extra: dict[str, Any] | None = None, fmt: str = "csv") -> Path:
     """Write a run's tables and manifest to ``out_dir`` atomically.
 
     Parameters
@@ -100,6 +129,8 @@ def write_run(result: RunResult, out_dir: str | Path, force: bool = False,
         Replace an existing directory (only once the new one is complete).
     manifest_extra : dict, optional
         More manifest entries (e.g. the command line).
+    fmt : {"csv", "parquet"}
+        File format of the tables.
 
     Raises
     ------
@@ -107,6 +138,8 @@ def write_run(result: RunResult, out_dir: str | Path, force: bool = False,
         If ``out_dir`` exists and ``force`` is false, or it cannot be written.
     """
     out = Path(out_dir)
+    if fmt not in RUN_FORMATS:
+        raise OutputError(f"format {fmt!r} is not supported; expected one of: {', '.join(RUN_FORMATS)}")
     check_output_dir(out, force=force)
     parent = out.resolve().parent
     try:
@@ -116,10 +149,10 @@ def write_run(result: RunResult, out_dir: str | Path, force: bool = False,
         raise OutputError(f"{out}: cannot create output directory ({exc.strerror})") from None
     try:
         tables = result.tables
-        for name, df in zip(DATA_FILES, (tables.daily, tables.events, tables.convoys,
-                                          tables.summary, result.metrics, tables.destinations)):
-            _write_csv(df, tmp / name)
-        manifest = run_manifest(result, manifest_extra)
+        for name, df in zip(TABLES, (tables.daily, tables.events, tables.convoys,
+                                     tables.summary, result.metrics, tables.destinations)):
+            _write_table(name, df, tmp / f"{name}.{fmt}", fmt)
+        manifest = run_manifest(result, manifest_extra, fmt)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n",
                                            encoding="utf-8")
         if out.exists():
@@ -136,13 +169,47 @@ def write_run(result: RunResult, out_dir: str | Path, force: bool = False,
     return out
 
 
-def read_run(run_dir: str | Path) -> dict[str, Any]:
-    """Read a run directory back: the tables as DataFrames and the manifest as a dict."""
+def read_run(run_dir: str | Path) -> RunResult:
+    """Read a run directory (CSV or Parquet) back into the result object of ``simulate``.
+
+    Parameters
+    ----------
+    run_dir : str or Path
+        A directory written by :func:`write_run` (``corridorsim run``).
+
+    Returns
+    -------
+    RunResult
+        The scenario (from the manifest), seed, replications, the four tables with their
+        calendar columns as ``datetime64`` (so that ``resample`` and ``.dt`` work), the metrics,
+        and the ``manifest`` and ``source`` directory.
+    """
     d = Path(run_dir)
     if not (d / "manifest.json").is_file():
         raise OutputError(f"{d}: not a corridorsim run directory (no manifest.json)")
-    out: dict[str, Any] = {"manifest": json.loads((d / "manifest.json").read_text(encoding="utf-8"))}
-    for name in DATA_FILES:
-        if (d / name).is_file() or name != "destinations.csv":  # (older runs lack it)
-            out[name.removesuffix(".csv")] = pd.read_csv(d / name)
-    return out
+    manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+    fmt = manifest.get("format", "csv")
+    frames: dict[str, pd.DataFrame] = {}
+    for name in TABLES:
+        path = d / f"{name}.{fmt}"
+        if not path.is_file():
+            if name == "destinations":  # older runs lack it
+                frames[name] = pd.DataFrame()
+                continue
+            raise OutputError(f"{d}: incomplete run directory ({path.name} is missing)")
+        if fmt == "parquet":
+            df = pd.read_parquet(path)
+        else:
+            df = pd.read_csv(path)
+            for col in [c for c in df.columns if pd.api.types.is_string_dtype(df[c])]:
+                df[col] = df[col].fillna("")  # text columns: an empty field is empty text
+            for col in DATE_COLUMNS.get(name, ()):
+                if col in df.columns:
+                    df[col] = pd.to_datetime(df[col], format="ISO8601").astype("datetime64[ms]")
+        frames[name] = df
+    tables = Tables(daily=frames["daily"], events=frames["events"], convoys=frames["convoys"],
+                    summary=frames["summary"], destinations=frames["destinations"])
+    return RunResult(scenario=scenario_from_dict(manifest["scenario"]), seed=int(manifest["seed"]),
+                     replications=int(manifest["replications"]), tables=tables,
+                     metrics=frames["metrics"], wall_time_s=float(manifest.get("wall_time_s", 0.0)),
+                     sim_events=int(manifest.get("sim_events", 0)), manifest=manifest, source=d)

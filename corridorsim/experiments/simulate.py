@@ -11,9 +11,12 @@ the key-metrics table.
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -43,6 +46,15 @@ class RunResult:
         Time spent simulating, seconds.
     sim_events : int
         SimPy events scheduled over all replications.
+    manifest : dict, optional
+        The run directory's manifest, for a result read back with
+        :func:`corridorsim.experiments.rundir.read_run`.
+    source : Path, optional
+        The run directory it was read from.
+
+    Calendar columns (``daily.date``, ``events.datetime``, ``convoys.*_datetime``) are
+    ``datetime64``: ``result.daily.set_index("date").resample("W")`` works. In a notebook the
+    result displays as a short HTML summary with its key metrics.
     """
 
     scenario: Scenario
@@ -52,6 +64,29 @@ class RunResult:
     metrics: pd.DataFrame
     wall_time_s: float
     sim_events: int
+    manifest: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    source: Path | None = None
+
+    def __repr__(self) -> str:
+        where = f", source={str(self.source)!r}" if self.source else ""
+        return (f"RunResult(scenario={self.scenario.name!r}, replications={self.replications}, "
+                f"seed={self.seed}, daily={len(self.daily)} rows, events={len(self.events)} rows"
+                f"{where})")
+
+    def _repr_html_(self) -> str:
+        """Notebook display: what was run, the tables' sizes and the key metrics."""
+        sc = self.scenario
+        head = (f"<p><b>{html.escape(sc.name)}</b>: {self.replications} replications, seed "
+                f"{self.seed}, {sc.start:%Y-%m-%d} to {sc.end:%Y-%m-%d}"
+                + (f", read from <code>{html.escape(str(self.source))}</code>" if self.source else "")
+                + "</p>")
+        sizes = ", ".join(f"<code>{n}</code> {len(getattr(self, n)):,} rows"
+                          for n in ("daily", "events", "convoys", "summary"))
+        cols = [c for c in ("label", "unit", "n", "mean", "ci95_low", "ci95_high", "p5", "p50", "p95")
+                if c in self.metrics.columns]
+        table = self.metrics.set_index("metric")[cols].to_html(
+            float_format=lambda v: f"{v:,.4g}", na_rep="", border=0)
+        return f"<div>{head}<p>Tables: {sizes}.</p>{table}</div>"
 
     @property
     def daily(self) -> pd.DataFrame:
@@ -68,6 +103,10 @@ class RunResult:
     @property
     def summary(self) -> pd.DataFrame:
         return self.tables.summary
+
+    @property
+    def destinations(self) -> pd.DataFrame:
+        return self.tables.destinations
 
 
 def simulate(

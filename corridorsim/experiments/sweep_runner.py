@@ -9,26 +9,31 @@ Results directory::
 
     sweep.json                         manifest: spec, base scenario, design hash, seed, versions
     design.csv                         one row per point: factor values
-    summary/point=000012/reps-000000-000049.parquet   per-replication summary rows of a task
-                                       (the point is in the directory name only: hive-style
-                                       partitions that pyarrow, pandas and Dask read as such)
-    daily/point=000012/...             (only with keep: [daily]) and likewise events, convoys
+    summary/part-000000.parquet        per-replication summary rows of many tasks, with the
+                                       point and its factor values as columns
+    daily/part-000000.parquet          (only with keep: [daily]) and likewise events, convoys
 
-Each task's files are written atomically (temporary file, then rename), the summary file last:
-a task is done when its summary file exists. ``resume=True`` skips done tasks, so an interrupted
-sweep (Ctrl-C, a killed worker, a crashed machine) continues without redoing or duplicating
-work, and ends with the same files as an uninterrupted run. The driver holds only running sums
-per point, so its memory does not grow with the number of tasks.
+Each table directory is one Parquet dataset (``pyarrow.dataset.dataset("summary")``,
+``pandas.read_parquet``, Dask). The driver gathers finished tasks and writes them together, one
+file per table, when a million rows are waiting, every 30 s, and at the end (or on Ctrl-C):
+a sweep of hundreds of points writes a few large files, not one tiny file per point. Each part
+is written atomically (temporary file, then rename), the summary part last, and the summary
+part lists the tasks it holds in its metadata: a task is done when a summary part lists it.
+``resume=True`` skips done tasks (and drops parts of other tables that no summary part
+vouches for), so an interrupted sweep continues without redoing or duplicating work. The driver
+holds only running sums per point and the rows not yet written, so its memory stays bounded.
 
 Part of the experiments layer: imports the shared atomic writer, pandas/pyarrow for the
-Parquet files and its sibling modules (tasks, resolved sweeps, run-directory stamps).
+Parquet datasets and its sibling modules (tasks, resolved sweeps, run-directory stamps).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +41,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from ..atomic import atomic_write, atomic_write_text, check_output_dir
 from ..errors import OutputError, ScenarioError
@@ -47,25 +55,43 @@ from .sweep_tasks import SweepTask, plan_tasks, run_task
 __all__ = ["SweepRunner", "read_table"]
 
 
-def _point_dir(root: Path, table: str, point: int) -> Path:
-    return root / table / f"point={point:06d}"
+#: Finished rows (all tables) the driver gathers before it writes them as one part per table.
+FLUSH_ROWS = 1_000_000
+#: ... or seconds since the last write: little finished work is lost to a crash.
+FLUSH_S = 30.0
+#: Metadata key of a summary part: the (point, first, count) of the tasks it holds.
+_TASKS_KEY = b"corridorsim_tasks"
+_PART = re.compile(r"part-(\d{6})\.parquet$")
+
+
+def _part_path(root: Path, table: str, seq: int) -> Path:
+    return root / table / f"part-{seq:06d}.parquet"
+
+
+def _parts(root: Path, table: str) -> dict[int, Path]:
+    base = root / table
+    if not base.is_dir():
+        return {}
+    return {int(m.group(1)): p for p in base.iterdir() if (m := _PART.match(p.name))}
 
 
 def read_table(root: str | Path, table: str = "summary", points: list[int] | None = None) -> pd.DataFrame:
     """Read a table of a sweep directory (optionally only some points), sorted by point and
-    replication, with the point (from the directory names) as the first column."""
+    replication, with the point and the factor values as the first columns.
+
+    The table directory is read as one :mod:`pyarrow.dataset`; ``points`` filters rows before
+    they are loaded (on each file's row-group statistics).
+    """
     root = Path(root)
     base = root / table
     if not base.is_dir():
         raise OutputError(f"{root}: no {table!r} results (was it kept?)")
-    dirs = sorted(base.glob("point=*")) if points is None else [
-        _point_dir(root, table, p) for p in points]
-    frames = [pd.read_parquet(f).assign(point=int(d.name.split("=", 1)[1]))
-              for d in dirs for f in sorted(d.glob("reps-*.parquet"))]
-    if not frames:
+    files = sorted(str(p) for p in _parts(root, table).values())
+    if not files:
         return pd.DataFrame()
-    df = pd.concat(frames, ignore_index=True)
-    df.insert(0, "point", df.pop("point"))
+    data = ds.dataset(files, format="parquet")
+    flt = ds.field("point").isin(list(points)) if points is not None else None
+    df = data.to_table(filter=flt).to_pandas()
     keys = ["point", "replication"] + (["day"] if "day" in df.columns else [])
     if table == "events":
         keys = ["point", "replication", "time_h"]
@@ -119,11 +145,15 @@ class SweepRunner:
         Replace an existing directory.
     manifest_extra : dict, optional
         More manifest entries (command line, versions).
+    flush_rows, flush_s : int, float
+        Write the finished tasks once this many rows wait, or this many seconds after the
+        last write (defaults :data:`FLUSH_ROWS`, :data:`FLUSH_S`; 0 writes every task at once).
     """
 
     def __init__(self, sweep: ResolvedSweep, out_dir: str | Path, executor: Any, chunk_size: int,
                  resume: bool = False, force: bool = False,
-                 manifest_extra: dict[str, Any] | None = None):
+                 manifest_extra: dict[str, Any] | None = None, flush_rows: int = FLUSH_ROWS,
+                 flush_s: float = FLUSH_S):
         self.sweep = sweep
         self.root = Path(out_dir)
         self.executor = executor
@@ -132,6 +162,14 @@ class SweepRunner:
         self.force = force
         self.manifest_extra = manifest_extra or {}
         self.stats = _Stats()
+        self.flush_rows = int(flush_rows)
+        self.flush_s = float(flush_s)
+        self._pending: list[tuple[SweepTask, dict[str, pd.DataFrame]]] = []
+        self._pending_rows = 0
+        self._last_flush = time.monotonic()
+        self._next_part = 0
+        self._factors = self._factor_columns()
+        self._existing: pd.DataFrame | None = None
 
     # ------------------------------------------------------------------ directory
     def _manifest(self) -> dict[str, Any]:
@@ -169,6 +207,8 @@ class SweepRunner:
             self.chunk_size = int(old["chunk_size"])  # same task boundaries as before
             for tmp in root.rglob(".*.tmp"):  # half-written files of the interrupted run
                 tmp.unlink(missing_ok=True)
+            self._drop_unvouched_parts()
+            self._next_part = max(_parts(root, "summary"), default=-1) + 1
             return
         if exists:  # and --force: the guard let it through
             shutil.rmtree(root)
@@ -182,25 +222,64 @@ class SweepRunner:
         atomic_write_text(manifest_path, json.dumps(self._manifest(), indent=2, default=str) + "\n")
 
     def done_tasks(self) -> set[tuple[int, int, int]]:
-        """(point, first, count) of tasks whose summary file exists."""
-        done = set()
-        base = self.root / "summary"
-        if not base.is_dir():
-            return done
-        for d in base.glob("point=*"):
-            p = int(d.name.split("=", 1)[1])
-            for f in d.glob("reps-*.parquet"):
-                a, b = f.stem.split("-")[1:3]
-                done.add((p, int(a), int(b) - int(a) + 1))
+        """(point, first, count) of the tasks that the summary parts hold."""
+        done: set[tuple[int, int, int]] = set()
+        for path in _parts(self.root, "summary").values():
+            meta = pq.read_schema(path).metadata or {}
+            done.update(tuple(t) for t in json.loads(meta.get(_TASKS_KEY, b"[]")))
         return done
 
+    def _factor_columns(self) -> pd.DataFrame:
+        """The factor values of each point (index), as stored in the tables: scalars as they
+        are, alternatives and dict values as JSON text (as in design.csv)."""
+        cols = self.sweep.factor_columns
+        design = self.sweep.design[cols].copy()
+        for col in cols:
+            if not all(isinstance(v, (int, float, str, bool, np.number)) for v in design[col]):
+                design[col] = design[col].map(lambda v: v if isinstance(v, str)
+                                              else json.dumps(v, default=str))
+        return design
+
     def _write(self, task: SweepTask, tables: dict[str, pd.DataFrame]) -> None:
-        # kept tables first, summary last: the summary file marks the task as done. The point
-        # is in the directory name (point=000012), not in the file: a hive-partitioned dataset
-        for name in (*task.keep, "summary"):
-            df = tables[name].drop(columns="point")
-            atomic_write(_point_dir(self.root, name, task.point) / f"{task.stem}.parquet",
-                         lambda tmp, df=df: df.to_parquet(tmp, index=False))
+        """Gather a finished task; write the gathered ones when enough wait (see FLUSH_*)."""
+        self._pending.append((task, tables))
+        self._pending_rows += sum(len(df) for df in tables.values())
+        if (self._pending_rows >= self.flush_rows
+                or time.monotonic() - self._last_flush >= self.flush_s):
+            self._flush()
+
+    def _flush(self) -> None:
+        """Write the gathered tasks: one part per table, kept tables first, the summary part
+        (which lists the tasks and so marks them done) last."""
+        self._last_flush = time.monotonic()
+        if not self._pending:
+            return
+        pending, self._pending, self._pending_rows = self._pending, [], 0
+        seq = self._next_part
+        self._next_part += 1
+        tasks = sorted((t.point, t.first, t.count) for t, _ in pending)
+        factors = self._factors
+        for name in (*self.sweep.spec.keep, "summary"):
+            df = pd.concat([tables[name] for _, tables in pending], ignore_index=True)
+            df = df.sort_values(["point", "replication"], kind="stable").reset_index(drop=True)
+            at = df.columns.get_loc("point") + 1
+            for j, col in enumerate(c for c in factors.columns if c not in df.columns):
+                df.insert(at + j, col, factors[col].reindex(df["point"]).to_numpy())
+            table = pa.Table.from_pandas(df, preserve_index=False)
+            if name == "summary":
+                table = table.replace_schema_metadata(
+                    {**(table.schema.metadata or {}), _TASKS_KEY: json.dumps(tasks).encode()})
+            atomic_write(_part_path(self.root, name, seq),
+                         lambda tmp, table=table: pq.write_table(table, tmp))
+
+    def _drop_unvouched_parts(self) -> None:
+        """Parts of kept tables that no summary part vouches for (an interrupted write): their
+        tasks are not done and will run again."""
+        summary = _parts(self.root, "summary")
+        for name in self.sweep.spec.keep:
+            for seq, path in _parts(self.root, name).items():
+                if seq not in summary:
+                    path.unlink(missing_ok=True)
 
     # ------------------------------------------------------------------ running
     def run(self, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
@@ -232,15 +311,18 @@ class SweepRunner:
             tasks = plan_tasks(self.sweep, todo_points, first, count, self.chunk_size)
             if progress:
                 progress(self._finished, self._total)
-            for task, tables in self.executor.map_unordered(
-                    run_task, self._not_done(tasks, done, metric, progress)):
-                self._write(task, tables)
-                ran += 1
-                self._finished += task.count
-                if metric:
-                    self._absorb(task.point, tables["summary"], metric)
-                if progress:
-                    progress(self._finished, self._total)
+            try:
+                for task, tables in self.executor.map_unordered(
+                        run_task, self._not_done(tasks, done, metric, progress)):
+                    self._write(task, tables)
+                    ran += 1
+                    self._finished += task.count
+                    if metric:
+                        self._absorb(task.point, tables["summary"], metric)
+                    if progress:
+                        progress(self._finished, self._total)
+            finally:
+                self._flush()  # finished tasks are kept, also on Ctrl-C or a failed task
             if not spec.precision:
                 break
             # precision: another batch for the points whose interval is still too wide
@@ -279,5 +361,7 @@ class SweepRunner:
         self.stats.add(point, summary[metric].to_numpy(dtype=float))
 
     def _absorb_existing(self, task: SweepTask, metric: str) -> None:
-        path = _point_dir(self.root, "summary", task.point) / f"{task.stem}.parquet"
-        self._absorb(task.point, pd.read_parquet(path, columns=[metric]), metric)
+        if self._existing is None:  # read once: the metric of every written replication
+            self._existing = read_table(self.root, "summary").set_index(["point", "replication"])
+        rows = self._existing.loc[[(task.point, r) for r in range(task.first, task.first + task.count)]]
+        self._absorb(task.point, rows[[metric]], metric)

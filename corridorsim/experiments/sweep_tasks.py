@@ -25,6 +25,7 @@ from ..model.records import to_frames
 from ..model.replication import run_replication_with_uncertainty
 from ..scenario.documents import scenario_hash
 from ..scenario.schema import Scenario
+from .rundir import arrow_ready
 from .sweep_spec import ResolvedSweep
 
 __all__ = ["SweepTask", "run_task", "plan_tasks", "pilot_seconds_per_replication",
@@ -79,11 +80,7 @@ def run_task(task: SweepTask) -> dict[str, pd.DataFrame]:
             for r in range(task.first, task.first + task.count)]
     needed = set(task.keep) | ({"daily"} if task.delivered_by_days else set())
     tables = to_frames(recs, task.scenario.start, tables=needed)
-    summary = tables.summary
-    # float whether or not the stock ran out in this task's replications: every task file of a
-    # sweep then has the same schema (an int64 column in one file and a double in another would
-    # stop pyarrow from reading the directory as one dataset)
-    summary["first_stockout_day"] = summary["first_stockout_day"].astype("float64")
+    summary = arrow_ready("summary", tables.summary)  # one schema for every task's rows
     if task.delivered_by_days:
         cum = tables.daily.pivot(index="replication", columns="day", values="cumulative_delivered_l")
         for d in task.delivered_by_days:

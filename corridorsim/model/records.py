@@ -46,6 +46,8 @@ __all__ = [
     "EVENT_COLUMNS",
     "CONVOY_COLUMNS",
     "SUMMARY_COLUMNS",
+    "DATE_FORMATS",
+    "DATE_COLUMNS",
     "ReplicationRecords",
     "to_frames",
     "Tables",
@@ -197,9 +199,18 @@ class ReplicationRecords:
     parameters: dict = field(default_factory=dict)  # path -> value drawn for this replication
 
 
+#: How the calendar columns of each table are written to text files (CSV): days as dates,
+#: times to the minute, local time (the scenario's clock, no time zone).
+DATE_FORMATS = {"daily": "%Y-%m-%d", "events": "%Y-%m-%dT%H:%M", "convoys": "%Y-%m-%dT%H:%M"}
+
+#: Calendar columns of each table.
+DATE_COLUMNS = {"daily": ("date",), "events": ("datetime",),
+                "convoys": ("formed_datetime", "depart_datetime", "end_datetime")}
+
+
 @dataclass(frozen=True)
 class Tables:
-    """The four result tables of a run, as pandas DataFrames."""
+    """The four result tables of a run, as pandas DataFrames (calendar columns as datetime64)."""
 
     daily: pd.DataFrame
     events: pd.DataFrame
@@ -239,22 +250,19 @@ def to_frames(records: Sequence[ReplicationRecords], start: dt.datetime,
         summary[f"param:{k}"] = [rec.parameters.get(k, np.nan) for rec in records]
     start64 = np.datetime64(start, "s")
 
-    def dates(hours: pd.Series, unit: str) -> pd.Series:
+    def dates(hours: pd.Series) -> pd.Series:
+        # datetime64 (NaT where the hour is undefined): resample, dt accessors and plotting
+        # work on them directly; files format them with DATE_FORMATS
         vals = hours.to_numpy(dtype=float)
-        out = np.full(len(vals), "", dtype=object)
+        # milliseconds: the finest unit Parquet stores as it is (a run read back is equal)
+        out = np.full(len(vals), np.datetime64("NaT"), dtype="datetime64[ms]")
         ok = np.isfinite(vals)
-        secs = np.round(vals[ok] * 3600).astype("int64")
-        stamps = start64 + secs.astype("timedelta64[s]")
-        out[ok] = np.datetime_as_string(stamps, unit=unit)
-        return pd.Series(out, index=hours.index, dtype=object)
+        out[ok] = start64 + np.round(vals[ok] * 3600).astype("int64").astype("timedelta64[s]")
+        return pd.Series(out, index=hours.index)
 
-    daily.insert(daily.columns.get_loc("day") + 1, "date", dates(daily["day"] * 24.0, "D") if len(daily) else pd.Series(dtype=object))
-    if len(events):
-        events.insert(2, "datetime", dates(events["time_h"], "m"))
-    else:
-        events.insert(2, "datetime", pd.Series(dtype=object))
+    daily.insert(daily.columns.get_loc("day") + 1, "date", dates(daily["day"] * 24.0))
+    events.insert(2, "datetime", dates(events["time_h"]))
     for col in ("formed_h", "depart_h", "end_h"):
         pos = convoys.columns.get_loc(col) + 1
-        name = col.replace("_h", "_datetime")
-        convoys.insert(pos, name, dates(convoys[col], "m") if len(convoys) else pd.Series(dtype=object))
+        convoys.insert(pos, col.replace("_h", "_datetime"), dates(convoys[col]))
     return Tables(daily=daily, events=events, convoys=convoys, summary=summary, destinations=dests)

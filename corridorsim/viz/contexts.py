@@ -130,7 +130,10 @@ def run_context(root: Path) -> RunContext:
     from ..version import __version__
 
     root = Path(root)
-    run = read_run(root)
+    result = read_run(root)  # the RunResult's tables, as the figures and report take them
+    run = {"manifest": result.manifest, "daily": result.daily, "events": result.events,
+           "convoys": result.convoys, "summary": result.summary, "metrics": result.metrics,
+           "destinations": result.destinations}
     man = run["manifest"]
     sc = scenario_from_dict(man["scenario"])
     daily = run["daily"]

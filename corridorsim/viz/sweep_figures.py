@@ -90,7 +90,8 @@ def _select(points_summary: pd.DataFrame, metric: str, keep: Sequence[str],
         raise ValueError(f"no point matches fixed={dict(fixed or {})}")
     if paired is not None:
         pd_ = paired[paired["metric"] == metric][["point", "mean_diff", "ci95_low", "ci95_high"]]
-        ps = ps.merge(pd_, on="point", how="left")
+        ps = ps.drop(columns=["ci95_low", "ci95_high"], errors="ignore").merge(pd_, on="point",
+                                                                               how="left")
         ps["v"] = ps["mean_diff"]
         ps["h"] = (ps["ci95_high"] - ps["ci95_low"]) / 2
     else:
