@@ -6,7 +6,7 @@ this package registers every command.
 
 from __future__ import annotations
 
-from . import decisions, figures, observed, run, sweeps  # noqa: F401  (register the commands)
+from . import decisions, export, figures, observed, run, sweeps  # noqa: F401  (register the commands)
 from .app import main
 
 __all__ = ["main"]

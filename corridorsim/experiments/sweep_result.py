@@ -111,6 +111,20 @@ class SweepResult:
             self._summaries = summarize_sweep(self.root)
         return self._summaries
 
+    def scenario(self, point: int):
+        """The scenario of a point: the base scenario (as resolved when the sweep ran) with
+        the point's factor values."""
+        from .sweep_spec import PointScenarios, SweepSpec
+
+        spec = SweepSpec.model_validate(self.manifest["spec"])
+        design = self.points.copy()
+        for f in spec.factors:  # alternatives by name; dict or list values were stored as JSON
+            if f.alternatives is None:
+                design[f.label] = design[f.label].map(
+                    lambda v: json.loads(v) if isinstance(v, str) and v[:1] in "[{" else v)
+        return PointScenarios(self.manifest["base_scenario"], spec.factors,
+                              design.reset_index(drop=True))[int(point)]
+
     def to_xarray(self, metrics: Sequence[str] | None = None):
         """The per-replication summary as an :class:`xarray.Dataset`.
 
