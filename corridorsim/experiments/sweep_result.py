@@ -154,8 +154,11 @@ class SweepResult:
         data.attrs.update({"sweep": self.name, "seed": self.manifest.get("seed"),
                            "reference_point": self.reference})
         if self.manifest["spec"]["design"]["kind"] == "grid" and self.factors:
-            data = data.set_index(point=self.factors).unstack("point").transpose(
-                *self.factors, "replication")
+            if len(self.factors) == 1:  # one factor: its values label the points
+                data = data.swap_dims(point=self.factors[0]).drop_vars("point")
+            else:
+                data = data.set_index(point=self.factors).unstack("point")
+            data = data.transpose(*self.factors, "replication")
         return data
 
     def __repr__(self) -> str:
