@@ -160,7 +160,7 @@ def main() -> None:
           f"first stock-out day median {s.first_stockout_day.median():.0f}")
     cv = res.convoys[res.convoys.convoy == "relief-2025-10-07"]
     print(f"relief convoy: arrival {cv.end_datetime.min()} .. {cv.end_datetime.max()}, "
-          f"delivered on 7 Oct in {(cv.end_datetime.str[:10] == '2025-10-07').mean():.2f} of replications, "
+          f"delivered on 7 Oct in {(cv.end_datetime.dt.strftime('%Y-%m-%d') == '2025-10-07').mean():.2f} of replications, "
           f"litres P5/P50 {cv.litres_end.quantile(.05):.0f}/{cv.litres_end.median():.0f}")
 
 
