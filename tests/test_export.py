@@ -152,3 +152,18 @@ def test_sweep_export_takes_a_point_and_needs_kept_events(tmp_path):
                                  replications=2)
     res = CliRunner().invoke(main, ["export", str(bare.root), "-o", str(tmp_path / "b")])
     assert res.exit_code == 2 and "keep: [events, convoys]" in res.output
+
+
+def test_a_run_made_elsewhere_exports_without_its_missing_incident_file(run_dir, tmp_path):
+    import shutil
+
+    moved = tmp_path / "moved"
+    shutil.copytree(run_dir, moved)
+    manifest = json.loads((moved / "manifest.json").read_text(encoding="utf-8"))
+    manifest["scenario"]["observations"]["incidents_csv"] = str(tmp_path / "gone.csv")
+    (moved / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    res = CliRunner().invoke(main, ["export", str(moved), "-o", str(tmp_path / "g")])
+    assert res.exit_code == 0, res.output
+    assert "note: no observed incidents layer" in res.output
+    assert not (tmp_path / "g" / "incidents.geojson").exists()
+    assert (tmp_path / "g" / "routes.geojson").is_file()

@@ -47,5 +47,10 @@ def export_gis(results_dir: Path, fmt: str, out_path: Path, point: int | None, f
         paths = write_geojson(layers, out_path, force=force)
     counts = ", ".join(f"{name} {len(layer.features)}" for name, layer in layers.items())
     out_console.print(f"features: {counts}", markup=False)
+    scenario = source.scenario if not hasattr(source, "points") else source.scenario(
+        source.reference if point is None else point)
+    wanted = scenario.observations.incidents_csv
+    if wanted is not None and "incidents" not in layers:
+        out_console.print(f"note: no observed incidents layer: {wanted} not found", markup=False)
     for p in paths:
         out_console.print(f"wrote {p}", markup=False)

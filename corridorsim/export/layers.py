@@ -11,7 +11,8 @@ Layers (coordinates are WGS 84 longitude/latitude, degrees):
 ``attacks`` (Point per simulated ambush or IED, all replications)
     ``replication, datetime, kind, convoy, corridor, edge_from, edge_to, tankers_destroyed,
     litres_destroyed, escort_units_lost``.
-``incidents`` (Point per observed incident; only when the scenario names an incident file)
+``incidents`` (Point per observed incident; only when the scenario names an incident file
+    that exists here)
     the incident file's columns, its attack classification and the edge it was matched to.
 ``destinations`` (Point per destination)
     ``node``, means of ``delivered_l``, ``unmet_l``, ``final_stock_l``, ``days_at_zero``,
@@ -137,7 +138,7 @@ def _incidents(scenario: Any) -> Layer | None:
     from pathlib import Path
 
     if not Path(str(path)).is_file():
-        raise OutputError(f"{path}: the scenario's observations.incidents_csv is missing")
+        return None  # a run made on another machine: no observed layer (the CLI says so)
     table = incident_table(path, scenario)
     features = [Feature(_point(r["longitude"], r["latitude"]),
                         {k: _plain(v) for k, v in r.items() if k not in ("latitude", "longitude")})
