@@ -217,13 +217,13 @@ def run_sweep(sweep: str | Path | Any, out: str | Path | None = None, *,
     from .executors import DaskExecutor, InProcessExecutor, LocalPoolExecutor
     from .summaries import summarize_sweep, write_summaries
     from .sweep_runner import SweepRunner
+    from .sweep_spec import SweepSpec, is_sweep_file, load_sweep, resolve_sweep, sweep_from_sets
     from .sweep_tasks import (
         DASK_TARGET_TASK_S,
         TARGET_TASK_S,
         choose_chunk_size,
         pilot_seconds_per_replication,
     )
-    from .sweep_spec import SweepSpec, is_sweep_file, load_sweep, resolve_sweep, sweep_from_sets
 
     source = ""
     if isinstance(sweep, SweepSpec):

@@ -48,6 +48,7 @@ from ..scenario.documents import (
 from ..scenario.paths import set_path
 from ..scenario.schema import Scenario
 from .designs import build_design
+from .sweep_reference import parse_reference_option, written_reference
 from .sweep_schema import Design, Factor, SweepSpec
 
 __all__ = ["Factor", "Design", "SweepSpec", "ResolvedSweep", "load_sweep", "sweep_from_sets",
@@ -190,60 +191,6 @@ def parse_set_option(option: str) -> Factor:
         return Factor(path=path, values=values)
     except ValidationError as exc:
         raise ScenarioError(f"--set {path}", _first_message(exc)) from None
-
-
-def parse_reference_option(options: Sequence[str]) -> dict[str, Any] | int | None:
-    """``--reference`` options: one point index (``--reference 3``) or factor values
-    (``--reference PATH=VALUE``, repeated for several factors)."""
-    if not options:
-        return None
-    if len(options) == 1 and options[0].strip().isdigit():
-        return int(options[0])
-    ref: dict[str, Any] = {}
-    for option in options:
-        if "=" not in option:
-            raise ScenarioError("--reference", f"{option!r} is invalid: expected a point index or "
-                                               "PATH=VALUE (repeat for each factor)")
-        path, _, value = option.partition("=")
-        ref[path.strip()] = _parse_scalar(value.strip(), path.strip())
-    return ref
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Whether a level equals the scenario's value (2 and 2.0 are the same level; dates and
-    times compare as written)."""
-    try:
-        if a == b:
-            return True
-    except Exception:  # noqa: BLE001 - incomparable types are simply different
-        return False
-    return str(a) == str(b)
-
-
-def written_reference(base: dict[str, Any], factors: Sequence[Factor]) -> dict[str, Any] | None:
-    """The factor values of the scenario as written (its explicit values or the schema's
-    defaults), when each of them is one of its factor's levels; else ``None``."""
-    from ..scenario.paths import get_path
-
-    # JSON mode: tuples become lists (paths select from lists); dates become ISO text, which
-    # _same compares with a level's text
-    written = scenario_from_dict(base).model_dump(mode="json")
-    ref: dict[str, Any] = {}
-    for f in factors:
-        if f.values is None:
-            return None  # a range or alternatives: the scenario's value is not a level
-        try:
-            value = get_path(written, f.path)
-        except ScenarioError:
-            return None
-        level = next((v for v in f.values if _same(v, value)), _MISSING)
-        if level is _MISSING:
-            return None
-        ref[f.label] = level
-    return ref
-
-
-_MISSING = object()
 
 
 def sweep_from_sets(scenario_file: str | Path, sets: Sequence[str], replications: int,
