@@ -184,3 +184,17 @@ def test_dask_retries_the_tasks_of_a_worker_that_dies(tmp_path):
         ex.close()
     assert got == [1, 4, 9]
     assert len(list(tmp_path.glob("task-*"))) == 3  # every task died once and was run again
+
+
+def test_results_of_the_older_one_file_per_task_layout_still_read(in_process, tmp_path):
+    old = tmp_path / "old"
+    (old / "summary").mkdir(parents=True)
+    summary = read_table(in_process)
+    for p, grp in summary.groupby("point"):
+        d = old / "summary" / f"point={p:06d}"
+        d.mkdir()
+        grp.drop(columns=["point", "escorts.bases[sikasso].units", "threats.ambush_multiplier"]) \
+            .to_parquet(d / "reps-000000-000013.parquet", index=False)
+    back = read_table(old)
+    pd.testing.assert_frame_equal(back, summary.drop(columns=["escorts.bases[sikasso].units",
+                                                              "threats.ambush_multiplier"]))

@@ -75,6 +75,17 @@ def _parts(root: Path, table: str) -> dict[int, Path]:
     return {int(m.group(1)): p for p in base.iterdir() if (m := _PART.match(p.name))}
 
 
+def _legacy_frames(base: Path, points: list[int] | None) -> list[pd.DataFrame]:
+    """Tables of sweeps written before part files: one file per task under ``point=NNNNNN/``
+    (the point in the folder name only). Read so that older results directories still open."""
+    frames = []
+    for d in sorted(base.glob("point=*")):
+        p = int(d.name.split("=", 1)[1])
+        if points is None or p in points:
+            frames += [pd.read_parquet(f).assign(point=p) for f in sorted(d.glob("reps-*.parquet"))]
+    return frames
+
+
 def read_table(root: str | Path, table: str = "summary", points: list[int] | None = None) -> pd.DataFrame:
     """Read a table of a sweep directory (optionally only some points), sorted by point and
     replication, with the point and the factor values as the first columns.
@@ -87,11 +98,14 @@ def read_table(root: str | Path, table: str = "summary", points: list[int] | Non
     if not base.is_dir():
         raise OutputError(f"{root}: no {table!r} results (was it kept?)")
     files = sorted(str(p) for p in _parts(root, table).values())
-    if not files:
+    frames = _legacy_frames(base, points)
+    if files:
+        flt = ds.field("point").isin(list(points)) if points is not None else None
+        frames.append(ds.dataset(files, format="parquet").to_table(filter=flt).to_pandas())
+    if not frames:
         return pd.DataFrame()
-    data = ds.dataset(files, format="parquet")
-    flt = ds.field("point").isin(list(points)) if points is not None else None
-    df = data.to_table(filter=flt).to_pandas()
+    df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    df.insert(0, "point", df.pop("point"))
     keys = ["point", "replication"] + (["day"] if "day" in df.columns else [])
     if table == "events":
         keys = ["point", "replication", "time_h"]
@@ -224,6 +238,11 @@ class SweepRunner:
     def done_tasks(self) -> set[tuple[int, int, int]]:
         """(point, first, count) of the tasks that the summary parts hold."""
         done: set[tuple[int, int, int]] = set()
+        for d in (self.root / "summary").glob("point=*"):  # a directory of an older version
+            p = int(d.name.split("=", 1)[1])
+            for f in d.glob("reps-*.parquet"):
+                a, b = f.stem.split("-")[1:3]
+                done.add((p, int(a), int(b) - int(a) + 1))
         for path in _parts(self.root, "summary").values():
             meta = pq.read_schema(path).metadata or {}
             done.update(tuple(t) for t in json.loads(meta.get(_TASKS_KEY, b"[]")))
