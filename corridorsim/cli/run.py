@@ -1,5 +1,5 @@
 """Commands on one scenario: ``run`` (replications to an output directory), ``validate`` (check
-files without running them) and ``schema`` (the JSON Schema of scenario files).
+scenario, sweep and calibration files without running them) and ``schema`` (their JSON Schemas).
 """
 
 from __future__ import annotations
@@ -85,14 +85,16 @@ def run(scenario_file: Path, replications: int | None, seed: int | None, workers
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @user_errors
 def validate(files: tuple[Path, ...]) -> None:
-    """Check scenario FILES (schema, network and references) without running them."""
+    """Check scenario, sweep and calibration FILES without running them: a scenario's schema,
+    network and references; every point of a sweep; a calibration's base scenario, priors and
+    statistics. Exit code 2 if any file is invalid."""
     from ..errors import ScenarioError
-    from ..scenario.loading import load_scenario
+    from ..experiments.file_kinds import check_file
 
     bad = 0
     for f in files:
         try:
-            sc = load_scenario(f)
+            checked = check_file(f)
         except ScenarioErrors as exc:
             bad += 1
             for line in exc.lines():
@@ -101,21 +103,25 @@ def validate(files: tuple[Path, ...]) -> None:
             bad += 1
             err_console.print(f"error: {exc.line()}", markup=False)
         else:
-            out_console.print(f"ok: {f} ({sc.name}, {sc.start:%Y-%m-%d} to {sc.end:%Y-%m-%d})",
-                       markup=False)
+            out_console.print(f"ok: {f} ({checked.kind} {checked.name}, {checked.detail})",
+                              markup=False)
     if bad:
         sys.exit(2)
 
 
 @main.command()
+@click.option("--kind", type=click.Choice(["scenario", "overlay", "sweep", "calibration"]),
+              default="scenario", show_default=True,
+              help="scenario: a complete scenario; overlay: a file with extends: (nothing "
+                   "required); sweep or calibration file.")
 @click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Write to this file instead of standard output.")
 @user_errors
-def schema(out_file: Path | None) -> None:
-    """Print the JSON Schema of scenario files (for editor completion and checks)."""
-    from ..scenario.documents import json_schema
+def schema(kind: str, out_file: Path | None) -> None:
+    """Print the JSON Schema of a kind of file (for editor completion and checks)."""
+    from ..experiments.file_kinds import json_schema
 
-    text = json.dumps(json_schema(), indent=2) + "\n"
+    text = json.dumps(json_schema(kind), indent=2) + "\n"
     if out_file is None:
         click.echo(text, nl=False)
     else:

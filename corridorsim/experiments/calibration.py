@@ -47,7 +47,7 @@ from .abc_distance import abc_accept, abc_distance, abc_scales
 from .sweep_runner import SweepRunner, read_table
 from .sweep_spec import Design, Factor, SweepSpec, load_spec_file, resolve_sweep
 
-__all__ = ["CalibrationSpec", "Statistic", "ObservedSummary", "load_calibration", "run_calibration",
+__all__ = ["calibration_sweep", "CalibrationSpec", "Statistic", "ObservedSummary", "load_calibration", "run_calibration",
            "simulated_statistics", "statistics_from_tables", "abc_accept", "abc_scales",
            "abc_distance"]
 
@@ -305,6 +305,18 @@ def run_points(spec: CalibrationSpec, draws: pd.DataFrame, root: Path, executor:
         Index ``point``, one column per observed statistic: its mean over the replications.
     """
     base_start = scenario_from_dict(read_scenario_dict(spec.base), spec.base).start
+    resolved = resolve_sweep(calibration_sweep(spec, draws), source)
+    runner = SweepRunner(resolved, root, executor, chunk_size, resume=resume, force=False,
+                         manifest_extra={"calibration": spec.model_dump(mode="json")})
+    runner.run(progress=progress)
+    stats = simulated_statistics(spec, root, base_start)
+    return stats.drop(columns="replication").groupby("point").mean()
+
+
+def calibration_sweep(spec: CalibrationSpec, draws: pd.DataFrame | None = None) -> SweepSpec:
+    """The sweep that runs a calibration: one point per prior draw (``design: points``; default:
+    the spec's own seeded draws), with the tables its statistics need kept."""
+    draws = _draws(spec) if draws is None else draws
     keep = sorted({o.statistic.table for o in spec.observed} - {"summary"})
     factors = []
     for p in spec.parameters:
@@ -317,12 +329,7 @@ def run_points(spec: CalibrationSpec, draws: pd.DataFrame, root: Path, executor:
         design=Design(kind="points", points=tuple(draws.to_dict(orient="records"))),
         replications=spec.replications, seed=spec.seed, keep=tuple(keep),
     )
-    resolved = resolve_sweep(_with_integers(sweep_spec, spec), source)
-    runner = SweepRunner(resolved, root, executor, chunk_size, resume=resume, force=False,
-                         manifest_extra={"calibration": spec.model_dump(mode="json")})
-    runner.run(progress=progress)
-    stats = simulated_statistics(spec, root, base_start)
-    return stats.drop(columns="replication").groupby("point").mean()
+    return _with_integers(sweep_spec, spec)
 
 
 def _with_integers(sweep_spec: SweepSpec, spec: CalibrationSpec) -> SweepSpec:

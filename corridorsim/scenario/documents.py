@@ -33,6 +33,9 @@ __all__ = [
     "scenario_hash",
     "format_validation_error",
     "json_schema",
+    "schema_walk",
+    "dates_as_written",
+    "LOCAL_DATETIME_PATTERN",
     "deep_merge",
 ]
 
@@ -249,12 +252,42 @@ def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
+#: Local date-times as scenario files write them (ISO 8601 without a time zone, seconds optional).
+LOCAL_DATETIME_PATTERN = (r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[T ]([01]\d|2[0-3]):[0-5]\d"
+                          r"(:[0-5]\d(\.\d+)?)?$")
+
+
+def schema_walk(node: Any, fn: Any) -> Any:
+    """Apply ``fn`` to every object (dict) of a JSON document, innermost first."""
+    if isinstance(node, dict):
+        return fn({k: schema_walk(v, fn) for k, v in node.items()})
+    if isinstance(node, list):
+        return [schema_walk(v, fn) for v in node]
+    return node
+
+
+def dates_as_written(schema: dict[str, Any]) -> dict[str, Any]:
+    """A pydantic JSON Schema with its datetimes as files write them (see :func:`json_schema`)."""
+    return schema_walk(schema, _local_datetimes)
+
+
+def _local_datetimes(node: dict[str, Any]) -> dict[str, Any]:
+    # pydantic declares datetimes as RFC 3339 ``date-time``, which needs seconds and a time
+    # zone; files write dates (2025-09-03) and local times (2025-10-07T06:00)
+    if node.get("type") == "string" and node.get("format") == "date-time":
+        node = {k: v for k, v in node.items() if k not in ("type", "format")}
+        node["anyOf"] = [{"type": "string", "format": "date"},
+                         {"type": "string", "pattern": LOCAL_DATETIME_PATTERN}]
+    return node
+
+
 def json_schema() -> dict[str, Any]:
-    """JSON Schema of scenario files (for editors), with ``extends`` allowed on top."""
-    schema = Scenario.model_json_schema(by_alias=True)
+    """JSON Schema (draft 2020-12) of complete scenario files (for editors), with ``extends``
+    allowed on top; dates as ``format: date`` or local date-times (a pattern)."""
+    schema = dates_as_written(Scenario.model_json_schema(by_alias=True))
     schema["properties"]["extends"] = {
         "type": "string",
-        "description": "Path of a base scenario file that this file overrides.",
+        "description": "Path of a base scenario file that this file overrides (relative to it).",
     }
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "corridorsim scenario"
