@@ -39,12 +39,13 @@ def test_read_run_gives_back_the_result_of_simulate(result, tmp_path, fmt):
 
     out = write_run(result, tmp_path / "run", fmt=fmt)
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [f"{t}.{fmt}" for t in ("daily", "events", "convoys", "summary", "metrics")] + ["manifest.json"])
+        [f"{t}.{fmt}" for t in ("daily", "events", "convoys", "summary", "metrics", "destinations")]
+        + ["manifest.json"])
     back = read_run(out)
     assert isinstance(back, RunResult) and back.source == out
     assert back.scenario == result.scenario and (back.seed, back.replications) == (5, 3)
     assert back.manifest["format"] == fmt
-    for name in ("daily", "events", "convoys", "summary"):
+    for name in ("daily", "events", "convoys", "summary", "destinations"):
         got, want = getattr(back, name), getattr(result, name)
         if fmt == "parquet" and name == "summary":
             want = want.astype({"first_stockout_day": "float64"})  # the sweep tables' type
