@@ -1,0 +1,78 @@
+"""The decision commands end to end on a one-edge corridor: outputs, figures, report sections
+and the one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from click.testing import CliRunner
+
+from corridorsim.cli import main
+
+from ..decisions.test_decisions import one_edge_scenario
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_criticality_value_regret_and_report(tmp_path):
+    threatened = one_edge_scenario(tmp_path)
+    safe = one_edge_scenario(tmp_path, threats=False, stem="no_threats")
+    runs = tmp_path / "runs"
+    r = invoke("criticality", threatened, "-n", 4, "-o", runs / "criticality", "--recovery-days", 5)
+    assert r.exit_code == 0, r.output
+    assert "Depot-Town" in r.output
+    crit = runs / "criticality"
+    assert {p.name for p in (crit / "figures").iterdir()} == {
+        "criticality_bars.png", "criticality_map.png", "stress_test.png"}
+    again = invoke("criticality", threatened, "-n", 4, "-o", crit)
+    assert again.exit_code == 2 and "--force" in again.output
+
+    r = invoke("value", threatened, "-n", 3, "-o", runs / "value", "--by", "2025-01-20")
+    assert r.exit_code == 0, r.output
+    assert "one more day of stock at Town is worth" in r.output
+    assert json.loads((runs / "value" / "study.json").read_text())["stockout_date"] == "2025-01-20"
+
+    r = invoke("regret", threatened, safe, "--set", "threats.ambush_multiplier=0.5,2",
+               "--metric", "delivered_l", "-n", 3, "-o", runs / "regret")
+    assert r.exit_code == 0, r.output
+    rank = pd.read_csv(runs / "regret" / "regret.csv")
+    # the lever without threats delivers at least as much at every point: zero regret, first
+    assert rank["lever"].iloc[0] == "no_threats"
+    assert rank["max_regret"].iloc[0] == 0 and rank["best_at"].iloc[0] == 2
+    assert rank["max_regret"].iloc[1] > 0
+
+    r = invoke("report", runs, "-o", tmp_path / "report.html")
+    assert r.exit_code == 0, r.output
+    html = (tmp_path / "report.html").read_text()
+    for heading in ("Which road segments matter", "What one more unit is worth",
+                    "Which what-if is most robust"):
+        assert heading in html
+    assert html.count("<img") == 5
+
+
+def test_discover_errors_are_one_line(tmp_path):
+    threatened = one_edge_scenario(tmp_path)
+    r = invoke("sweep", threatened, "--set", "threats.ambush_multiplier=0.5,1,2", "-n", 2, "-w", 1,
+               "-o", tmp_path / "sw", "-q")
+    assert r.exit_code == 0, r.output
+    r = invoke("discover", tmp_path / "sw", "--metric", "nonsense", "--threshold", 1)
+    assert r.exit_code == 2
+    assert r.output.count("\n") == 1 and "not a summary column" in r.output
+    r = invoke("discover", tmp_path / "sw", "--metric", "litres_destroyed", "--threshold", 1e12)
+    assert r.exit_code == 2 and "no case" in r.output
+    r = invoke("discover", tmp_path / "sw", "--metric", "litres_destroyed", "--threshold", 1,
+               "--bootstrap", 5, "-o", tmp_path / "disc")
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "disc" / "figures" / "peeling.png").is_file()
+    # a discovery inside a sweep directory leaves the sweep's own report alone
+    r = invoke("discover", tmp_path / "sw", "--metric", "litres_destroyed", "--threshold", 1,
+               "--bootstrap", 0)
+    assert r.exit_code == 0 and (tmp_path / "sw" / "discovery" / "study.json").is_file()
+    r = invoke("report", tmp_path / "sw", "-o", tmp_path / "sweep.html")
+    assert r.exit_code == 0, r.output
+    assert "Under which conditions" not in (tmp_path / "sweep.html").read_text()
+    r = invoke("report", tmp_path / "sw" / "discovery", "-o", tmp_path / "disc.html")
+    assert r.exit_code == 0 and "Under which conditions" in (tmp_path / "disc.html").read_text()
