@@ -10,11 +10,30 @@ Public API: :func:`load_scenario`, :func:`simulate`, :class:`Scenario`, :class:`
 
 from __future__ import annotations
 
-from .errors import CorridorSimError, OutputError, ScenarioError, ScenarioErrors  # noqa: E402
-from .experiments.simulate import RunResult, simulate  # noqa: E402
-from .scenario.loading import load_scenario  # noqa: E402
-from .scenario.schema import Scenario  # noqa: E402
-from .version import __version__  # noqa: E402
+from typing import TYPE_CHECKING, Any
+
+from .errors import CorridorSimError, OutputError, ScenarioError, ScenarioErrors
+from .version import __version__
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .experiments.simulate import RunResult, simulate
+    from .scenario.loading import load_scenario
+    from .scenario.schema import Scenario
+
+# Imported on first use, so that ``import corridorsim`` (and the start of the command line,
+# which must answer Ctrl-C at once) does not load numpy, pandas and the engine.
+_LAZY = {"RunResult": "experiments.simulate", "simulate": "experiments.simulate",
+         "load_scenario": "scenario.loading", "Scenario": "scenario.schema"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def write_run(*args, **kwargs):

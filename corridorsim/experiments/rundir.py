@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 
 from ..atomic import check_output_dir
-from ..errors import OutputError
+from ..errors import OutputError, ResourceError
 from ..scenario.documents import scenario_hash, scenario_to_dict
 from .simulate import RunResult
 
@@ -113,7 +113,7 @@ def write_run(result: RunResult, out_dir: str | Path, force: bool = False,
         parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
     except OSError as exc:
-        raise OutputError(f"{out}: cannot create output directory ({exc.strerror})") from None
+        raise ResourceError(f"{out}: cannot create output directory ({exc.strerror})") from None
     try:
         tables = result.tables
         for name, df in zip(DATA_FILES, (tables.daily, tables.events, tables.convoys,
