@@ -127,7 +127,7 @@ def _stop(*args, **kwargs):
 def no_simulation():
     """Sweep and calibrate check their inputs, then stop where the simulation would start (the
     command then ends with exit code 130)."""
-    with mock.patch("corridorsim.experiments.sweep_runner.pilot_seconds_per_replication",
+    with mock.patch("corridorsim.experiments.sweep_tasks.pilot_seconds_per_replication",
                     lambda *a, **k: 0.01), \
             mock.patch("corridorsim.experiments.sweep_runner.SweepRunner.run", _stop):
         yield

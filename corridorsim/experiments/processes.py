@@ -45,6 +45,22 @@ def chunked(items: Sequence[int], size: int) -> list[list[int]]:
     return [list(items[i:i + size]) for i in range(0, len(items), size)]
 
 
+def _start_helpers_ignoring_ctrl_c() -> None:
+    """Start multiprocessing's resource tracker and fork server now, with Ctrl-C ignored:
+    they inherit the ignored signal, so a Ctrl-C while they start (it reaches every process of
+    the terminal's group) cannot print their start-up traceback; the command handles it."""
+    if threading.current_thread() is not threading.main_thread():
+        return  # signal handlers can only be changed from the main thread
+    from multiprocessing import forkserver, resource_tracker
+
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        resource_tracker.ensure_running()
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
 def worker_context(preload: Sequence[str] = ()) -> mp.context.BaseContext:
     """Start method for worker processes.
 
@@ -61,6 +77,7 @@ def worker_context(preload: Sequence[str] = ()) -> mp.context.BaseContext:
         ctx = mp.get_context("forkserver")
         os.environ[COMMAND_PID_VAR] = str(os.getpid())  # inherited by the fork server
         ctx.set_forkserver_preload([_GUARD, *PRELOAD, *preload])
+        _start_helpers_ignoring_ctrl_c()
         return ctx
     return mp.get_context("spawn")
 
