@@ -268,17 +268,27 @@ _GuardedLoader.add_constructor("tag:yaml.org,2002:int", _GuardedLoader.construct
 _GuardedLoader.add_constructor("tag:yaml.org,2002:map", _GuardedLoader.construct_yaml_map)
 
 
+class _Recursive(Exception):
+    """An alias inside the node it refers to (``&a [*a]``): a value that contains itself."""
+
+    def __init__(self, mark):
+        self.mark = mark
+
+
 def _expanded_size(root: Node) -> int:
     """Number of values in the document with every alias expanded, without expanding it:
     sizes are memoised per node, so shared (aliased) nodes are counted once per use in
     linear time."""
     sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()  # on the current path: meeting one again is a cycle
     # children before parents: an explicit post-order walk (no recursion)
     stack: list[tuple[Node, bool]] = [(root, False)]
     while stack:
         node, ready = stack.pop()
         if id(node) in sizes:
             continue
+        if not ready and id(node) in open_nodes:
+            raise _Recursive(node.start_mark)
         if isinstance(node, SequenceNode):
             children = list(node.value)
         elif isinstance(node, MappingNode):
@@ -289,7 +299,9 @@ def _expanded_size(root: Node) -> int:
         if ready:
             total = 1 + sum(sizes.get(id(c), 0) for c in children)
             sizes[id(node)] = min(total, MAX_NODES + 1)
+            open_nodes.discard(id(node))
         else:
+            open_nodes.add(id(node))
             stack.append((node, True))
             stack.extend((c, False) for c in children if id(c) not in sizes)
     return sizes[id(root)]
@@ -311,7 +323,13 @@ def parse_yaml(text: str, file: str) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        if _expanded_size(node) > MAX_NODES:
+        try:
+            size = _expanded_size(node)
+        except _Recursive as exc:
+            raise ScenarioError("", f"invalid YAML at line {exc.mark.line + 1}, column "
+                                    f"{exc.mark.column + 1}: an alias inside its own anchor (a "
+                                    "value that contains itself)", file) from None
+        if size > MAX_NODES:
             raise ScenarioError("", f"too many values: with its aliases (*name) expanded the file "
                                     f"holds more than {MAX_NODES:,} values", file)
         return loader.construct_document(node)
@@ -323,6 +341,8 @@ def parse_yaml(text: str, file: str) -> Any:
     except RecursionError:
         raise ScenarioError("", f"invalid YAML: nested more than {MAX_DEPTH} levels deep",
                             file) from None
+    except (ValueError, TypeError, OverflowError) as exc:  # a tagged value that does not convert
+        raise ScenarioError("", f"invalid YAML: {shorten(str(exc), 120)}", file) from None
     finally:
         if loader is not None:
             loader.dispose()
