@@ -87,7 +87,7 @@ TankersPerDay = Annotated[float, Field(ge=0, le=10_000)]
 Tankers = Annotated[int, Field(ge=1, le=100_000)]
 Units = Annotated[int, Field(ge=0, le=100_000)]
 PerDay = Annotated[float, Field(ge=0, le=1_000)]
-RatePer1000Km = Annotated[float, Field(ge=0, le=1_000)]
+RatePer1000Km = Annotated[float, Field(ge=0, le=1e9)]  # up to 1e9: a certain attack (tests)
 Multiplier = Annotated[float, Field(ge=0, le=1_000)]
 Seed = Annotated[int, Field(ge=0, le=2**63 - 1)]
 Replications = Annotated[int, Field(ge=1, le=1_000_000)]
