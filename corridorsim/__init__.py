@@ -12,11 +12,34 @@ Public API: :func:`load_scenario`, :func:`simulate`, :class:`Scenario`, :class:`
 
 from __future__ import annotations
 
-from .errors import CorridorSimError, OutputError, ScenarioError, ScenarioErrors  # noqa: E402
-from .experiments.simulate import RunResult, simulate  # noqa: E402
-from .scenario.loading import load_scenario  # noqa: E402
-from .scenario.schema import Scenario  # noqa: E402
-from .version import __version__  # noqa: E402
+from typing import TYPE_CHECKING, Any
+
+from .errors import CorridorSimError, OutputError, ScenarioError, ScenarioErrors
+from .version import __version__
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .experiments.rundir import read_run
+    from .experiments.simulate import RunResult, simulate
+    from .experiments.sweep_result import SweepResult, read_sweep, run_sweep
+    from .scenario.loading import load_scenario
+    from .scenario.schema import Scenario
+
+# Imported on first use, so that ``import corridorsim`` (and the start of the command line,
+# which must answer Ctrl-C at once) does not load numpy, pandas and the engine.
+_LAZY = {"RunResult": "experiments.simulate", "simulate": "experiments.simulate",
+         "load_scenario": "scenario.loading", "Scenario": "scenario.schema",
+         "read_run": "experiments.rundir", "run_sweep": "experiments.sweep_result",
+         "read_sweep": "experiments.sweep_result", "SweepResult": "experiments.sweep_result"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def write_run(*args, **kwargs):
@@ -24,23 +47,6 @@ def write_run(*args, **kwargs):
     from .experiments.rundir import write_run as _write_run
 
     return _write_run(*args, **kwargs)
-
-
-#: Names imported on first use (they pull in pyarrow and the sweep machinery).
-_LAZY = {
-    "read_run": "corridorsim.experiments.rundir",
-    "run_sweep": "corridorsim.experiments.sweep_result",
-    "read_sweep": "corridorsim.experiments.sweep_result",
-    "SweepResult": "corridorsim.experiments.sweep_result",
-}
-
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'corridorsim' has no attribute {name!r}")
 
 
 __all__ = [

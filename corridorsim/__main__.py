@@ -1,5 +1,5 @@
 """``python -m corridorsim``: the same command line as ``corridorsim``."""
 
-from .cli import main
+from .cli.launch import main
 
-main(prog_name="corridorsim")
+main()

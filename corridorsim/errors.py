@@ -60,3 +60,13 @@ class ScenarioErrors(CorridorSimError):
 
 class OutputError(CorridorSimError):
     """An output location cannot be used (exists without ``force``, not writable, ...)."""
+
+
+class ResourceError(OutputError):
+    """The environment failed, not the input: a directory that cannot be written, a full disk,
+    a missing optional dependency. The command line reports it with exit code 1 and says what
+    was kept and how to continue."""
+
+
+class LockedError(OutputError):
+    """An output directory is being written by another corridorsim process."""

@@ -30,8 +30,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from ..errors import CorridorSimError, ScenarioErrors
 from ..version import __version__
+from .failures import clear_kept, debug_enabled, keeping, print_traceback, report, set_debug
 
 
 def _width(stream) -> int | None:
@@ -56,22 +56,26 @@ def fail(message: str) -> None:
 
 
 def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn user errors into one line each and exit code 2 (Ctrl-C into exit code 130)."""
+    """Turn every failure into one line on standard error and its exit code: 2 for bad input,
+    1 for a failure of the environment (saying what was kept), 130 for Ctrl-C; tracebacks only
+    with ``--debug`` (see :mod:`.failures`)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except ScenarioErrors as exc:
-            for line in exc.lines():
-                err_console.print(f"error: {line}", markup=False)
-            sys.exit(2)
-        except CorridorSimError as exc:
-            err_console.print(f"error: {exc}", markup=False)
-            sys.exit(2)
-        except KeyboardInterrupt:
-            err_console.print("interrupted: nothing was written", markup=False)
-            sys.exit(130)
+        except (SystemExit, click.exceptions.Exit, click.ClickException):
+            raise
+        except BaseException as exc:  # noqa: B036 - every way out gets its line and exit code
+            if not isinstance(exc, Exception | KeyboardInterrupt):
+                raise
+            if debug_enabled() and not isinstance(exc, KeyboardInterrupt):
+                print_traceback(exc)
+            lines, code = report(exc)
+            for line in lines:
+                err_console.print(line, markup=False)
+            clear_kept()
+            sys.exit(code)
 
     return wrapper
 
@@ -85,18 +89,22 @@ def progress_bar(quiet: bool) -> Progress:
 
 def resumable(work: Callable[[Callable[[int, int], None]], Any], name: str, total: int,
                executor: Any, out: Path, what: str, quiet: bool) -> Any:
-    """Run ``work(progress)`` under a progress bar; on Ctrl-C say what is kept (exit 130);
-    always close the executor."""
+    """Run ``work(progress)`` under a progress bar, holding the write lock of ``out`` (a second
+    writer is refused); on Ctrl-C or a failure say what is kept and how to continue
+    (``--resume``); always close the executor."""
+    from ..experiments.outlock import output_lock
+
     try:
-        with progress_bar(quiet) as bar:
-            task = bar.add_task(name, total=total)
-            return work(lambda done, n: bar.update(task, completed=done, total=n))
-    except KeyboardInterrupt:
-        err_console.print(f"interrupted: finished {what} are kept in {out}/; continue with --resume",
-                   markup=False)
-        sys.exit(130)
-    finally:
-        executor.close()
+        with output_lock(out, " ".join(sys.argv)[:500]), \
+                keeping(f"finished {what} are kept in {out}/; continue with --resume"):
+            with progress_bar(quiet) as bar:
+                task = bar.add_task(name, total=total)
+                result = work(lambda done, n: bar.update(task, completed=done, total=n))
+    except BaseException:
+        executor.close(abort=True)  # Ctrl-C or a failure: stop the workers now
+        raise
+    executor.close()
+    return result
 
 
 def make_executor(kind: str, scheduler: str | None, workers: int):
@@ -113,9 +121,11 @@ def make_executor(kind: str, scheduler: str | None, workers: int):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="corridorsim")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show the traceback of a failure (for bug reports).")
+def main(debug: bool = False) -> None:
     """Simulate supply convoys on corridors under attack and report what reaches the
     destination."""
+    set_debug(debug)
 
 
 #: How a unit of the result tables is shown in a table header, and the divisor of its values.

@@ -50,6 +50,9 @@ from .app import (
 @click.option("--dry-run", is_flag=True, help="Print points, tasks and an estimated run time; "
                                               "run nothing.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted sweep in the same directory.")
+@click.option("--checkpoint-s", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="Write finished tasks to disk at least this often (0: after every task), "
+                   "so that --resume after a crash loses at most this much work. [default: 30]")
 @click.option("--force", is_flag=True, help="Replace an existing results directory.")
 @click.option("--target-halfwidth", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Add replications until the 95% CI of --metric is this narrow (relative).")
@@ -62,6 +65,7 @@ def sweep(file: Path, sets: tuple[str, ...], reference: tuple[str, ...], replica
           seed: int | None, out_dir: Path | None, workers: int | None, executor: str, scheduler: str | None,
           chunk_size: int | None, dry_run: bool, resume: bool, force: bool,
           target_halfwidth: float | None, metric: str | None, max_replications: int | None,
+          checkpoint_s: float | None,
           quiet: bool) -> None:
     """Run a sweep: FILE is a sweep file, or a scenario file with --set options."""
     from ..errors import ScenarioError
@@ -139,7 +143,8 @@ def sweep(file: Path, sets: tuple[str, ...], reference: tuple[str, ...], replica
     args = ["corridorsim", "sweep", str(file), *[f"--set={s}" for s in sets],
             *[f"--reference={r}" for r in reference], "--replications",
             str(spec.replications), "--seed", str(spec.seed), "--out", str(out)]
-    runner = SweepRunner(resolved, out, ex, chunk, resume=resume, force=force, manifest_extra={
+    flush = {} if checkpoint_s is None else {"flush_s": checkpoint_s}
+    runner = SweepRunner(resolved, out, ex, chunk, resume=resume, force=force, **flush, manifest_extra={
         "command": " ".join(shlex.quote(a) for a in args), "versions": package_versions(),
         "executor": executor, "workers": ex.workers,  # a cluster's size, with --scheduler
     })

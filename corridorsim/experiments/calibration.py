@@ -43,9 +43,10 @@ from ..errors import ScenarioError
 from ..scenario.documents import read_scenario_dict, scenario_from_dict
 from ..scenario.priors import draw_prior
 from ..scenario.schema import Prior
+from ..scenario.schema.fields import IsoDate, Real
 from .abc_distance import abc_accept, abc_distance, abc_scales
 from .sweep_runner import SweepRunner, read_table
-from .sweep_spec import Design, Factor, SweepSpec, load_spec_file, resolve_sweep
+from .sweep_spec import Design, Factor, SweepSpec, base_label, load_spec_file, resolve_sweep
 
 __all__ = ["calibration_sweep", "CalibrationSpec", "Statistic", "ObservedSummary", "load_calibration", "run_calibration",
            "simulated_statistics", "statistics_from_tables", "abc_accept", "abc_scales",
@@ -53,7 +54,7 @@ __all__ = ["calibration_sweep", "CalibrationSpec", "Statistic", "ObservedSummary
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class CalibratedParameter(_Strict):
@@ -80,8 +81,8 @@ class Statistic(_Strict):
     column: str | None = Field(None, description="Column (summary, convoys).")
     kinds: tuple[str, ...] | None = Field(None, description="Event kinds counted (events).")
     corridor: str | None = Field(None, description="Only events on this corridor (events).")
-    start: dt.date | None = Field(None, description="Only events from this date (events).")
-    end: dt.date | None = Field(None, description="Only events before this date (events).")
+    start: IsoDate | None = Field(None, description="Only events from this date (events).")
+    end: IsoDate | None = Field(None, description="Only events before this date (events).")
     convoy: str | None = Field(None, description="Convoy name (convoys).")
     measure: Literal["count", "sum", "max", "mean"] = Field(
         "count", description="events: count, or sum / max of tankers destroyed; convoys without "
@@ -106,9 +107,9 @@ class ObservedSummary(_Strict):
     """An observed value and the statistic that should reproduce it."""
 
     name: str = Field(min_length=1, description="Name of the summary.")
-    value: float | dt.date = Field(description="Observed value (a date for arrival days).")
+    value: Real | IsoDate = Field(description="Observed value (a date for arrival days).")
     statistic: Statistic = Field(description="How the simulation computes it.")
-    weight: float = Field(1.0, gt=0, description="Weight in the distance.")
+    weight: float = Field(1.0, gt=0, le=1e6, description="Weight in the distance.")
     low: float | None = Field(None, description="Interval-censored observation: lowest value "
                                                 "reported (the distance is 0 inside [low, high]).")
     high: float | None = Field(None, description="Highest value reported.")
@@ -249,7 +250,8 @@ def run_calibration(spec: CalibrationSpec, out_dir: str | Path, executor: Any, c
         import shutil
 
         shutil.rmtree(root)
-    base = scenario_from_dict(read_scenario_dict(spec.base), spec.base)
+    base = scenario_from_dict(read_scenario_dict(spec.base, base_label(source, spec.base)),
+                              spec.base)
     draws = _draws(spec)
     root.mkdir(parents=True, exist_ok=True)
     per_point = run_points(spec, draws, root / "sweep", executor, chunk_size, resume, source,

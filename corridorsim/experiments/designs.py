@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["FactorLike", "build_design", "salib_problem", "DESIGN_KINDS"]
+__all__ = ["FactorLike", "build_design", "design_size", "salib_problem", "DESIGN_KINDS", "MAX_POINTS"]
 
 DESIGN_KINDS = ("grid", "points", "lhs", "sobol", "sobol_sa", "morris")
 
@@ -74,6 +74,29 @@ def salib_problem(factors: Sequence[FactorLike]) -> dict[str, Any]:
             "bounds": [[0.0, 1.0]] * len(factors)}
 
 
+#: Most points a design may have: every point is validated before anything runs, and a
+#: hostile ``n`` or grid must not exhaust memory or time doing so (docs/reliability.md).
+MAX_POINTS = 100_000
+
+
+def design_size(kind: str, factors: Sequence[FactorLike], n: int | None = None,
+                points: Sequence[dict[str, Any]] | None = None) -> int:
+    """Number of points a design will have, computed without building it."""
+    k = len(factors)
+    if kind == "grid":
+        return math.prod(len(_levels(f) or ()) or 1 for f in factors)
+    if kind == "points":
+        return len(points or ())
+    n = int(n or 0)
+    if kind == "sobol":
+        return 2 ** max(0, math.ceil(math.log2(n))) if n > 0 else 0
+    if kind == "sobol_sa":
+        return n * (k + 2)
+    if kind == "morris":
+        return n * (k + 1)
+    return n
+
+
 def build_design(
     kind: str,
     factors: Sequence[FactorLike],
@@ -107,6 +130,10 @@ def build_design(
         factors hold the alternative's name.
     """
     names = [f.label for f in factors]
+    size = design_size(kind, factors, n, points)
+    if size > MAX_POINTS:
+        raise ValueError(f"the design has {size:,} points, more than the limit of "
+                         f"{MAX_POINTS:,}: split the sweep or use a smaller n")
     if kind == "grid":
         levels = []
         for f in factors:

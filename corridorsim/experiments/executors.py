@@ -2,7 +2,7 @@
 
 Every executor has the same two methods: ``map_unordered(fn, tasks)`` yields ``(task, result)``
 pairs as tasks finish, with at most ``2 * workers`` tasks in flight so that the driver's memory
-stays bounded whatever the number of tasks; ``close()`` releases the workers. ``preload`` names
+stays bounded whatever the number of tasks; ``close(abort=False)`` releases the workers (``abort``: kill them at once). ``preload`` names
 modules that workers import before their first task (the sweep's task code), so the first tasks
 do not each carry a second of imports.
 """
@@ -10,10 +10,18 @@ do not each carry a second of imports.
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-from .processes import PRELOAD, default_workers, worker_context
+from .processes import (
+    COMMAND_PID_VAR,
+    PRELOAD,
+    default_workers,
+    guard_worker,
+    stop_pool,
+    worker_context,
+)
 
 __all__ = ["default_workers", "InProcessExecutor", "LocalPoolExecutor", "DaskExecutor"]
 
@@ -32,7 +40,7 @@ class InProcessExecutor:
         for t in tasks:
             yield t, fn(t)
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
         pass
 
 
@@ -42,7 +50,8 @@ class LocalPoolExecutor:
 
     def __init__(self, workers: int, preload: Sequence[str] = ()):
         self.workers = max(1, int(workers))
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=worker_context(preload))
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=worker_context(preload),
+                                         initializer=guard_worker, initargs=(os.getpid(),))
 
     def map_unordered(self, fn: Callable, tasks: Sequence) -> Iterator[tuple]:
         todo = iter(tasks)
@@ -62,8 +71,13 @@ class LocalPoolExecutor:
                     pending[self._pool.submit(fn, nxt)] = nxt
                 yield t, result
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+    def close(self, abort: bool = False) -> None:
+        """Release the workers; ``abort`` (on Ctrl-C or an error) kills them at once instead
+        of letting running tasks finish."""
+        if abort:
+            stop_pool(self._pool)
+        else:
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 class DaskExecutor:
@@ -79,22 +93,24 @@ class DaskExecutor:
         try:
             from dask.distributed import Client, LocalCluster
         except ImportError as exc:  # pragma: no cover - depends on the environment
-            from ..errors import CorridorSimError
+            from ..errors import ResourceError
 
-            raise CorridorSimError("the Dask executor needs the optional extra: "
-                                   "pip install 'corridorsim[dask]'") from exc
+            raise ResourceError("the Dask executor needs the optional extra: "
+                                "pip install 'corridorsim[dask]'") from exc
         self.retries = retries
         self._cluster = None
         if scheduler:
             try:
                 self.client = Client(scheduler, timeout="20s")
             except OSError as exc:
-                from ..errors import CorridorSimError
+                from ..errors import ResourceError
 
-                raise CorridorSimError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+                raise ResourceError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
         else:
             self._cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1,
-                                         processes=True, dashboard_address=None)
+                                         processes=True, dashboard_address=None,
+                                         preload=["corridorsim.experiments.worker_guard"],
+                                         env={COMMAND_PID_VAR: str(os.getpid())})
             self.client = Client(self._cluster)
         self.workers = max(1, len(self.client.scheduler_info().get("workers", {})) or workers)
         # import the engine on every worker now (as the forkserver preload does), so that the
@@ -123,7 +139,7 @@ class DaskExecutor:
                 ac.add(new)
             yield t, result
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
         self.client.close()
         if self._cluster is not None:
             self._cluster.close()

@@ -9,22 +9,25 @@ identical for any number of workers and any chunk size.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 from ..model.plan import ScenarioPlan
 from ..model.records import ReplicationRecords
 from ..model.replication import run_replication_with_uncertainty as run_replication
-from .processes import chunked, worker_context
+from .processes import chunked, guard_worker, stop_pool, worker_context
 
 __all__ = ["run_replications", "init_worker", "run_chunk"]
 
 _PLAN: ScenarioPlan | None = None
 
 
-def init_worker(plan: ScenarioPlan) -> None:
-    """Pool initializer: keep the plan for this worker's chunks."""
+def init_worker(plan: ScenarioPlan, command_pid: int | None = None) -> None:
+    """Pool initializer: keep the plan for this worker's chunks; die with the command."""
     global _PLAN
+    if command_pid is not None:
+        guard_worker(command_pid)
     _PLAN = plan
 
 
@@ -75,12 +78,13 @@ def run_replications(
         chunk_size = max(1, -(-len(reps) // (4 * workers)))
     chunks = chunked(reps, chunk_size)
     results: dict[int, list[ReplicationRecords]] = {}
-    with ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         max_workers=min(workers, len(chunks)),
         mp_context=worker_context(),
         initializer=init_worker,
-        initargs=(plan,),
-    ) as pool:
+        initargs=(plan, os.getpid()),
+    )
+    try:
         pending = {pool.submit(run_chunk, seed, c): i for i, c in enumerate(chunks)}
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -89,5 +93,9 @@ def run_replications(
                 results[i] = fut.result()
                 if progress:
                     progress(len(results[i]))
+    except BaseException:
+        stop_pool(pool)  # Ctrl-C or a failed chunk: do not wait for the other chunks
+        raise
+    pool.shutdown(wait=True)
     return [rec for i in range(len(chunks)) for rec in results[i]]
 

@@ -33,7 +33,7 @@ from typing import Any
 import pandas as pd
 
 from ..atomic import check_output_dir, make_temp_dir
-from ..errors import OutputError
+from ..errors import OutputError, ResourceError
 from ..model.records import DATE_COLUMNS, DATE_FORMATS, Tables
 from ..scenario.documents import scenario_from_dict, scenario_hash, scenario_to_dict
 from .simulate import RunResult
@@ -146,7 +146,7 @@ def write_run(result: RunResult, out_dir: str | Path, force: bool = False,
         parent.mkdir(parents=True, exist_ok=True)
         tmp = make_temp_dir(parent, f".{out.name}.tmp-")  # renamed into place: normal permissions
     except OSError as exc:
-        raise OutputError(f"{out}: cannot create output directory ({exc.strerror})") from None
+        raise ResourceError(f"{out}: cannot create output directory ({exc.strerror})") from None
     try:
         tables = result.tables
         for name, df in zip(TABLES, (tables.daily, tables.events, tables.convoys,

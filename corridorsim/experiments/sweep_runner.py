@@ -20,7 +20,10 @@ a sweep of hundreds of points writes a few large files, not one tiny file per po
 is written atomically (temporary file, then rename), the summary part last, and the summary
 part lists the tasks it holds in its metadata: a task is done when a summary part lists it.
 ``resume=True`` skips done tasks (and drops parts of other tables that no summary part
-vouches for), so an interrupted sweep continues without redoing or duplicating work. The driver
+vouches for), so an interrupted sweep continues without redoing or duplicating work. When every
+task is done the parts are rewritten in canonical form (:mod:`.sweep_parts`), so that a
+finished sweep's files are byte-identical whatever the workers, chunk size, executor or
+interruptions. The driver
 holds only running sums per point and the rows not yet written, so its memory stays bounded.
 
 Part of the experiments layer: imports the shared atomic writer, pandas/pyarrow for the
@@ -31,7 +34,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -49,6 +51,15 @@ from ..atomic import atomic_write, atomic_write_text, check_output_dir
 from ..errors import OutputError, ScenarioError
 from .rundir import _utc_now
 from .statistics import mean_halfwidth
+from .sweep_parts import (
+    TASKS_KEY,
+    compact_parts,
+    done_ranges,
+    is_covered,
+    part_path,
+    parts,
+    recover_compaction,
+)
 from .sweep_spec import ResolvedSweep
 from .sweep_tasks import SweepTask, plan_tasks, run_task
 
@@ -59,22 +70,6 @@ __all__ = ["SweepRunner", "read_table"]
 FLUSH_ROWS = 1_000_000
 #: ... or seconds since the last write: little finished work is lost to a crash.
 FLUSH_S = 30.0
-#: Metadata key of a summary part: the (point, first, count) of the tasks it holds.
-_TASKS_KEY = b"corridorsim_tasks"
-_PART = re.compile(r"part-(\d{6})\.parquet$")
-
-
-def _part_path(root: Path, table: str, seq: int) -> Path:
-    return root / table / f"part-{seq:06d}.parquet"
-
-
-def _parts(root: Path, table: str) -> dict[int, Path]:
-    base = root / table
-    if not base.is_dir():
-        return {}
-    return {int(m.group(1)): p for p in base.iterdir() if (m := _PART.match(p.name))}
-
-
 def _legacy_frames(base: Path, points: list[int] | None) -> list[pd.DataFrame]:
     """Tables of sweeps written before part files: one file per task under ``point=NNNNNN/``
     (the point in the folder name only). Read so that older results directories still open."""
@@ -97,7 +92,7 @@ def read_table(root: str | Path, table: str = "summary", points: list[int] | Non
     base = root / table
     if not base.is_dir():
         raise OutputError(f"{root}: no {table!r} results (was it kept?)")
-    files = sorted(str(p) for p in _parts(root, table).values())
+    files = sorted(str(p) for p in parts(root, table).values())
     frames = _legacy_frames(base, points)
     if files:
         flt = ds.field("point").isin(list(points)) if points is not None else None
@@ -219,10 +214,11 @@ class SweepRunner:
                 raise OutputError(f"{root}: cannot resume: the sweep file, base scenario or design "
                                   "changed since this directory was written")
             self.chunk_size = int(old["chunk_size"])  # same task boundaries as before
+            recover_compaction(root, (*self.sweep.spec.keep, "summary"))
             for tmp in root.rglob(".*.tmp"):  # half-written files of the interrupted run
                 tmp.unlink(missing_ok=True)
             self._drop_unvouched_parts()
-            self._next_part = max(_parts(root, "summary"), default=-1) + 1
+            self._next_part = max(parts(root, "summary"), default=-1) + 1
             return
         if exists:  # and --force: the guard let it through
             shutil.rmtree(root)
@@ -243,9 +239,9 @@ class SweepRunner:
             for f in d.glob("reps-*.parquet"):
                 a, b = f.stem.split("-")[1:3]
                 done.add((p, int(a), int(b) - int(a) + 1))
-        for path in _parts(self.root, "summary").values():
+        for path in parts(self.root, "summary").values():
             meta = pq.read_schema(path).metadata or {}
-            done.update(tuple(t) for t in json.loads(meta.get(_TASKS_KEY, b"[]")))
+            done.update(tuple(t) for t in json.loads(meta.get(TASKS_KEY, b"[]")))
         return done
 
     def _factor_columns(self) -> pd.DataFrame:
@@ -287,16 +283,16 @@ class SweepRunner:
             table = pa.Table.from_pandas(df, preserve_index=False)
             if name == "summary":
                 table = table.replace_schema_metadata(
-                    {**(table.schema.metadata or {}), _TASKS_KEY: json.dumps(tasks).encode()})
-            atomic_write(_part_path(self.root, name, seq),
+                    {**(table.schema.metadata or {}), TASKS_KEY: json.dumps(tasks).encode()})
+            atomic_write(part_path(self.root, name, seq),
                          lambda tmp, table=table: pq.write_table(table, tmp))
 
     def _drop_unvouched_parts(self) -> None:
         """Parts of kept tables that no summary part vouches for (an interrupted write): their
         tasks are not done and will run again."""
-        summary = _parts(self.root, "summary")
+        summary = parts(self.root, "summary")
         for name in self.sweep.spec.keep:
-            for seq, path in _parts(self.root, name).items():
+            for seq, path in parts(self.root, name).items():
                 if seq not in summary:
                     path.unlink(missing_ok=True)
 
@@ -317,7 +313,7 @@ class SweepRunner:
         self.prepare()
         spec = self.sweep.spec
         points = list(range(len(self.sweep.design)))
-        done = self.done_tasks()
+        done = done_ranges(self.done_tasks())
         metric = spec.precision.metric if spec.precision else None
         reps = {p: spec.replications for p in points}
         first, count = 0, spec.replications
@@ -356,6 +352,8 @@ class SweepRunner:
             for p in todo_points:
                 reps[p] += count
             self._total += count * len(todo_points)
+        # every task is done: canonical parts, the same files however the work was cut and run
+        compact_parts(self.root, (*spec.keep, "summary"), max(1, self.flush_rows))
         return {"tasks_run": ran, "tasks_skipped": self._skipped, "replications": reps}
 
     def _not_done(self, tasks: Iterator[SweepTask], done: set, metric: str | None,
@@ -363,7 +361,7 @@ class SweepRunner:
         """The tasks still to run, lazily (the driver never holds the whole task list); done
         tasks are counted, and their metric absorbed for the precision rule."""
         for t in tasks:
-            if (t.point, t.first, t.count) not in done:
+            if not is_covered(done, t.point, t.first, t.count):
                 yield t
                 continue
             self._skipped += 1

@@ -9,7 +9,6 @@ Part of the experiments layer: imports pydantic and the scenario layer's paths o
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import Any, Literal
 
@@ -17,13 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ..errors import ScenarioError
 from ..scenario.paths import parse_path
+from ..scenario.schema.fields import IsoDate
 
 __all__ = ["Factor", "Design", "Precision", "SweepSpec"]
 
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Factor(_Strict):
@@ -76,12 +76,12 @@ class Design(_Strict):
 
     kind: Literal["grid", "points", "lhs", "sobol", "sobol_sa", "morris"] = Field(
         "grid", description="Design family.")
-    n: int | None = Field(None, ge=1, description="Points (lhs, sobol), base sample (sobol_sa) "
+    n: int | None = Field(None, ge=1, le=1_000_000, description="Points (lhs, sobol), base sample (sobol_sa) "
                                                   "or trajectories (morris).")
     points: tuple[dict[str, Any], ...] | None = Field(
         None, description="Explicit points (kind points): factor name -> value.")
-    seed: int = Field(0, ge=0, description="Seed of the design's own draws.")
-    morris_levels: int = Field(4, ge=2, description="Grid levels of a Morris design.")
+    seed: int = Field(0, ge=0, le=2**63 - 1, description="Seed of the design's own draws.")
+    morris_levels: int = Field(4, ge=2, le=100, description="Grid levels of a Morris design.")
 
     @model_validator(mode="after")
     def _needs(self) -> Design:
@@ -98,7 +98,7 @@ class Precision(_Strict):
     metric: str = Field("delivered_l", description="Summary column whose mean must be precise.")
     target_halfwidth: float = Field(gt=0, description="Relative half-width of the 95 % CI of the "
                                                       "mean (e.g. 0.05 = +-5 %).")
-    max_replications: int = Field(1000, ge=1, description="Stop adding replications here.")
+    max_replications: int = Field(1000, ge=1, le=1_000_000, description="Stop adding replications here.")
 
 
 class SweepSpec(_Strict):
@@ -109,15 +109,15 @@ class SweepSpec(_Strict):
     base: str = Field(description="Base scenario file (relative to the sweep file).")
     factors: tuple[Factor, ...] = Field(min_length=1, description="Varied parameters.")
     design: Design = Field(Design(), description="Design of the points.")
-    replications: int = Field(100, ge=1, description="Replications per point (initial, with "
+    replications: int = Field(100, ge=1, le=1_000_000, description="Replications per point (initial, with "
                                                       "precision).")
-    seed: int = Field(0, ge=0, description="Root seed; replication r meets the same streams at "
+    seed: int = Field(0, ge=0, le=2**63 - 1, description="Root seed; replication r meets the same streams at "
                                            "every point (common random numbers).")
     keep: tuple[Literal["daily", "events", "convoys"], ...] = Field(
         (), description="Tables kept besides the per-replication summary.")
     delivered_by_days: tuple[int, ...] = Field(
         (), description="Extra metrics: litres delivered by the end of these days (0-based).")
-    stockout_dates: tuple[dt.date, ...] = Field(
+    stockout_dates: tuple[IsoDate, ...] = Field(
         (), description="Dates for the probability of a stock-out by that date.")
     reference: dict[str, Any] | int | None = Field(
         None, description="Reference point for paired differences: a point index or factor "

@@ -30,22 +30,24 @@ import gc
 import hashlib
 import json
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..errors import ScenarioError, ScenarioErrors
 from ..scenario.documents import (
     format_validation_error,
     read_scenario_dict,
+    read_scenario_document,
     scenario_from_dict,
 )
 from ..scenario.paths import set_path
+from ..scenario.safe_yaml import check_input_file, parse_yaml, read_yaml, short_name, shorten
 from ..scenario.schema import Scenario
 from .designs import build_design
 from .sweep_reference import parse_reference_option, written_reference
@@ -53,7 +55,7 @@ from .sweep_schema import Design, Factor, SweepSpec
 
 __all__ = ["Factor", "Design", "SweepSpec", "ResolvedSweep", "load_sweep", "sweep_from_sets",
            "resolve_sweep", "parse_set_option", "parse_reference_option", "written_reference",
-           "is_sweep_file", "load_spec_file"]
+           "is_sweep_file", "load_spec_file", "base_label"]
 
 
 class PointScenarios(Sequence):
@@ -115,10 +117,10 @@ class ResolvedSweep:
 def is_sweep_file(path: str | Path) -> bool:
     """Whether a YAML file is a sweep file (has ``base`` and ``factors``) or a scenario."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return False
-    return isinstance(data, dict) and "factors" in data and "base" in data
+        data = read_yaml(path, "sweep")
+    except ScenarioError:
+        return False  # loading it as a scenario reports the problem
+    return "factors" in data and "base" in data
 
 
 def load_spec_file(path: str | Path, model: type[BaseModel], what: str) -> Any:
@@ -126,19 +128,12 @@ def load_spec_file(path: str | Path, model: type[BaseModel], what: str) -> Any:
     scenario file: the base path is made absolute (relative to the file), errors are one line
     each with the file and field path."""
     p = Path(path)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError("", "file not found", str(p)) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ScenarioError("", f"invalid YAML{where}", str(p)) from None
-    if not isinstance(data, dict):
-        raise ScenarioError("", f"expected a mapping of {what} fields", str(p))
-    if isinstance(data.get("base"), str):
-        base = Path(data["base"])
+    data = read_yaml(p, what)
+    if isinstance(data.get("base"), str) and data["base"].strip():
+        written = data["base"]
+        base = Path(written)
         data["base"] = str(base if base.is_absolute() else (p.resolve().parent / base).resolve())
+        check_input_file(data["base"], "base", "yaml", f"{p} -> base {short_name(written)}")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -148,6 +143,17 @@ def load_spec_file(path: str | Path, model: type[BaseModel], what: str) -> Any:
                               for e in errs.errors]) from None
 
 
+def base_label(source: str, base: str) -> str | None:
+    """How errors name a spec file's base scenario: ``sweep.yaml -> base ../s.yaml``."""
+    if not source:
+        return None
+    try:
+        shown = os.path.relpath(base, Path(source).resolve().parent)
+    except ValueError:  # another drive (Windows)
+        shown = base
+    return f"{short_name(source)} -> base {short_name(shown)}"
+
+
 def load_sweep(path: str | Path) -> SweepSpec:
     """Read and validate a sweep file (the base scenario path is made absolute)."""
     return load_spec_file(path, SweepSpec, "sweep")
@@ -155,9 +161,9 @@ def load_sweep(path: str | Path) -> SweepSpec:
 
 def _parse_scalar(text: str, path: str) -> Any:
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise ScenarioError(f"--set {path}", f"{text!r} is not a valid value") from None
+        return parse_yaml(text, "")
+    except ScenarioError:
+        raise ScenarioError(f"--set {path}", f"{shorten(text)} is not a valid value") from None
 
 
 def _first_message(exc: ValidationError) -> str:
@@ -268,9 +274,15 @@ def resolve_sweep(spec: SweepSpec, source: str = "") -> ResolvedSweep:
     """
     from ..scenario.network import build_network
 
-    base = read_scenario_dict(spec.base)
-    base_sc = scenario_from_dict(base, spec.base)
-    build_network(base_sc)
+    doc = read_scenario_document(spec.base, base_label(source, spec.base))
+    base = doc.data
+    try:
+        base_sc = scenario_from_dict(base)
+        build_network(base_sc)
+    except ScenarioErrors as exc:
+        raise ScenarioErrors([e.with_file(doc.origin(e.path)) for e in exc.errors]) from None
+    except ScenarioError as exc:
+        raise exc.with_file(doc.origin(exc.path)) from None
     labels = [f.label for f in spec.factors]
     if len(set(labels)) != len(labels):
         raise ScenarioError("factors", f"duplicate factor names {labels}: give each a distinct "

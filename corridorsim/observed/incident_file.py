@@ -19,6 +19,7 @@ from typing import Literal
 import pandas as pd
 
 from ..errors import ScenarioError
+from ..scenario.safe_yaml import check_input_file
 
 __all__ = ["IncidentDataError", "REQUIRED_COLUMNS", "TEXT_COLUMNS", "NUMBER_COLUMNS",
            "FLAG_COLUMNS", "read_incidents"]
@@ -123,6 +124,7 @@ def read_incidents(
     if on_error not in ("raise", "report"):
         raise ValueError(f"on_error must be 'raise' or 'report', got {on_error!r}")
     file = str(path)
+    check_input_file(path, "", "table", file)  # a regular file under the size limit
     try:
         handle = open(path, encoding="utf-8-sig", newline="")
     except FileNotFoundError:

@@ -14,20 +14,24 @@ file resets the field to its schema default.
 from __future__ import annotations
 
 import json
+import re
 import types
 import typing
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..errors import ScenarioError, ScenarioErrors
+from .safe_yaml import check_input_file, read_yaml, shorten
+from .safe_yaml import short_name as shorten_path
 from .schema import Scenario
 
 __all__ = [
     "read_scenario_dict",
+    "read_scenario_document",
+    "ScenarioDocument",
     "scenario_from_dict",
     "scenario_to_dict",
     "scenario_hash",
@@ -45,29 +49,8 @@ _PATH_FIELDS = (("network", "nodes_csv"), ("network", "edges_csv"), ("network", 
                 ("observations", "incidents_csv"), ("uncertainty", "posterior_csv"))
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError("", "file not found", str(path)) from None
-    except IsADirectoryError:
-        raise ScenarioError("", "is a directory, expected a YAML file", str(path)) from None
-    except OSError as exc:
-        raise ScenarioError("", f"cannot read file ({exc.strerror})", str(path)) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "syntax error"
-        raise ScenarioError("", f"invalid YAML{where}: {problem}", str(path)) from None
-    if data is None:
-        raise ScenarioError("", "file is empty, expected a mapping of scenario fields", str(path))
-    if not isinstance(data, dict):
-        raise ScenarioError(
-            "", f"expected a mapping of scenario fields, got a {type(data).__name__}", str(path)
-        )
-    return data
+def _read_yaml(path: Path, label: str) -> dict[str, Any]:
+    return read_yaml(path, "scenario", label)
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -94,44 +77,110 @@ def _absolutize_paths(data: dict[str, Any], folder: Path) -> None:
             sub[key] = str(p if p.is_absolute() else (folder / p).resolve())
 
 
-def read_scenario_dict(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+def read_scenario_dict(path: str | Path, label: str | None = None) -> dict[str, Any]:
     """Read a scenario file into a plain dict, following ``extends:`` chains.
 
     Parameters
     ----------
     path : str or Path
         The scenario file.
+    label : str, optional
+        How errors name the file (default: ``path``), e.g. ``"sweep.yaml -> base s.yaml"``.
 
     Returns
     -------
     dict
         The merged, unvalidated mapping, with file paths made absolute.
     """
+    return read_scenario_document(path, label).data
+
+
+class ScenarioDocument(NamedTuple):
+    """A merged scenario mapping and, for each key path, the file (chain) that set it."""
+
+    data: dict[str, Any]
+    origins: dict[tuple[str, ...], str]
+
+    def origin(self, field: str) -> str:
+        """The file chain (``a.yaml -> extends b.yaml``) that set the dotted ``field``."""
+        keys = tuple(re.findall(r"[^.\[\]]+", field))
+        for n in range(len(keys), -1, -1):
+            if keys[:n] in self.origins:
+                return self.origins[keys[:n]]
+        return self.origins[()]
+
+
+def _key_paths(data: Mapping[str, Any], label: str, prefix: tuple[str, ...] = ()) -> dict:
+    out = {prefix: label}
+    for key, value in data.items():
+        if isinstance(value, Mapping):
+            out.update(_key_paths(value, label, (*prefix, str(key))))
+        else:
+            out[(*prefix, str(key))] = label
+    return out
+
+
+def read_scenario_document(path: str | Path, label: str | None = None,
+                           _chain: tuple[Path, ...] = ()) -> ScenarioDocument:
+    """Read a scenario file and its ``extends:`` chain, remembering which file set each key.
+
+    Every error names the chain of files that led to it: ``a.yaml -> extends b.yaml: ...``.
+    """
+    label = label if label is not None else shorten_path(path)
+    check_input_file(path, "", "yaml", label)
     path = Path(path).resolve()
     if path in _chain:
         cycle = " -> ".join(p.name for p in (*_chain, path))
-        raise ScenarioError("extends", f"circular extends: {cycle}", str(_chain[0]))
-    data = _read_yaml(path)
+        raise ScenarioError("extends", f"circular extends: {cycle}", label)
+    data = _read_yaml(path, label)
     _absolutize_paths(data, path.parent)
     parent = data.pop("extends", None)
     if parent is None:
-        return data
-    if not isinstance(parent, str):
+        return ScenarioDocument(data, _key_paths(data, label))
+    if not isinstance(parent, str) or not parent.strip():
         raise ScenarioError(
-            "extends", f"{parent!r} is invalid: expected the path of a scenario file", str(path)
+            "extends", f"{shorten(parent)} is invalid: expected the path of a scenario file", label
         )
+    _check_null_keys(data, label)
     parent_path = Path(parent).expanduser()
     if not parent_path.is_absolute():
         parent_path = path.parent / parent_path
     try:
-        base = read_scenario_dict(parent_path, (*_chain, path))
-    except ScenarioError as exc:
-        if exc.message == "file not found" and Path(exc.file or "") == parent_path.resolve():
-            raise ScenarioError(
-                "extends", f"{parent!r}: file not found", str(path)
-            ) from None
-        raise
-    return deep_merge(base, data)
+        check_input_file(parent_path, "", "yaml", label)
+    except ScenarioError as exc:  # the file that names it is the one to fix
+        raise ScenarioError("extends", f"{shorten(parent)}: {exc.message}", label) from None
+    base = read_scenario_document(parent_path, f"{label} -> extends {shorten_path(parent)}",
+                                  (*_chain, path))
+    origins = {**base.origins, **_key_paths(data, label)}
+    return ScenarioDocument(deep_merge(base.data, data), origins)
+
+
+def _check_null_keys(data: Mapping[str, Any], label: str) -> None:
+    """In an extending file, ``key: null`` resets a field: a key the schema does not know is a
+    typo that merging would silently drop, so it is refused here."""
+    def walk(block: Mapping[str, Any], owner: Any, loc: tuple[str, ...]) -> None:
+        fields = {f.alias or n: f for n, f in owner.model_fields.items()}
+        for key, value in block.items():
+            field = fields.get(key)
+            if field is None:
+                if value is None:
+                    where = ".".join((*loc, str(key)))
+                    raise ScenarioError(where, f"unknown key {shorten(key)} set to null; expected "
+                                               f"one of: {', '.join(fields)}", label)
+                continue  # validation reports unknown keys with a value
+            sub = _model_in(field.annotation)
+            if isinstance(value, Mapping) and sub is not None and not _is_mapping_field(
+                    field.annotation):
+                walk(value, sub, (*loc, str(key)))
+
+    walk(data, Scenario, ())
+
+
+def _is_mapping_field(annotation: Any) -> bool:
+    if typing.get_origin(annotation) is dict:
+        return True
+    return any(_is_mapping_field(a) for a in typing.get_args(annotation)
+               if typing.get_origin(annotation) in (typing.Union, types.UnionType))
 
 
 # --------------------------------------------------------------------------------------------
@@ -179,8 +228,7 @@ def _model_in(annotation: Any) -> Any:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    return shorten(value)
 
 
 def format_validation_error(exc: ValidationError, file: str | None = None) -> ScenarioErrors:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import ScenarioError
-from .documents import read_scenario_dict, scenario_from_dict
+from ..errors import ScenarioError, ScenarioErrors
+from .documents import read_scenario_document, scenario_from_dict
 from .network import build_network
 from .priors import check_uncertainty
+from .safe_yaml import check_input_file
 from .schema import Scenario
 
 __all__ = ["load_scenario"]
@@ -39,16 +40,27 @@ def load_scenario(path: str | Path, check_network: bool = True) -> Scenario:
     ScenarioError, ScenarioErrors
         With the file, field path, bad value and what was expected.
     """
-    data = read_scenario_dict(path)
-    scenario = scenario_from_dict(data, str(path))
-    for key in ("deliveries_csv", "incidents_csv"):
-        obs = getattr(scenario.observations, key)
-        if obs is not None and not Path(obs).is_file():
-            raise ScenarioError(f"observations.{key}", f"{obs!r}: file not found", str(path))
-    if check_network:
-        try:
+    doc = read_scenario_document(path)
+    try:
+        scenario = scenario_from_dict(doc.data)
+    except ScenarioErrors as exc:  # name the file of the chain that set each bad field
+        raise ScenarioErrors([ScenarioError(e.path, e.message, doc.origin(e.path))
+                              for e in exc.errors]) from None
+    try:
+        for field in INPUT_FILE_FIELDS:
+            block, key = field.split(".")
+            named = getattr(getattr(scenario, block), key)
+            if named is not None:
+                check_input_file(named, field, "table", doc.origin(field))
+        if check_network:
             build_network(scenario)
             check_uncertainty(scenario)
-        except ScenarioError as exc:
-            raise exc.with_file(str(path)) from None
+    except ScenarioError as exc:
+        raise exc.with_file(doc.origin(exc.path)) from None
     return scenario
+
+
+#: Fields naming input files, checked (regular file, size limit) before the run reads them.
+INPUT_FILE_FIELDS = ("network.nodes_csv", "network.edges_csv", "network.graphml",
+                     "network.geojson", "observations.deliveries_csv",
+                     "observations.incidents_csv", "uncertainty.posterior_csv")

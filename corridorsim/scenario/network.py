@@ -24,7 +24,6 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -32,6 +31,8 @@ import networkx as nx
 from ..errors import ScenarioError
 from .geo import great_circle_km
 from .network_checks import check_references, need_edge, need_node
+from .network_reach import check_connectivity, check_escort_reach
+from .safe_yaml import read_text
 from .schema import EdgeSpec, NodeSpec, Scenario
 
 __all__ = ["build_network", "load_base_graph", "builtin_tables", "corridor_label", "edge_key"]
@@ -158,12 +159,7 @@ def _graph_from_rows(
 
 
 def _read_text(path: str, field: str) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(field, f"{path!r}: file not found") from None
-    except OSError as exc:
-        raise ScenarioError(field, f"{path!r}: cannot read file ({exc.strerror})") from None
+    return read_text(path, field, "table")
 
 
 def _graph_from_graphml(path: str) -> nx.Graph:
@@ -335,5 +331,7 @@ def build_network(scenario: Scenario) -> nx.Graph:
             attrs["corridor"] = corridor_label(attrs["corridor"])
         g.edges[over.from_, over.to].update(attrs)
     _finish_attributes(g, spec.default_speed_kmh)
+    check_connectivity(scenario, g)
     check_references(scenario, g)
+    check_escort_reach(scenario, g)
     return g

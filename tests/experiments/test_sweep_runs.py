@@ -59,6 +59,11 @@ def in_process(sweep, tmp_path_factory):
 def assert_same_results(a: Path, b: Path) -> None:
     for table in ("summary", "events", "convoys"):
         pd.testing.assert_frame_equal(read_table(a, table), read_table(b, table), check_exact=True)
+    # and the files themselves: a finished sweep's parts are canonical (sweep_parts.py)
+    files = sorted(p.relative_to(a) for p in a.rglob("*.parquet"))
+    assert files and files == sorted(p.relative_to(b) for p in b.rglob("*.parquet"))
+    for rel in files:
+        assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
     for name in CSV:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
     assert (a / "design.csv").read_bytes() == (b / "design.csv").read_bytes()

@@ -281,12 +281,13 @@ def test_missing_parent_names_extends(tmp_path):
 
 
 def test_missing_grandparent_is_reported_by_the_parent(tmp_path):
-    parent = write_yaml(tmp_path / "parent.yaml", {"extends": "gone.yaml"})
+    write_yaml(tmp_path / "parent.yaml", {"extends": "gone.yaml"})
     child = write_yaml(tmp_path / "child.yaml", {"extends": "parent.yaml"})
     with pytest.raises(ScenarioError) as exc:
         load_scenario(child)
     assert exc.value.path == "extends"
-    assert exc.value.file == str(parent.resolve())
+    # the chain of files that led to the missing one
+    assert exc.value.file == f"{child} -> extends parent.yaml"
     assert "gone.yaml" in exc.value.message
 
 

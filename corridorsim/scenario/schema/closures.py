@@ -8,7 +8,7 @@ from pydantic import (
     model_validator,
 )
 
-from .fields import Duration, EdgeRef, NodeName, NonNeg, StrictModel, Timestamp
+from .fields import Duration, EdgeRef, NodeName, PerDay, StrictModel, Timestamp
 
 
 class ClosureTarget(StrictModel):
@@ -40,7 +40,7 @@ class RandomClosure(ClosureTarget):
     """Closures that strike at random (e.g. an outpost falls), a Poisson process in time."""
 
     name: str = Field("", description="Label used in results.")
-    rate_per_day: NonNeg = Field(description="Closures per day while open.")
+    rate_per_day: PerDay = Field(description="Closures per day while open.")
     duration: Duration = Field(description="How long each closure lasts.")
 
 

@@ -9,13 +9,22 @@ from pydantic import (
     model_validator,
 )
 
-from .fields import NodeName, NonNeg, Positive, Share, StrictModel, Timestamp
+from .fields import (
+    Days,
+    Litres,
+    LitresPerDay,
+    NodeName,
+    PositiveLitres,
+    Share,
+    StrictModel,
+    Timestamp,
+)
 
 
 class RationingTier(StrictModel):
     """Below ``below_cover_days`` of stock cover, demand is cut by ``demand_cut_share``."""
 
-    below_cover_days: Positive = Field(
+    below_cover_days: Days = Field(
         description="Days of cover (stock / unrationed daily demand) under which the tier applies."
     )
     demand_cut_share: Share = Field(description="Share of the day's demand that is not served.")
@@ -25,7 +34,7 @@ class DemandStep(StrictModel):
     """From ``start`` on, the unrationed daily demand is ``demand_l_per_day``."""
 
     start: Timestamp = Field(description="Date from which this demand applies.")
-    demand_l_per_day: NonNeg = Field(description="Unrationed demand in litres per day.")
+    demand_l_per_day: LitresPerDay = Field(description="Unrationed demand in litres per day.")
 
 
 class Destination(StrictModel):
@@ -46,13 +55,13 @@ class Destination(StrictModel):
         description="Depot where lots for this destination leave a convoy bound elsewhere and "
         "go on alone (default: where their route parts from the convoy's route).",
     )
-    initial_stock_l: NonNeg = Field(0.0, description="Stock at the scenario start, litres.")
-    capacity_l: Positive | None = Field(
+    initial_stock_l: Litres = Field(0.0, description="Stock at the scenario start, litres.")
+    capacity_l: PositiveLitres | None = Field(
         None,
         description="Storage capacity in litres; deliveries beyond it are recorded as overflow "
         "(diverted elsewhere). None = unlimited.",
     )
-    demand_l_per_day: NonNeg = Field(description="Unrationed demand in litres per day.")
+    demand_l_per_day: LitresPerDay = Field(description="Unrationed demand in litres per day.")
     demand_schedule: tuple[DemandStep, ...] = Field(
         (), description="Changes of the unrationed demand over time (dates ascending)."
     )

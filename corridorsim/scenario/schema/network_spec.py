@@ -11,7 +11,7 @@ from pydantic import (
     model_validator,
 )
 
-from .fields import EdgeRef, NodeName, NonNeg, Positive, StrictModel
+from .fields import EdgeRef, LengthKm, NodeName, NonNeg, SpeedKmh, StrictModel
 
 
 class NodeSpec(StrictModel):
@@ -44,8 +44,8 @@ class EdgeSpec(StrictModel):
 
     from_: NodeName = Field(alias="from", description="One end of the segment.")
     to: NodeName = Field(description="The other end of the segment.")
-    length_km: Positive = Field(description="Road length in km.")
-    speed_kmh: Positive | None = Field(
+    length_km: LengthKm = Field(description="Road length in km.")
+    speed_kmh: SpeedKmh | None = Field(
         None, description="Convoy speed on this segment in km/h; default network.default_speed_kmh."
     )
     road: str = Field("", description="Road number, e.g. 'RN7'.")
@@ -62,8 +62,8 @@ class EdgeOverride(StrictModel):
 
     from_: NodeName = Field(alias="from", description="One end of the segment.")
     to: NodeName = Field(description="The other end of the segment.")
-    length_km: Positive | None = Field(None, description="Road length in km.")
-    speed_kmh: Positive | None = Field(None, description="Convoy speed in km/h.")
+    length_km: LengthKm | None = Field(None, description="Road length in km.")
+    speed_kmh: SpeedKmh | None = Field(None, description="Convoy speed in km/h.")
     road: str | None = Field(None, description="Road number.")
     corridor: str | None = Field(None, description="Corridor label.")
     region: str | None = Field(None, description="Threat region label.")
@@ -92,7 +92,7 @@ class NetworkSpec(StrictModel):
     geojson: str | None = Field(
         None, description="GeoJSON: Point features are nodes, LineString features are edges."
     )
-    default_speed_kmh: Positive = Field(
+    default_speed_kmh: SpeedKmh = Field(
         10.0,
         description="Effective convoy speed in km/h (moving time and overnight stops) on edges "
         "without speed_kmh.",

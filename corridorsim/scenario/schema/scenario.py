@@ -12,7 +12,7 @@ from pydantic import (
 
 from .closures import Closures
 from .destination import Destination
-from .fields import StrictModel, Timestamp
+from .fields import MAX_SCENARIO_DAYS, Replications, Seed, StrictModel, Timestamp
 from .network_spec import NetworkSpec, Routing
 from .supply import Checkpoint, Escorts, ScheduledConvoy, Source, StagingPoint
 from .threats import Threats
@@ -45,11 +45,11 @@ class Scenario(StrictModel):
     )
     start: Timestamp = Field(description="Scenario start (hour 0 of the engine).")
     end: Timestamp = Field(description="Scenario end (horizon).")
-    seed: int = Field(
-        0, ge=0, description="Default root seed; the command line's --seed overrides it."
+    seed: Seed = Field(
+        0, description="Default root seed; the command line's --seed overrides it."
     )
-    replications: int = Field(
-        100, ge=1, description="Default number of replications; --replications overrides it."
+    replications: Replications = Field(
+        100, description="Default number of replications; --replications overrides it."
     )
     destination: Destination | None = Field(
         None,
@@ -87,6 +87,9 @@ class Scenario(StrictModel):
         if self.end <= self.start:
             raise ValueError(f"end ({self.end}) must be after start ({self.start})")
         self._settle_destinations()
+        if (self.end - self.start).days > MAX_SCENARIO_DAYS:
+            raise ValueError(f"end ({self.end}) is more than {MAX_SCENARIO_DAYS} days after start "
+                             f"({self.start}): expected a shorter horizon")
         if not self.sources and not self.convoys:
             raise ValueError("a scenario needs at least one source or scheduled convoy")
         for kind, items in (

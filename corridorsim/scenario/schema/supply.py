@@ -11,14 +11,27 @@ from pydantic import (
     model_validator,
 )
 
-from .fields import Duration, NodeName, NonNeg, Positive, StrictModel, Timestamp
+from .fields import (
+    Duration,
+    Hours,
+    NodeName,
+    NonNeg,
+    Positive,
+    PositiveHours,
+    StrictModel,
+    TankerPayloadL,
+    Tankers,
+    TankersPerDay,
+    Timestamp,
+    Units,
+)
 
 
 class Checkpoint(StrictModel):
     """A border post, customs office or checkpoint where every loaded movement stops."""
 
     node: NodeName = Field(description="Node of the checkpoint.")
-    fixed_delay_h: NonNeg = Field(0.0, description="Fixed stop in hours.")
+    fixed_delay_h: Hours = Field(0.0, description="Fixed stop in hours.")
     random_wait: Duration | None = Field(None, description="Additional random wait.")
 
 
@@ -26,15 +39,15 @@ class StagingPoint(StrictModel):
     """A node where tankers gather and leave as an escorted convoy."""
 
     node: NodeName = Field(description="Node where convoys form.")
-    min_tankers: int = Field(1, ge=1, description="A convoy leaves once this many wait.")
-    max_tankers: int = Field(10_000, ge=1, description="Largest convoy; the rest wait.")
-    max_wait_h: NonNeg = Field(
+    min_tankers: Tankers = Field(1, description="A convoy leaves once this many wait.")
+    max_tankers: Tankers = Field(10_000, description="Largest convoy; the rest wait.")
+    max_wait_h: Hours = Field(
         72.0, description="A convoy leaves when its first tanker has waited this long."
     )
     tankers_per_escort_unit: Positive = Field(
         25.0, description="Escort units needed = ceil(tankers / this)."
     )
-    max_escort_units: int | None = Field(None, ge=0, description="Cap on units per convoy.")
+    max_escort_units: Units | None = Field(None, description="Cap on units per convoy.")
     escort_base: str | None = Field(
         None, description="Name of the escort base serving this point (default: the nearest)."
     )
@@ -43,7 +56,7 @@ class StagingPoint(StrictModel):
         description="wait: leave only with the full escort; available: leave with whatever "
         "units are free now (maybe none); none: never escorted.",
     )
-    regroup_delay_h: NonNeg = Field(
+    regroup_delay_h: Hours = Field(
         24.0, description="Stop after a convoy turned back here, before it sets off again."
     )
 
@@ -61,8 +74,8 @@ class EscortBase(StrictModel):
 
     name: str = Field(min_length=1, description="Unique base name.")
     node: NodeName = Field(description="Node where the units are based.")
-    units: int = Field(ge=0, description="Number of escort units (platoons, sections, ...).")
-    replacement_delay_h: NonNeg = Field(
+    units: Units = Field(description="Number of escort units (platoons, sections, ...).")
+    replacement_delay_h: Hours = Field(
         720.0, description="Time to replace a unit lost in an attack, hours."
     )
 
@@ -87,7 +100,7 @@ class SupplyStep(StrictModel):
     """From ``start`` on, the source loads ``tankers_per_day``."""
 
     start: Timestamp = Field(description="Date from which the rate applies.")
-    tankers_per_day: NonNeg = Field(description="Loading rate, tankers per day.")
+    tankers_per_day: TankersPerDay = Field(description="Loading rate, tankers per day.")
 
 
 class Source(StrictModel):
@@ -100,7 +113,7 @@ class Source(StrictModel):
         description="Staging node where its tankers join escorted convoys; null = tankers "
         "drive to the destination in unescorted daily batches.",
     )
-    tankers_per_day: NonNeg = Field(0.0, description="Loading rate, tankers per day.")
+    tankers_per_day: TankersPerDay = Field(0.0, description="Loading rate, tankers per day.")
     schedule: tuple[SupplyStep, ...] = Field(
         (), description="Rate changes over time (dates ascending)."
     )
@@ -109,15 +122,15 @@ class Source(StrictModel):
         description="deterministic: rate x interval with fractions carried over; poisson: "
         "Poisson counts with that mean.",
     )
-    release_interval_h: Positive = Field(24.0, description="Time between releases, hours.")
-    payload_l: int = Field(45_000, gt=0, description="Litres per loaded tanker.")
+    release_interval_h: PositiveHours = Field(24.0, description="Time between releases, hours.")
+    payload_l: TankerPayloadL = Field(45_000, description="Litres per loaded tanker.")
     fleet_tankers: int | None = Field(
         None,
         ge=0,
         description="Finite fleet: tankers return empty and reload; burned tankers are gone. "
         "null = unlimited.",
     )
-    turnaround_h: NonNeg = Field(
+    turnaround_h: Hours = Field(
         24.0, description="Unloading and reloading time of a fleet tanker, hours."
     )
     via: tuple[NodeName, ...] | None = Field(
@@ -153,9 +166,9 @@ class ScheduledConvoy(StrictModel):
     name: str = Field(min_length=1, description="Convoy name (used in results).")
     depart: Timestamp = Field(description="Departure date/time (before escort waits).")
     origin: NodeName = Field(description="Node the convoy leaves from.")
-    tankers: int = Field(ge=1, description="Number of loaded tankers.")
-    payload_l: int = Field(gt=0, description="Litres per tanker.")
-    escort_units: int = Field(0, ge=0, description="Escort units the convoy travels with.")
+    tankers: Tankers = Field(description="Number of loaded tankers.")
+    payload_l: TankerPayloadL = Field(description="Litres per tanker.")
+    escort_units: Units = Field(0, description="Escort units the convoy travels with.")
     escort_base: str | None = Field(
         None,
         description="Base the escort is drawn from (the convoy waits for it); null = a "

@@ -12,7 +12,18 @@ from pydantic import (
     model_validator,
 )
 
-from .fields import Duration, EdgeRef, NodeName, NonNeg, Positive, Share, StrictModel, Timestamp
+from .fields import (
+    Duration,
+    EdgeRef,
+    Multiplier,
+    NodeName,
+    NonNeg,
+    Positive,
+    RatePer1000Km,
+    Share,
+    StrictModel,
+    Timestamp,
+)
 
 
 class ThreatRule(StrictModel):
@@ -25,10 +36,10 @@ class ThreatRule(StrictModel):
     corridor: str | None = Field(None, description="Select edges of this corridor label.")
     region: str | None = Field(None, description="Select edges of this threat region.")
     edges: tuple[EdgeRef, ...] | None = Field(None, description="Select these edges.")
-    ambush_rate_per_1000km: NonNeg | None = Field(
+    ambush_rate_per_1000km: RatePer1000Km | None = Field(
         None, description="Ambushes per 1000 convoy-km (unescorted, phase multiplier 1)."
     )
-    ied_rate_per_1000km: NonNeg | None = Field(
+    ied_rate_per_1000km: RatePer1000Km | None = Field(
         None, description="IED strikes per 1000 convoy-km (unescorted, phase multiplier 1)."
     )
 
@@ -41,8 +52,8 @@ class ThreatPhase(StrictModel):
     end: Timestamp | None = Field(None, description="End of the phase; null = open-ended.")
     corridor: str | None = Field(None, description="Only edges of this corridor.")
     region: str | None = Field(None, description="Only edges of this region.")
-    ambush_multiplier: NonNeg = Field(1.0, description="Factor on ambush rates.")
-    ied_multiplier: NonNeg = Field(1.0, description="Factor on IED rates.")
+    ambush_multiplier: Multiplier = Field(1.0, description="Factor on ambush rates.")
+    ied_multiplier: Multiplier = Field(1.0, description="Factor on IED rates.")
 
     @model_validator(mode="after")
     def _order(self) -> ThreatPhase:
@@ -254,10 +265,10 @@ class Threats(StrictModel):
     """Ambush and IED hazards along the edges, their phases and their effects."""
 
     enabled: bool = Field(True, description="false switches every attack off.")
-    ambush_multiplier: NonNeg = Field(
+    ambush_multiplier: Multiplier = Field(
         1.0, description="Factor on every edge's ambush rate (a handy sweep factor)."
     )
-    ied_multiplier: NonNeg = Field(
+    ied_multiplier: Multiplier = Field(
         1.0, description="Factor on every edge's IED rate (a handy sweep factor)."
     )
     rules: tuple[ThreatRule, ...] = Field((), description="Base rates, applied in order.")

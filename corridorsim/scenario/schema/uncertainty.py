@@ -10,7 +10,7 @@ from pydantic import (
     model_validator,
 )
 
-from .fields import Positive, StrictModel
+from .fields import Positive, Real, StrictModel
 
 
 class Prior(StrictModel):
@@ -24,14 +24,14 @@ class Prior(StrictModel):
     dist: Literal["uniform", "loguniform", "normal", "beta", "triangular"] = Field(
         description="Distribution family."
     )
-    low: float | None = Field(None, description="Lower bound (uniform, loguniform, beta, "
+    low: Real | None = Field(None, description="Lower bound (uniform, loguniform, beta, "
                                                 "triangular; truncation for normal).")
-    high: float | None = Field(None, description="Upper bound.")
-    mean: float | None = Field(None, description="Mean (normal).")
+    high: Real | None = Field(None, description="Upper bound.")
+    mean: Real | None = Field(None, description="Mean (normal).")
     sd: Positive | None = Field(None, description="Standard deviation (normal).")
     a: Positive | None = Field(None, description="First shape (beta).")
     b: Positive | None = Field(None, description="Second shape (beta).")
-    mode: float | None = Field(None, description="Mode (triangular).")
+    mode: Real | None = Field(None, description="Mode (triangular).")
     integer: bool = Field(False, description="Round draws to the nearest integer.")
 
     @model_validator(mode="after")
