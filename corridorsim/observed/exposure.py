@@ -49,8 +49,9 @@ __all__ = [
     "exposure_km",
 ]
 
-#: Movement kinds of the convoys table counted as exposure by default.
-DEFAULT_KINDS = ("convoy", "scheduled", "batch")
+#: Movement kinds of the convoys table counted as exposure by default: every loaded movement
+#: that can be attacked, including the lots that leave a convoy for another destination.
+DEFAULT_KINDS = ("convoy", "scheduled", "batch", "lot")
 #: Grouping columns of a per-edge table.
 EDGE_KEYS = ("edge_from", "edge_to", "corridor", "region")
 

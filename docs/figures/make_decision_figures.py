@@ -32,7 +32,7 @@ def commands(runs: Path) -> list[tuple[Path, list[str]]]:
                               "stockout_by:2025-10-14", "--threshold", "1", "-o", str(runs / "discovery")]),
         (runs / "regret", ["regret", str(S / "mali" / "hindcast_2025-09_2025-10.yaml"), *whatifs,
                            "--set", "threats.ambush_multiplier=0.5,1,2",
-                           "--set", "destination.demand_l_per_day=1500000,2000000,2500000",
+                           "--set", "destinations[Bamako].demand_l_per_day=1500000,2000000,2500000",
                            "--metric", "unmet_l", "-n", "10", "--seed", "1", "-o", str(runs / "regret")]),
     ]
 

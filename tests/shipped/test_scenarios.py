@@ -38,7 +38,9 @@ def test_shipped_scenario_runs_on_a_short_horizon(path):
     short = sc.model_copy(update={"end": min(sc.end, sc.start + dt.timedelta(days=10))})
     res = simulate(short, replications=2, seed=1)
     assert len(res.summary) == 2
-    assert (res.daily.groupby("replication").size() == short.days).all()
+    # one row a day per destination (the Mali scenarios carry national traffic: six)
+    assert (res.daily.groupby(["replication", "destination"]).size() == short.days).all()
+    assert res.daily.destination.nunique() == len(short.destinations or [short.destination])
     loaded = res.summary.litres_loaded
     accounted = (res.summary.delivered_l + res.summary.litres_destroyed + res.summary.in_transit_l
                  + res.summary.staged_l)
