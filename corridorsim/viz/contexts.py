@@ -34,7 +34,8 @@ class CaptionedFigure:
 
 @dataclass
 class RunContext:
-    """A run directory, read: tables (``run``), manifest, scenario, network (None when its
+    """A run directory, read: tables (``run``; ``run["daily"]`` is the focus destination's,
+    ``run["daily_by_destination"]`` every destination's when there are several), manifest, scenario, network (None when its
     files are not on this machine), observed deliveries and incidents (None when absent), the
     footer of its figures and the date of the run."""
 
@@ -137,8 +138,10 @@ def run_context(root: Path) -> RunContext:
     man = run["manifest"]
     sc = scenario_from_dict(man["scenario"])
     daily = run["daily"]
-    if "destination" in daily:  # several destinations: the figures show the focus one
+    if "destination" in daily:  # several destinations: most figures show the focus one
         run["daily"] = daily[daily["destination"] == sc.destination.label].reset_index(drop=True)
+        if daily["destination"].nunique() > 1:  # and a few put every destination side by side
+            run["daily_by_destination"] = daily
     try:
         graph = build_network(sc)
     except CorridorSimError:  # network files of another machine: no maps

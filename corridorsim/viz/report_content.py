@@ -1,7 +1,8 @@
 """The block lists of the three kinds of report: a run, a sweep and a calibration.
 
 May import :mod:`.contexts`, :mod:`.standard_sets` (the captioned figures),
-:mod:`.report_sections`, :mod:`.report_blocks` and the figure helpers.
+:mod:`.destination_figures`, :mod:`.report_sections`, :mod:`.report_blocks` and the figure
+helpers.
 """
 
 from __future__ import annotations
@@ -12,8 +13,15 @@ from typing import Any
 import pandas as pd
 
 from .contexts import calibration_context, run_context, sweep_context
+from .destination_figures import destination_order
 from .report_blocks import Block, Table, fmt_date
-from .report_sections import assumption_blocks, headline_run, manifest_rows, metrics_rows
+from .report_sections import (
+    assumption_blocks,
+    destination_rows,
+    headline_run,
+    manifest_rows,
+    metrics_rows,
+)
 from .standard_sets import calibration_set, run_set, sweep_set
 from .style import format_number
 
@@ -32,7 +40,8 @@ def run_blocks(root: Path) -> tuple[list[Block], str]:
     if sc.description:
         blocks.append(Block("p", sc.description))
     blocks.append(Block("h2", "At a glance"))
-    blocks.append(Block("ul", items=headline_run(run["metrics"], sc, run["daily"])))
+    blocks.append(Block("ul", items=headline_run(run["metrics"], sc,
+                                                  run.get("daily_by_destination", run["daily"]))))
     blocks += assumption_blocks(sc, "Key assumptions")
     if ctx.obs_d is not None or ctx.obs_i is not None:
         blocks.append(Block("p", f"Observed data drawn beside the simulation: "
@@ -41,14 +50,42 @@ def run_blocks(root: Path) -> tuple[list[Block], str]:
     blocks.append(Block("p", f"Across {man['replications']} replications. ML = million litres. "
                               "P5, P50, P95: 5th, 50th (median) and 95th percentiles."))
     blocks.append(Block("table", table=metrics_rows(run["metrics"])))
+    figures = run_set(ctx)
+    per_destination = {"stock_by_destination", "stockout_by_destination"}
+    if "daily_by_destination" in run:
+        blocks += destination_blocks(run["destinations"], run["daily_by_destination"],
+                                     sc.destination.label, man["replications"],
+                                     [cf for cf in figures if cf.name in per_destination])
     blocks.append(Block("h2", "Figures"))
-    for cf in run_set(ctx):
-        blocks.append(Block("fig", text=cf.caption, figure=cf))
+    for cf in figures:
+        if cf.name not in per_destination:
+            blocks.append(Block("fig", text=cf.caption, figure=cf))
     keys = ["kind", "scenario_name", "scenario_hash", "seed", "replications", "start", "end",
             "command", "workers", "wall_time_s", "sim_events"]
     blocks.append(Block("manifest", table=Table(["item", "value"], manifest_rows(man, keys), "ll",
                                                   [1.6, 5.4])))
     return blocks, sc.name
+
+
+def destination_blocks(destinations: pd.DataFrame, daily: pd.DataFrame, focus: str,
+                       replications: int, figures: list[Any]) -> list[Block]:
+    """The "Destinations" section of a run with several: a table per destination (when the
+    run has its ``destinations`` table) and the figures that put the destinations side by
+    side."""
+    out = [Block("h2", "Destinations"),
+           Block("p", f"The run supplies {daily['destination'].nunique()} destinations, each "
+                      f"with its own stock and demand. The headline and the key metrics "
+                      f"above cover all of them; the other figures show {focus}, "
+                      "the focus destination.")]
+    if destinations is not None and len(destinations) and "destination" in destinations:
+        out.append(Block("p", f"Mean across {replications} replications, with its 95 % "
+                              "confidence interval in brackets; ML = million litres; days dry: "
+                              "days on which the destination's stock ran out; P(ran out): "
+                              "share of replications in which it ran out at least once."))
+        out.append(Block("table", table=destination_rows(
+            destinations, destination_order(destinations, focus), focus)))
+    out += [Block("fig", text=cf.caption, figure=cf) for cf in figures]
+    return out
 
 
 def _factor_text(f: dict[str, Any]) -> str:

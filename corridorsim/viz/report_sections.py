@@ -17,8 +17,8 @@ import pandas as pd
 from .report_blocks import Block, Table, fmt_date, fmt_ml, fmt_num, fmt_pct
 from .style import format_litres, format_number
 
-__all__ = ["scenario_assumptions", "metrics_rows", "headline_run", "manifest_rows",
-           "assumption_blocks", "region_name"]
+__all__ = ["scenario_assumptions", "metrics_rows", "destination_rows", "headline_run",
+           "manifest_rows", "assumption_blocks", "region_name"]
 
 
 def scenario_assumptions(sc: Any) -> list[tuple[str, str]]:
@@ -136,14 +136,58 @@ def metrics_rows(metrics: pd.DataFrame) -> Table:
                   [3.4, 1.0, 1.0, 1.0, 1.0, 1.0])
 
 
+def destination_rows(destinations: pd.DataFrame, order: Sequence[str],
+                     focus: str | None = None) -> Table:
+    """Per destination (in ``order``; the focus row marked): mean and 95 % interval of the mean
+    of the fuel delivered, the demand not met and the days dry across replications
+    (:func:`~corridorsim.experiments.statistics.mean_interval`), and the share of replications
+    whose stock ran out at least once, with its Wilson interval
+    (:func:`~corridorsim.experiments.statistics.proportion_interval`).
+
+    ``destinations`` is the run's ``destinations`` table (one row per replication and
+    destination)."""
+    from ..experiments.statistics import mean_interval, proportion_interval
+
+    def cell(iv: Any, f: Callable[[float], str]) -> str:
+        if not math.isfinite(iv.low):
+            return f(iv.estimate)
+        return f"{f(iv.estimate)} ({f(iv.low)}–{f(iv.high)})"
+
+    columns = [("delivered_l", "delivered, ML", fmt_ml), ("unmet_l", "not met, ML", fmt_ml),
+               ("days_at_zero", "days dry", fmt_num)]
+    columns = [c for c in columns if c[0] in destinations]
+    header = ["destination", *[c[1] for c in columns]]
+    dry = "first_stockout_day" in destinations
+    if dry:
+        header.append("P(ran out)")
+    rows, mark = [], set()
+    for i, name in enumerate(order):
+        d = destinations[destinations["destination"].astype(str) == name]
+        row = [f"{name} (focus)" if name == focus else name]
+        row += [cell(mean_interval(d[col].to_numpy(dtype=float)), f) for col, _, f in columns]
+        if dry:
+            row.append(cell(proportion_interval(int(d["first_stockout_day"].notna().sum()),
+                                                len(d)), fmt_pct))
+        rows.append(row)
+        if name == focus:
+            mark.add(i)
+    widths = [1.4] + [1.8] * len(columns) + ([2.1] if dry else [])
+    return Table(header, rows, "l" + "r" * (len(header) - 1), widths, mark)
+
+
 def headline_run(metrics: pd.DataFrame, sc: Any, daily: pd.DataFrame) -> list[str]:
+    """Headline sentences of a run. The metrics of a run with several destinations are totals
+    over all of them (``daily`` then holds every destination's rows)."""
     m = metrics.set_index("metric")
     out = []
-    demand = float(daily.groupby("date")["base_demand_l"].median().sum())
+    keys = ["date", "destination"] if "destination" in daily else ["date"]
+    demand = float(daily.groupby(keys)["base_demand_l"].median().sum())
+    several = len(getattr(sc, "destinations", ()) or ()) > 1
+    where = f"its {len(sc.destinations)} destinations" if several else sc.destination.node
     if "delivered_l" in m.index:
         r = m.loc["delivered_l"]
         share = f" ({fmt_pct(r['p50'] / demand)} of the unrationed demand)" if demand > 0 else ""
-        out.append(f"Fuel delivered to {sc.destination.node}: median {format_litres(r['p50'])}"
+        out.append(f"Fuel delivered to {where}: median {format_litres(r['p50'])}"
                    f"{share}, 90 % of replications between {format_litres(r['p5'])} and "
                    f"{format_litres(r['p95'])}.")
     if "p_stockout" in m.index:
@@ -153,7 +197,8 @@ def headline_run(metrics: pd.DataFrame, sc: Any, daily: pd.DataFrame) -> list[st
         if first is not None and pd.notna(first["p50"]):
             d = pd.Timestamp(sc.start) + pd.Timedelta(days=float(first["p50"]))
             when = f"; when it does, the median first day at zero is {fmt_date(d)}"
-        out.append(f"Probability that the stock runs out at least once: {fmt_pct(r['mean'])}{when}.")
+        what = "some destination's stock" if several else "the stock"
+        out.append(f"Probability that {what} runs out at least once: {fmt_pct(r['mean'])}{when}.")
     if "tankers_destroyed" in m.index and "litres_destroyed" in m.index:
         t, l_ = m.loc["tankers_destroyed"], m.loc["litres_destroyed"]
         out.append(f"Tankers destroyed: mean {format_number(t['mean'], 3)} "

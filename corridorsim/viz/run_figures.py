@@ -13,6 +13,7 @@ is the median. Colours follow :mod:`corridorsim.viz.style` (one fixed colour per
 
 This module gathers the public figure functions in one namespace; they live in modules named
 by concept: :mod:`.stock_figures` (:func:`fan_chart`, :func:`stock_chart`),
+:mod:`.destination_figures` (:func:`stock_by_destination`, :func:`stockout_by_destination`),
 :mod:`.corridor_figures` (:func:`deliveries_by_corridor`, :func:`losses_by_week`),
 :mod:`.escort_figures` (:func:`attack_timeline`, :func:`escort_use`), :mod:`.maps`
 (:func:`corridor_map`), :mod:`.sweep_figures` (:func:`sweep_heatmap`, :func:`sweep_lines`,
@@ -27,6 +28,7 @@ from __future__ import annotations
 from .calibration_figures import calibration_fit, posterior_parameters
 from .contexts import CaptionedFigure
 from .corridor_figures import deliveries_by_corridor, losses_by_week
+from .destination_figures import stock_by_destination, stockout_by_destination
 from .escort_figures import attack_timeline, escort_use
 from .map_layers import MAP_METRICS, corridor_legend, edge_metrics, load_borders
 from .maps import corridor_map
@@ -38,6 +40,8 @@ from .sweep_figures import sensitivity_bars, stockout_by_date, sweep_heatmap, sw
 __all__ = [
     "fan_chart",
     "stock_chart",
+    "stock_by_destination",
+    "stockout_by_destination",
     "deliveries_by_corridor",
     "losses_by_week",
     "corridor_map",

@@ -29,6 +29,7 @@ from .contexts import (
     sweep_context,
 )
 from .corridor_figures import deliveries_by_corridor, losses_by_week
+from .destination_figures import stock_by_destination, stockout_by_destination
 from .escort_figures import attack_timeline, escort_use
 from .layout import _metric_name, _short_factor
 from .maps import corridor_map
@@ -83,10 +84,24 @@ def run_set(ctx: RunContext) -> list[CaptionedFigure]:
                         "Escort units busy per day against the units available, and how long "
                         "escorted convoys waited for their escort."),
     ]
+    by_dest = run.get("daily_by_destination")
+    if by_dest is not None:  # several destinations: side by side, after the focus figures
+        focus = sc.destination.label
+        out[2:2] = [
+            CaptionedFigure("stock_by_destination",
+                            stock_by_destination(by_dest, focus=focus, footer=foot),
+                            f"Stock at each destination at the end of each day (median and "
+                            f"P5–P95 over {n} replications, own scale per panel, shaded where "
+                            f"the median is zero); {focus} is the focus of the other figures."),
+            CaptionedFigure("stockout_by_destination",
+                            stockout_by_destination(by_dest, focus=focus, footer=foot),
+                            "Probability that each destination's stock has run out on or "
+                            "before each date, with 95 % intervals."),
+        ]
     if g is not None:
         places = {"destination": dest, "sources": [s.node for s in sc.sources],
                   "staging": [s.node for s in sc.staging], "replications": n, "footer": foot}
-        out[4:4] = [
+        out[-2:-2] = [  # before the attack timeline and escort use
             CaptionedFigure(
                 "corridor_map",
                 corridor_map(g, events, convoys, metric="loss_rate", observed_incidents=obs_i,
@@ -181,7 +196,8 @@ def captioned_figures(path: str | Path) -> list[CaptionedFigure]:
     """The standard figures of a run, sweep or calibration directory, each with a one-line
     caption.
 
-    Run directory: fan chart, stock chart, deliveries by corridor, losses by week, loss map,
+    Run directory: fan chart, stock chart (of the focus destination), the stock and the
+    stock-out probability of every destination (runs with several), deliveries by corridor, losses by week, loss map,
     traffic map, attack timeline, escort use. The network is built from the manifest's
     scenario; observed deliveries and incidents are drawn when the scenario's observation
     files exist. Sweep directory: heat maps of the mean and of the paired difference (first two
