@@ -22,11 +22,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-import yaml
-
-from ..errors import ScenarioError
+from ..errors import CorridorSimError, ScenarioError
 from ..scenario.documents import dates_as_written, schema_walk
 from ..scenario.documents import json_schema as scenario_schema
+from ..scenario.safe_yaml import read_yaml
 
 __all__ = ["FILE_KINDS", "FileKind", "CheckedFile", "file_kind", "check_file", "check_calibration",
            "json_schema"]
@@ -59,9 +58,9 @@ def _kind_of(data: Any) -> FileKind:
 def file_kind(path: str | Path) -> FileKind:
     """Which kind of file ``path`` is, from its top-level keys (``scenario`` if unreadable:
     the scenario loader then reports what is wrong)."""
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+    try:  # the guarded reader: size, encoding, aliases, depth, bad numbers and dates
+        data = read_yaml(path, "scenario")
+    except CorridorSimError:
         return "scenario"
     return _kind_of(data)
 

@@ -13,10 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import yaml
-
 from ..errors import ScenarioError
 from ..scenario.documents import scenario_from_dict
+from ..scenario.safe_yaml import parse_yaml, shorten
 from .sweep_schema import Factor
 
 __all__ = ["parse_reference_option", "written_reference"]
@@ -35,10 +34,11 @@ def parse_reference_option(options: Sequence[str]) -> dict[str, Any] | int | Non
             raise ScenarioError("--reference", f"{option!r} is invalid: expected a point index or "
                                                "PATH=VALUE (repeat for each factor)")
         path, _, value = option.partition("=")
-        try:
-            ref[path.strip()] = yaml.safe_load(value.strip())
-        except yaml.YAMLError:
-            raise ScenarioError(f"--reference {path.strip()}", f"{value!r} is not a valid value") from None
+        try:  # the guarded parser: a CLI value is input like any file
+            ref[path.strip()] = parse_yaml(value.strip(), "")
+        except ScenarioError:
+            raise ScenarioError(f"--reference {path.strip()}",
+                                f"{shorten(value)} is not a valid value") from None
     return ref
 
 

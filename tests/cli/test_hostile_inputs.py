@@ -217,3 +217,20 @@ def test_fuzz_run_has_no_traceback_hang_or_crash(tmp_path):
     _report(tally)
     assert tally["cases"] >= min(FUZZ_CASES, 1000)  # "cases" counts commands
     assert not tally.defects, tally.defects[:5]
+
+
+@pytest.mark.parametrize("bad", ["start: 2025-02-30", "start: 2025-13-01",
+                                 "seed: " + "9" * 5000, "seed: !!float x"])
+def test_validate_reads_every_file_kind_through_the_guarded_reader(bad, tmp_path):
+    """validate first tells the kind of a file; that look must be as guarded as the loaders
+    (found by the fuzz run: an impossible date or a 5,000-digit number gave an internal error)."""
+    text = (SCENARIOS / "smoke.yaml").read_text(encoding="utf-8")
+    f = tmp_path / "bad.yaml"
+    f.write_text(text + "\n" + bad + "\n", encoding="utf-8")
+    assert run_case("validate", f, tmp_path) == "refused"
+
+
+def test_a_reference_value_is_parsed_by_the_guarded_reader(tmp_path):
+    res = invoke(["sweep", str(SCENARIOS / "smoke.yaml"), "--set", "seed=1,2", "--reference",
+                  "seed=" + "9" * 5000, "--dry-run"])
+    assert classify(res) == "refused"
