@@ -16,7 +16,9 @@ Layers (coordinates are WGS 84 longitude/latitude, degrees):
     the incident file's columns, its attack classification and the edge it was matched to.
 ``destinations`` (Point per destination)
     ``node``, means of ``delivered_l``, ``unmet_l``, ``final_stock_l``, ``days_at_zero``,
-    ``p_stockout`` with its 95 % Wilson interval, and the median ``first_stockout_date``.
+    ``p_stockout`` with its 95 % Wilson interval, and the median ``first_stockout_date``; with
+    several destinations one point each (from the run's destinations table), with its ``name``
+    and whether it is the ``focus``.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import pandas as pd
 
 from ..errors import OutputError
 from ..experiments.metrics import key_metrics
+from ..experiments.statistics import proportion_interval
 from ..scenario.network import build_network, edge_key
 
 __all__ = ["Feature", "Layer", "gis_layers", "LAYERS"]
@@ -146,7 +149,39 @@ def _incidents(scenario: Any) -> Layer | None:
     return Layer("incidents", "Point", features)
 
 
-def _destinations(scenario: Any, graph: Any, summary: pd.DataFrame) -> Layer:
+def _each_destination(scenario: Any, graph: Any, table: pd.DataFrame) -> Layer:
+    """One point per destination of a several-destination run (its destinations table)."""
+    start = pd.Timestamp(scenario.start).normalize()
+    focus = scenario.destination.label
+    features = []
+    for dest in scenario.destinations:
+        rows = table[table["destination"] == dest.label]
+        first = rows["first_stockout_day"].to_numpy(dtype=float)
+        dry = first[np.isfinite(first)]
+        p = proportion_interval(len(dry), len(rows))
+        props = {
+            "name": dest.label,
+            "node": dest.node,
+            "focus": dest.label == focus,
+            "replications": len(rows),
+            **{col: float(rows[col].mean()) for col in
+               ("delivered_l", "unmet_l", "final_stock_l", "days_at_zero")},
+            "p_stockout": p.estimate,
+            "p_stockout_ci95_low": p.low,
+            "p_stockout_ci95_high": p.high,
+            "first_stockout_date": (start + pd.Timedelta(days=math.floor(float(np.median(dry)))))
+            if len(dry) else None,
+        }
+        attrs = graph.nodes[dest.node]
+        features.append(Feature(_point(attrs["lon"], attrs["lat"]),
+                                {k: _plain(v) for k, v in props.items()}))
+    return Layer("destinations", "Point", features)
+
+
+def _destinations(scenario: Any, graph: Any, summary: pd.DataFrame,
+                  table: pd.DataFrame | None = None) -> Layer:
+    if len(scenario.destinations) > 1 and table is not None and len(table):
+        return _each_destination(scenario, graph, table)
     m = key_metrics(summary).set_index("metric")
     first = summary["first_stockout_day"].to_numpy(dtype=float)
     first = first[np.isfinite(first)]
@@ -203,16 +238,19 @@ def gis_layers(result: Any, point: int | None = None) -> dict[str, Layer]:
         scenario = result.scenario(p)
         pick = {t: result.tables[t] for t in ("events", "convoys", "summary")}
         events, convoys, summary = (df[df["point"] == p] for df in pick.values())
+        destinations = (result.tables["destinations"].query("point == @p")
+                        if "destinations" in result.tables else None)
         n = int(summary["replication"].nunique())
     else:
         if point is not None:
             raise OutputError("--point applies to sweeps, not to runs")
         scenario, events, convoys, summary = result.scenario, result.events, result.convoys, result.summary
+        destinations = getattr(result.tables, "destinations", None)
         n = int(result.replications)
     graph = build_network(scenario)
     layers = {"routes": _routes(graph, events, convoys, max(1, n)), "attacks": _attacks(events)}
     incidents = _incidents(scenario)
     if incidents is not None:
         layers["incidents"] = incidents
-    layers["destinations"] = _destinations(scenario, graph, summary)
+    layers["destinations"] = _destinations(scenario, graph, summary, destinations)
     return layers

@@ -13,6 +13,8 @@ from click.testing import CliRunner
 
 from corridorsim import load_scenario, read_run, simulate, write_run
 from corridorsim.cli import main
+from corridorsim.export.layers import gis_layers
+from corridorsim.scenario.documents import scenario_from_dict
 from corridorsim.scenario.network import build_network
 
 from ..conftest import SCENARIOS
@@ -167,3 +169,22 @@ def test_a_run_made_elsewhere_exports_without_its_missing_incident_file(run_dir,
     assert "note: no observed incidents layer" in res.output
     assert not (tmp_path / "g" / "incidents.geojson").exists()
     assert (tmp_path / "g" / "routes.geojson").is_file()
+
+
+def test_a_run_with_several_destinations_exports_one_point_each(tmp_path):
+    from corridorsim.experiments.statistics import proportion_interval
+
+    from ..viz.test_destination_figures import _two_destinations
+
+    result = simulate(scenario_from_dict(_two_destinations()), replications=4, seed=4)
+    layer = gis_layers(result)["destinations"]
+    props = {f.properties["name"]: f.properties for f in layer.features}
+    assert set(props) == {"Bamako", "Segou"}
+    assert props["Bamako"]["focus"] is True and props["Segou"]["focus"] is False
+    table = result.tables.destinations
+    for name, p in props.items():
+        rows = table[table["destination"] == name]
+        assert p["delivered_l"] == pytest.approx(rows["delivered_l"].mean())
+        dry = int(np.isfinite(rows["first_stockout_day"].to_numpy(dtype=float)).sum())
+        ci = proportion_interval(dry, len(rows))
+        assert (p["p_stockout"], p["p_stockout_ci95_low"]) == pytest.approx((ci.estimate, ci.low))
