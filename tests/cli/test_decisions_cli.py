@@ -6,11 +6,15 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from corridorsim.cli import main
 
 from ..decisions.test_decisions import one_edge_scenario
+
+# end to end: the decision commands with their sweeps and reports
+pytestmark = pytest.mark.e2e
 
 
 def invoke(*args: str):

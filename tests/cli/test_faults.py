@@ -28,8 +28,9 @@ from corridorsim.experiments.outlock import lock_path, output_lock
 from ..conftest import SCENARIOS
 
 SMOKE = SCENARIOS / "smoke.yaml"
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
-                                reason="process checks read /proc")
+# end to end: real processes, signals and worker pools
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                reason="process checks read /proc")]
 
 
 def session_processes(sid: int) -> list[int]:

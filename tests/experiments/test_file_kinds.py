@@ -75,6 +75,7 @@ def test_schema_command_emits_each_kind():
     assert res.exit_code == 2
 
 
+@pytest.mark.e2e
 def test_validate_accepts_every_shipped_file():
     # the README's command: scenarios/*.yaml scenarios/mali/*.yaml scenarios/sweeps/*.yaml
     res = CliRunner().invoke(main, ["validate", *map(str, SHIPPED)])

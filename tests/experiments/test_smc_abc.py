@@ -76,6 +76,7 @@ def test_pmc_weights_are_prior_over_the_kernel_mixture():
     assert prior_density(Prior(dist="loguniform", low=1, high=10), np.log([0.5, 2.0])).tolist() == [0, 1]
 
 
+@pytest.mark.e2e
 def test_smc_abc_narrows_the_tolerance_and_resumes_identically(tmp_path):
     base = _base(tmp_path)
     obs = _observed(base, 40, seed=99)

@@ -50,6 +50,7 @@ def _stored() -> dict:
     return json.loads(HASHES.read_text(encoding="utf-8")) if HASHES.exists() else {}
 
 
+@pytest.mark.e2e  # every shipped scenario, whole: in the default suite, not the inner loop
 @pytest.mark.parametrize("path", shipped_scenarios(), ids=lambda p: p.relative_to(SCENARIOS).as_posix())
 def test_outputs_are_byte_identical_to_the_stored_snapshot(path, tmp_path):
     key = path.relative_to(SCENARIOS).as_posix()

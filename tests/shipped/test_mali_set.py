@@ -19,6 +19,9 @@ from corridorsim import load_scenario, simulate
 from ..conftest import SCENARIOS
 from .test_scenarios import SHIPPED
 
+# end to end: whole shipped scenarios
+pytestmark = pytest.mark.e2e
+
 MALI = SCENARIOS / "mali"
 HINDCAST = "hindcast_2025-09_2025-10"
 REPS = 20

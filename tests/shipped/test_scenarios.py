@@ -13,6 +13,9 @@ from corridorsim import load_scenario, simulate
 
 from ..conftest import SCENARIOS
 
+# end to end: whole shipped scenarios
+pytestmark = pytest.mark.e2e
+
 
 def _is_scenario(path) -> bool:
     """Scenario files, not sweep or calibration files (those name a `base` scenario)."""

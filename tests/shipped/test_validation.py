@@ -16,10 +16,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from corridorsim import load_scenario, simulate
 from corridorsim.experiments.calibration import abc_distance, load_calibration, statistics_from_tables
 
 from ..conftest import SCENARIOS
+
+# end to end: whole shipped scenarios
+pytestmark = pytest.mark.e2e
 
 MALI = SCENARIOS / "mali"
 

@@ -136,6 +136,7 @@ def test_report_has_a_destinations_section(two_dir, tmp_path):
     assert text.count("<figure") == len(files.figures)
 
 
+@pytest.mark.e2e
 def test_single_destination_run_has_neither(one_dir, tmp_path):
     assert not NEW & set(standard_figures(one_dir))
     text = write_report(one_dir, tmp_path / "one.html").html.read_text(encoding="utf-8")
