@@ -34,6 +34,7 @@ import numpy as np
 from scipy import stats
 
 from ..scenario.schema import AmbushEffects, Deterrence
+from .deterrence import deterrence_factor, escort_strength
 
 __all__ = ["lanchester_factor", "loss_mean_share", "tankers_lost", "loss_pmf"]
 
@@ -49,15 +50,11 @@ def lanchester_factor(escort_units: int, attacker_units: float | None, exchange_
     return math.sqrt(left) if left > 0 else 0.0
 
 
-def _ratio_factor(strength: float, det: Deterrence) -> float:
-    return det.loss_floor + (1.0 - det.loss_floor) * math.exp(-strength / det.loss_scale)
-
-
 def loss_mean_share(tankers: int, escort_units: int, amb: AmbushEffects, det: Deterrence) -> float:
     """Mean share ``m`` of a share form (beta_binomial, saturating_share), in [0, 1]."""
     sev = amb.severity
-    strength = 10.0 * escort_units / tankers if tankers > 0 else 0.0
-    m = amb.loss_share_mean * _ratio_factor(strength, det)
+    strength = escort_strength(escort_units, tankers)
+    m = amb.loss_share_mean * deterrence_factor(strength, det.loss_floor, det.loss_scale)
     m *= lanchester_factor(escort_units, sev.attacker_strength_units, sev.exchange_ratio)
     if sev.form == "saturating_share":
         h = sev.half_saturation_tankers
@@ -85,8 +82,8 @@ def loss_pmf(tankers: int, escort_units: int, amb: AmbushEffects, det: Deterrenc
     if n == 0:
         return none
     if sev.form == "negative_binomial":
-        strength = 10.0 * escort_units / n
-        mu = sev.mean_tankers * _ratio_factor(strength, det)
+        strength = escort_strength(escort_units, n)
+        mu = sev.mean_tankers * deterrence_factor(strength, det.loss_floor, det.loss_scale)
         mu *= lanchester_factor(escort_units, sev.attacker_strength_units, sev.exchange_ratio)
         if mu <= 0:
             return none
