@@ -9,6 +9,7 @@ mechanisms hook in there. May import the other model modules and networkx.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import networkx as nx
 
@@ -21,7 +22,14 @@ from .streams import STREAM_NAMES
 from .targeting import size_factor
 from .threats import deterrence_factor, draw_ambush, draw_ied, escort_strength
 
-__all__ = ["Driving"]
+__all__ = ["Driving", "Suffered"]
+
+
+class Suffered(NamedTuple):
+    """What an attack cost a convoy: litres destroyed and escort units lost."""
+
+    litres: int
+    escort_units_lost: int
 
 
 class Driving:
@@ -133,6 +141,19 @@ class Driving:
                 targets[k].on_road = False
                 targets[k].process.interrupt("ambush")
 
+    def suffer(self, mv: Movement, out) -> Suffered:
+        """Apply an attack's outcome to ``mv`` (moving or standing): tankers destroyed, escort
+        units lost, the attack counted for the day."""
+        litres = self._destroy(mv, out.tankers_destroyed)
+        lost = min(out.escort_units_lost, mv.escort_units)
+        if lost:
+            mv.escort_units -= lost
+            mv.escort_units_lost += lost
+            self.lose_escort(mv.escort_base, lost)
+        mv.attacks += 1
+        self.day_attacks[self.day_of(self.env.now)] += 1
+        return Suffered(litres, lost)
+
     @staticmethod
     def _travelled(travelled: list[Piece], p: Piece, fs: float, fe: float) -> None:
         if fe <= fs:
@@ -162,14 +183,7 @@ class Driving:
             mv.budget_ied = float(mv.rng.exponential())
             out = draw_ied(mv.rng, self.sc, n, mv.escort_units)
             self.ieds += 1
-        litres = self._destroy(mv, out.tankers_destroyed)
-        lost = min(out.escort_units_lost, mv.escort_units)
-        if lost:
-            mv.escort_units -= lost
-            mv.escort_units_lost += lost
-            self.lose_escort(mv.escort_base, lost)
-        mv.attacks += 1
-        self.day_attacks[self.day_of(self.env.now)] += 1
+        litres, lost = self.suffer(mv, out)
         turned = out.turned_back and not retreat and mv.tankers > 0
         self.event(kind, mv, piece=piece, frac=frac, tankers=n, litres=mv.litres + litres,
                    destroyed_t=out.tankers_destroyed, destroyed_l=litres,

@@ -232,15 +232,8 @@ class Journeys(Driving):
     def _standing_attack(self, mv: Movement, node: str) -> None:
         n = mv.tankers
         out = draw_ambush(mv.rng, self.sc, n, mv.escort_units)
-        litres = self._destroy(mv, out.tankers_destroyed)
-        lost = min(out.escort_units_lost, mv.escort_units)
-        if lost:
-            mv.escort_units -= lost
-            mv.escort_units_lost += lost
-            self.lose_escort(mv.escort_base, lost)
-        mv.attacks += 1
+        litres, lost = self.suffer(mv, out)
         self.standing_attacks += 1
-        self.day_attacks[self.day_of(self.env.now)] += 1
         self.event("standing_attack", mv, node=node, tankers=n, litres=mv.litres + litres,
                    destroyed_t=out.tankers_destroyed, destroyed_l=litres,
                    escort=mv.escort_units + lost, escort_lost=lost)
