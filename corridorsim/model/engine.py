@@ -30,10 +30,10 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import simpy
 
 from .closures import ClosureState
+from .counters import CounterStream
 from .entities import Lot, Movement
 from .escorts import EscortLedger
 from .formation import Formation
@@ -190,10 +190,12 @@ class Replication(Formation, Journeys):
         else:
             action()
 
-    def destroy_lots(self, lots: list[Lot], k: int, rng: np.random.Generator) -> int:
+    def destroy_lots(self, lots: list[Lot], k: int, rng: CounterStream) -> int:
         """Remove ``k`` tankers from ``lots`` (chosen at random across lots); return litres."""
         counts = [lot.tankers for lot in lots]
-        take = [k] if len(counts) == 1 else rng.multivariate_hypergeometric(counts, k).tolist()
+        # the split across lots is rare and needs a real generator: built only then
+        take = [k] if len(counts) == 1 else \
+            rng.generator().multivariate_hypergeometric(counts, k).tolist()
         litres = 0
         d = self.day_of(self.env.now)
         for lot, x in zip(lots, take):

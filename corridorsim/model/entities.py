@@ -1,7 +1,7 @@
 """What moves and waits in a replication: lots of tankers and the movements that carry them.
 
 Pure state (dataclasses), no SimPy: the engine (:mod:`corridorsim.model.engine`) creates and
-drives them. May import numpy only.
+drives them. May import :mod:`.counters` only.
 
 A :class:`Lot` is tankers of one source, one payload and one destination; a :class:`Movement`
 (a convoy, an unescorted batch, a scheduled convoy or a lot gone on alone) carries one or more
@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
+from .counters import CounterStream
 
 __all__ = ["Lot", "Movement", "split_by_shares"]
 
@@ -68,7 +68,7 @@ class Movement:
     budget_ambush: float = 0.0
     budget_ied: float = 0.0
     process: object = None  # the SimPy process driving it
-    rng: np.random.Generator | None = None  # the movement's own substream (see streams.py)
+    rng: CounterStream | None = None  # the movement's own stream (see streams.py)
     planned: tuple[str, ...] = ()  # the path last planned from a stop to the target
     remaining: tuple = ()  # pieces still ahead while moving (for closures)
     moving: bool = False

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
+from .counters import CounterStream
 from .entities import Lot, Movement, split_by_shares
 from .escorts import escort_request
 from .staging import TIE_H
-from .streams import keyed_rng, movement_rng
+from .streams import keyed_rng, keyed_stream, movement_rng
 from .threats import draw_ambush
 
 __all__ = ["Formation"]
@@ -69,7 +68,7 @@ class Formation:
         sp = self.plan.staging[node]
         q = self.queues[node]
         standing = self.plan.standing
-        rng = keyed_rng(self.seed, self.rep, "standing", self.plan.staging_index[node])
+        rng = keyed_stream(self.seed, self.rep, "standing", self.plan.staging_index[node])
         armed = math.nan  # deadline for which a wake-up timeout is already scheduled
         while True:
             if not q:
@@ -94,7 +93,7 @@ class Formation:
             if not wake.triggered:
                 self._attack_queue(node, rng)
 
-    def _attack_queue(self, node: str, rng: np.random.Generator) -> None:
+    def _attack_queue(self, node: str, rng: CounterStream) -> None:
         """An attack on the tankers waiting at a staging point (no escort yet)."""
         q = self.queues[node]
         n = q.tankers

@@ -8,14 +8,20 @@ on how replications are spread over workers.
 Common random numbers
 ---------------------
 What happens to a convoy or batch of tankers (where it is attacked, what the attack costs, how
-long it waits at checkpoints) comes from the movement's *own* substream,
-``SeedSequence(S, spawn_key=(r, k_movements, kind, origin, ordinal))``, keyed by what the
+long it waits at checkpoints) comes from the movement's *own* counter-based stream (:mod:`.counters`), keyed by
+``(S; r, k_movements, kind, origin, ordinal)``, i.e. by what the
 movement is (e.g. "the 5th convoy formed at Diboli") rather than by the order in which events
 happen. So replication ``r`` of two sweep points gives the same convoy the same draws even when
 other convoys' fates differ between the points, which keeps paired differences between points
 small. Each source's release counts, each random closure and each staging point's queue have their
-own stream (:func:`keyed_rng`): changing one source's rate leaves every other source's releases
-as they were. Per-replication parameter draws have their own stream.
+own stream (:func:`keyed_rng`; staging queues: :func:`keyed_stream`): changing one source's rate
+leaves every other source's releases as they were. Per-replication parameter draws have their
+own stream.
+
+Movements and staging queues draw from counter-based streams (:class:`.counters.CounterStream`)
+rather than generators: there are hundreds of movements per replication and building a
+generator costs about 15 us, while a counter-based stream costs nothing to build and its numbers
+can be computed for many replications at once (the vectorised engine draws the same numbers).
 
 Append new sources at the end of :data:`STREAM_NAMES` so that existing streams keep their seeds.
 """
@@ -24,7 +30,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["STREAM_NAMES", "MOVEMENT_KINDS", "replication_streams", "movement_rng", "keyed_rng"]
+from .counters import CounterStream, stream_key
+
+__all__ = ["STREAM_NAMES", "MOVEMENT_KINDS", "replication_streams", "movement_rng", "keyed_rng",
+           "keyed_stream", "movement_key"]
 
 #: Stochastic sources, each with its own stream (the order fixes the spawn keys: append only).
 STREAM_NAMES = (
@@ -63,8 +72,13 @@ def replication_streams(seed: int, replication: int) -> dict[str, np.random.Gene
     }
 
 
-def movement_rng(seed: int, replication: int, kind: str, origin: int, ordinal: int) -> np.random.Generator:
-    """The substream of one movement.
+def movement_key(seed: int, replication: int, kind: str, origin: int, ordinal: int) -> int:
+    """The counter-stream key of one movement (see :func:`movement_rng`)."""
+    return stream_key(seed, (replication, _MOVEMENTS, MOVEMENT_KINDS[kind], origin, ordinal))
+
+
+def movement_rng(seed: int, replication: int, kind: str, origin: int, ordinal: int) -> CounterStream:
+    """The stream of one movement.
 
     Parameters
     ----------
@@ -77,10 +91,14 @@ def movement_rng(seed: int, replication: int, kind: str, origin: int, ordinal: i
         Index of the source, staging point or scheduled convoy in the scenario.
     ordinal : int
         0 for the first movement of that kind and origin, 1 for the next, ...
+
+    Returns
+    -------
+    CounterStream
+        Its draws, in order: the ambush budget, the IED budget, then whatever the movement's
+        journey asks for (checkpoint waits, per attack a new budget and the attack's uniforms).
     """
-    ss = np.random.SeedSequence(seed, spawn_key=(replication, _MOVEMENTS, MOVEMENT_KINDS[kind],
-                                                 origin, ordinal))
-    return np.random.Generator(np.random.PCG64(ss))
+    return CounterStream(movement_key(seed, replication, kind, origin, ordinal))
 
 
 def keyed_rng(seed: int, replication: int, name: str, index: int) -> np.random.Generator:
@@ -92,3 +110,11 @@ def keyed_rng(seed: int, replication: int, name: str, index: int) -> np.random.G
     """
     ss = np.random.SeedSequence(seed, spawn_key=(replication, STREAM_NAMES.index(name), index))
     return np.random.Generator(np.random.PCG64(ss))
+
+
+def keyed_stream(seed: int, replication: int, name: str, index: int) -> CounterStream:
+    """Counter-based stream of the ``index``-th member of a family (key ``(S; r, k, index)``).
+
+    Used for the staging queues' standing attacks (``name="standing"``).
+    """
+    return CounterStream(stream_key(seed, (replication, STREAM_NAMES.index(name), index)))
