@@ -34,7 +34,7 @@ import pandas as pd
 
 from ..atomic import check_output_dir, make_temp_dir
 from ..errors import OutputError, ResourceError
-from ..model.records import DATE_COLUMNS, DATE_FORMATS, Tables
+from ..model.records import DATE_COLUMNS, DATE_FORMATS, TEXT_COLUMNS, Tables
 from ..scenario.documents import scenario_from_dict, scenario_hash, scenario_to_dict
 from .simulate import RunResult
 
@@ -201,8 +201,11 @@ def read_run(run_dir: str | Path) -> RunResult:
             df = pd.read_parquet(path)
         else:
             df = pd.read_csv(path)
-            for col in [c for c in df.columns if pd.api.types.is_string_dtype(df[c])]:
-                df[col] = df[col].fillna("")  # text columns: an empty field is empty text
+            # text columns: an empty field is empty text, even when every field is empty
+            text = set(TEXT_COLUMNS.get(name, ())) | {
+                c for c in df.columns if pd.api.types.is_string_dtype(df[c])}
+            for col in [c for c in df.columns if c in text]:
+                df[col] = df[col].fillna("").astype(str)
             for col in DATE_COLUMNS.get(name, ()):
                 if col in df.columns:
                     df[col] = pd.to_datetime(df[col], format="ISO8601").astype("datetime64[ms]")

@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+import typing
 from typing import NamedTuple
 
 import numpy as np
@@ -48,6 +49,7 @@ __all__ = [
     "SUMMARY_COLUMNS",
     "DATE_FORMATS",
     "DATE_COLUMNS",
+    "TEXT_COLUMNS",
     "ReplicationRecords",
     "to_frames",
     "Tables",
@@ -206,6 +208,13 @@ DATE_FORMATS = {"daily": "%Y-%m-%d", "events": "%Y-%m-%dT%H:%M", "convoys": "%Y-
 #: Calendar columns of each table.
 DATE_COLUMNS = {"daily": ("date",), "events": ("datetime",),
                 "convoys": ("formed_datetime", "depart_datetime", "end_datetime")}
+
+#: Text columns of each table (annotated ``str`` on its row type). A text file cannot tell an
+#: empty text from a missing value, so readers of CSV need this to read "" back as "".
+TEXT_COLUMNS = {name: tuple(f for f, t in typing.get_type_hints(row).items() if t is str)
+                for name, row in (("daily", DailyRow), ("events", EventRow),
+                                  ("convoys", ConvoyRow), ("summary", SummaryRow),
+                                  ("destinations", DestinationRow))}
 
 
 @dataclass(frozen=True)
