@@ -28,9 +28,9 @@ builds the row; every downstream table picks it up by name.
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-import typing
 from typing import NamedTuple
 
 import numpy as np

@@ -80,7 +80,9 @@ def test_pmc_weights_are_prior_over_the_kernel_mixture():
 def test_smc_abc_narrows_the_tolerance_and_resumes_identically(tmp_path):
     base = _base(tmp_path)
     obs = _observed(base, 40, seed=99)
-    spec = _spec(base, obs)
+    # 80 proposals a generation: with 40, the final population held as few as 2 particles and
+    # the estimate below depended on the seed more than on the data (5 seeds: 2 of 3 missed)
+    spec = _spec(base, obs, samples=80)
     out = run_smc_abc(spec, tmp_path / "smc", InProcessExecutor(), chunk_size=4)
     gens = out["generations"]
     assert [g["generation"] for g in gens] == [0, 1, 2]
@@ -88,12 +90,17 @@ def test_smc_abc_narrows_the_tolerance_and_resumes_identically(tmp_path):
     post = out["posterior"]
     assert post.weight.sum() == pytest.approx(1.0)
     assert (post.distance <= gens[2]["tolerance"]).all()
-    # mean_tankers (truth 15): weighted posterior median within a factor 1.6 of the truth,
-    # against a prior spanning a factor 40
+    # mean_tankers (truth 15): weighted posterior geometric mean within a factor 1.6 of the
+    # truth (over seeds 5-9 the error was a factor 1.07-1.52), and the posterior at most half
+    # as wide as the prior on the log scale (prior sd log(40) / sqrt(12) = 1.06): the prior's
+    # own centre, 12.6, is close to the truth, so the width is what shows the data were used
     x = post["threats.ambush.severity.mean_tankers"].to_numpy()
-    order = np.argsort(x)
-    median = x[order][np.searchsorted(np.cumsum(post.weight.to_numpy()[order]), 0.5)]
-    assert abs(math.log(median / 15.0)) < math.log(1.6), post
+    w = post.weight.to_numpy()
+    centre = float(np.sum(w * np.log(x)))
+    spread = math.sqrt(float(np.sum(w * (np.log(x) - centre) ** 2)))
+    assert abs(centre - math.log(15.0)) < math.log(1.6), post
+    assert spread < 0.5 * math.log(40.0) / math.sqrt(12.0), post
+    assert len(post) >= 5  # a population, not a couple of lucky particles
     again = run_smc_abc(spec, tmp_path / "smc", InProcessExecutor(), chunk_size=4, resume=True)
     pd.testing.assert_frame_equal(again["posterior"], post)
 
