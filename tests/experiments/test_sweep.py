@@ -556,7 +556,7 @@ def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
 
 
 def test_target_halfwidth_adds_replications_until_precise_or_capped(tmp_path):
-    target, batch, cap = 0.05, 10, 40
+    target, batch, cap = 0.06, 10, 40
     s = spec(replications=batch, seed=2, factors=(Factor(path=UNITS, values=(2, 8)),),
              precision=Precision(target_halfwidth=target, max_replications=cap))
     sw = resolve_sweep(s)
