@@ -64,10 +64,17 @@ def calibrate(file: Path, out_dir: Path | None, workers: int | None, executor: s
         ex, out, "runs", quiet)
     if not quiet:
         diag = result["diagnostics"]
-        table = Table(title=f"{spec.name}: {int(result['samples'].accepted.sum())} of "
-                            f"{len(result['samples'])} draws accepted (distance <= "
-                            f"{result['threshold']:.3g})", title_justify="left", show_edge=False,
-                      pad_edge=False)
+        if spec.method == "smc":
+            gens = result["generations"]
+            w = result["posterior"].weight.to_numpy(float)
+            title = (f"{spec.name}: posterior of {len(w)} particles (effective sample size "
+                     f"{1.0 / float((w ** 2).sum()):.1f}) after {len(gens)} generations, "
+                     f"tolerance {gens[0]['tolerance']:.3g} -> {result['threshold']:.3g}")
+        else:
+            title = (f"{spec.name}: {int(result['samples'].accepted.sum())} of "
+                     f"{len(result['samples'])} draws accepted (distance <= "
+                     f"{result['threshold']:.3g})")
+        table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
         for col in ("name", "observed", "prior mean", "posterior mean", "P5", "P95"):
             table.add_column(col, justify="left" if col == "name" else "right")
         for r in diag.to_dict(orient="records"):

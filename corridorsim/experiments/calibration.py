@@ -15,8 +15,9 @@ observed summaries with the statistic that the simulation should reproduce::
     accept_fraction: 0.1
 
 Rejection ABC: ``samples`` parameter vectors are drawn from the priors (seeded); each is a
-point of a sweep (``design: points``) run with ``replications`` replications and common random
-numbers, resumable on disk, locally or on Dask. For each point the simulated statistics are the
+point of a sweep (``design: points``) run with ``replications`` replications, resumable on
+disk, locally or on Dask. Every draw meets its own simulation noise (no common random numbers
+across draws: :func:`calibration_sweep` says why). For each point the simulated statistics are the
 means over its replications; the distance to the observations is
 
     d = sqrt( sum_i ((s_i - o_i) / scale_i)^2 )
@@ -47,6 +48,10 @@ from ..scenario.schema.fields import IsoDate, Real
 from .abc_distance import abc_accept, abc_distance, abc_scales
 from .sweep_runner import SweepRunner, read_table
 from .sweep_spec import Design, Factor, SweepSpec, base_label, load_spec_file, resolve_sweep
+from .sweep_tasks import point_seed
+
+#: Key of the generation seeds of a sequential calibration (apart from the point indices).
+GENERATION_KEY = 1 << 40
 
 __all__ = ["calibration_sweep", "CalibrationSpec", "Statistic", "ObservedSummary", "load_calibration", "run_calibration",
            "simulated_statistics", "statistics_from_tables", "abc_accept", "abc_scales",
@@ -140,10 +145,12 @@ class CalibrationSpec(_Strict):
                                                                 "(rejection; smc: generation 0).")
     method: Literal["rejection", "smc"] = Field(
         "rejection", description="rejection: one batch of prior draws; smc: sequential Monte "
-        "Carlo ABC (population Monte Carlo, Beaumont et al. 2009), see experiments/smc_abc.py.")
+        "Carlo ABC (adaptive population Monte Carlo, Lenormand et al. 2013), see "
+        "experiments/smc_abc.py.")
     generations: int = Field(4, ge=1, description="smc: generations (the first from the prior).")
-    quantile: float = Field(0.5, gt=0, lt=1, description="smc: each tolerance is this quantile "
-                                                         "of the previous generation's distances.")
+    min_acceptance: float = Field(
+        0.05, ge=0, lt=1, description="smc: stop when fewer than this share of a generation's "
+        "proposals enter the population (Lenormand et al. 2013).")
 
 
 def load_calibration(path: str | Path) -> CalibrationSpec:
@@ -290,7 +297,8 @@ def observed_intervals(spec: CalibrationSpec) -> dict[str, tuple[float, float]]:
 
 
 def run_points(spec: CalibrationSpec, draws: pd.DataFrame, root: Path, executor: Any,
-               chunk_size: int, resume: bool, source: str, progress=None) -> pd.DataFrame:
+               chunk_size: int, resume: bool, source: str, progress=None,
+               generation: int = 0) -> pd.DataFrame:
     """Run each row of ``draws`` as a sweep point (resumable in ``root``); mean statistics per point.
 
     Parameters
@@ -300,6 +308,8 @@ def run_points(spec: CalibrationSpec, draws: pd.DataFrame, root: Path, executor:
         One column per parameter path, one row per point.
     root : Path
         Sweep directory (its finished tasks are kept on ``resume``).
+    generation : int
+        Generation of a sequential calibration (0: the prior draws); each has its own seed.
 
     Returns
     -------
@@ -307,7 +317,7 @@ def run_points(spec: CalibrationSpec, draws: pd.DataFrame, root: Path, executor:
         Index ``point``, one column per observed statistic: its mean over the replications.
     """
     base_start = scenario_from_dict(read_scenario_dict(spec.base), spec.base).start
-    resolved = resolve_sweep(calibration_sweep(spec, draws), source)
+    resolved = resolve_sweep(calibration_sweep(spec, draws, generation), source)
     runner = SweepRunner(resolved, root, executor, chunk_size, resume=resume, force=False,
                          manifest_extra={"calibration": spec.model_dump(mode="json")})
     runner.run(progress=progress)
@@ -315,9 +325,17 @@ def run_points(spec: CalibrationSpec, draws: pd.DataFrame, root: Path, executor:
     return stats.drop(columns="replication").groupby("point").mean()
 
 
-def calibration_sweep(spec: CalibrationSpec, draws: pd.DataFrame | None = None) -> SweepSpec:
+def calibration_sweep(spec: CalibrationSpec, draws: pd.DataFrame | None = None,
+                      generation: int = 0) -> SweepSpec:
     """The sweep that runs a calibration: one point per prior draw (``design: points``; default:
-    the spec's own seeded draws), with the tables its statistics need kept."""
+    the spec's own seeded draws), with the tables its statistics need kept.
+
+    Without common random numbers: every draw meets its own simulation noise, as ABC requires
+    (Beaumont et al. 2009). With the same streams at every draw, the draws accepted would be
+    those that fit the record *under that one realisation of the noise*, and the posterior
+    would be too narrow (the coverage tests of ``tests/experiments/test_smc_abc.py`` fail that
+    way). Generation ``t`` of a sequential calibration runs under its own root seed.
+    """
     draws = _draws(spec) if draws is None else draws
     keep = sorted({o.statistic.table for o in spec.observed} - {"summary"})
     factors = []
@@ -329,7 +347,9 @@ def calibration_sweep(spec: CalibrationSpec, draws: pd.DataFrame | None = None) 
         name=f"{spec.name}_abc", description=spec.description, base=spec.base,
         factors=tuple(factors),
         design=Design(kind="points", points=tuple(draws.to_dict(orient="records"))),
-        replications=spec.replications, seed=spec.seed, keep=tuple(keep),
+        replications=spec.replications,
+        seed=spec.seed if generation == 0 else point_seed(spec.seed, GENERATION_KEY + generation),
+        common_random_numbers=False, keep=tuple(keep),
     )
     return _with_integers(sweep_spec, spec)
 

@@ -1,28 +1,34 @@
-"""Sequential Monte Carlo ABC (population Monte Carlo) on the sweep machinery.
+"""Sequential Monte Carlo ABC (adaptive population Monte Carlo) on the sweep machinery.
 
-Scheme (ABC-PMC of Beaumont, Cornuet, Marin and Robert 2009, Biometrika 96:983, with the
-adaptive tolerances of Del Moral, Doucet and Jasra 2012, Stat. Comput. 22:1009), run in
-batches so that every generation is one resumable sweep:
+Scheme: the adaptive ABC-PMC of Lenormand, Jabot and Deffuant (2013, "Adaptive approximate
+Bayesian computation for complex models", Comput. Stat. 28:2777), which builds on the ABC-PMC of
+Beaumont, Cornuet, Marin and Robert (2009, Biometrika 96:983). It keeps a population of fixed
+size, so the posterior does not thin out as the tolerance falls. Each generation is one
+resumable sweep:
 
 1. Generation 0: ``samples`` draws from the prior, each run with ``replications`` replications
-   (common random numbers); distance ``d`` of the mean statistics to the record (weighted,
+   (its own noise: no common random numbers across draws, nor across generations); distance ``d`` of the mean statistics to the record (weighted,
    scaled Euclidean; interval-censored observations count 0 inside their interval; the scales
-   are fixed from generation 0 so that the tolerances are comparable). The ``accept_fraction``
-   closest form the population, weights 1.
-2. Generation ``t``: tolerance ``eps_t`` = the ``quantile`` of the population's distances;
-   ``samples`` proposals, each a population member drawn by weight and moved by a Gaussian
-   kernel with twice the weighted covariance of the population (Beaumont et al. 2009), in the
-   space where the prior is flat for log-uniform priors (log) and as is otherwise; proposals
-   outside the prior's support are redrawn. Proposals with ``d <= eps_t`` form the new
-   population, with weights ``w_j ∝ pi(theta_j) / sum_i w_i K(theta_j | theta_i)``.
-3. The last population, with its weights, is the posterior (``posterior.csv``, usable as
+   are fixed from generation 0 so that the tolerances are comparable). The
+   ``N_a = accept_fraction x samples`` closest form the population, with weights 1.
+2. Generation ``t``: ``samples`` proposals, each a population member drawn by weight and moved by
+   a Gaussian kernel with twice the weighted covariance of the population (Beaumont et al.
+   2009), in the space where the prior is flat for log-uniform priors (log) and as is
+   otherwise; proposals outside the prior's support are redrawn. Each proposal gets the
+   importance weight ``w_j = pi(theta_j) / sum_i w_i K(theta_j | theta_i)`` (``pi`` the
+   normalised prior density, the ``w_i`` normalised; prior draws have weight 1 on the same
+   scale). The old population and the proposals are pooled and the ``N_a`` closest are kept,
+   each with its weight; the tolerance ``eps_t`` is the largest distance kept.
+3. The scheme stops after ``generations`` generations, or earlier when fewer than
+   ``min_acceptance`` of a generation's proposals enter the population (the tolerance has
+   stopped falling: Lenormand et al.'s stopping rule), or when fewer than two do. The last
+   population, with its weights, is the posterior (``posterior.csv``, usable as
    ``uncertainty.posterior_csv``).
 
 Proposals of generation ``t`` depend only on the seed and on the results of the earlier
 generations, which are on disk: an interrupted calibration re-run with ``--resume`` proposes
-the same points and runs only what is missing. If fewer than two proposals of a generation are
-accepted the scheme stops and keeps the previous population (reported in ``calibration.json``).
-Imports the calibration module, NumPy, pandas and SciPy.
+the same points and runs only what is missing. Imports the calibration module, NumPy, pandas
+and SciPy.
 """
 
 from __future__ import annotations
@@ -66,21 +72,27 @@ def from_kernel_space(prior: Prior, u: np.ndarray) -> np.ndarray:
 
 
 def prior_density(prior: Prior, u: np.ndarray) -> np.ndarray:
-    """Prior density in kernel space (up to a constant factor), 0 outside the support."""
+    """Normalised prior density in kernel space, 0 outside the support.
+
+    Normalised (a truncated normal is divided by its mass inside ``low``-``high``) so that the
+    importance weights of proposals and the weight 1 of prior draws are on the same scale.
+    """
     u = np.asarray(u, dtype=float)
     lo = -math.inf if prior.low is None else prior.low
     hi = math.inf if prior.high is None else prior.high
     if prior.dist == "loguniform":
-        return ((u >= math.log(lo)) & (u <= math.log(hi))).astype(float)
+        inside = (u >= math.log(lo)) & (u <= math.log(hi))
+        return inside / (math.log(hi) - math.log(lo))
     inside = (u >= lo) & (u <= hi)
     if prior.dist == "uniform":
-        dens = np.ones_like(u)
+        dens = np.full_like(u, 1.0 / (hi - lo))
     elif prior.dist == "normal":
-        dens = stats.norm.pdf(u, prior.mean, prior.sd)
+        mass = stats.norm.cdf(hi, prior.mean, prior.sd) - stats.norm.cdf(lo, prior.mean, prior.sd)
+        dens = stats.norm.pdf(u, prior.mean, prior.sd) / mass
     elif prior.dist == "beta":
         lo_b = 0.0 if prior.low is None else prior.low
         hi_b = 1.0 if prior.high is None else prior.high
-        dens = stats.beta.pdf((u - lo_b) / (hi_b - lo_b), prior.a, prior.b)
+        dens = stats.beta.pdf((u - lo_b) / (hi_b - lo_b), prior.a, prior.b) / (hi_b - lo_b)
         inside = (u >= lo_b) & (u <= hi_b)
     else:  # triangular
         dens = stats.triang.pdf(u, (prior.mode - lo) / (hi - lo), lo, hi - lo)
@@ -109,12 +121,18 @@ def propose(rng: np.random.Generator, population: np.ndarray, weights: np.ndarra
 
 
 def pmc_weights(new: np.ndarray, population: np.ndarray, weights: np.ndarray, cov: np.ndarray,
-                priors: list[Prior]) -> np.ndarray:
-    """Importance weights ``pi(theta_j) / sum_i w_i K(theta_j | theta_i)``, normalised."""
+                priors: list[Prior], normalise: bool = True) -> np.ndarray:
+    """Importance weights ``pi(theta_j) / sum_i w_i K(theta_j | theta_i)``.
+
+    ``weights`` (of the population) are normalised first. With ``normalise`` the result sums
+    to 1; without, it is on the scale where a prior draw has weight 1 (for pooling proposals
+    with an earlier population).
+    """
+    w_pop = np.asarray(weights, dtype=float) / np.sum(weights)
     kern = stats.multivariate_normal(np.zeros(new.shape[1]), cov, allow_singular=True)
-    mix = np.array([np.sum(weights * kern.pdf(x - population).reshape(-1)) for x in new])
+    mix = np.array([np.sum(w_pop * kern.pdf(x - population).reshape(-1)) for x in new])
     w = _joint_density(priors, new) / np.maximum(mix, 1e-300)
-    return w / w.sum()
+    return w / w.sum() if normalise else w
 
 
 def _kernel_cov(u: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -129,8 +147,10 @@ def run_smc_abc(spec: CalibrationSpec, out_dir: str | Path, executor: Any, chunk
     """Run the sequential ABC calibration; outputs as :func:`~.calibration.run_calibration`.
 
     Writes ``gen<t>/sweep/`` (one resumable sweep per generation), ``samples.csv`` (every
-    proposal of every generation with its statistics, distance, acceptance and weight),
-    ``posterior.csv`` (last population with weights), ``diagnostics.csv`` and
+    proposal of every generation with its statistics, distance, ``accepted`` (entered the
+    population in its generation), raw importance ``weight`` (prior draws 1) and ``posterior``
+    (a member of the final population)), ``posterior.csv`` (the final population, weights
+    normalised), ``diagnostics.csv`` and
     ``calibration.json`` (tolerances, acceptances and effective sample sizes per generation).
     """
     root = Path(out_dir)
@@ -149,45 +169,70 @@ def run_smc_abc(spec: CalibrationSpec, out_dir: str | Path, executor: Any, chunk
                            source, progress)
     scales = abc_scales(per_point, list(observed))
     dist = abc_distance(per_point, observed, weights_stat, scales, intervals)
-    k = max(2, int(round(spec.accept_fraction * len(dist))))
-    eps = float(np.sort(dist)[k - 1])
-    accepted = dist <= eps
-    w = np.where(accepted, 1.0, 0.0)
-    frames = [_frame(draws, per_point, dist, accepted, w / w.sum(), 0, eps)]
+    n_pop = max(2, int(round(spec.accept_fraction * len(dist))))
+    keep = np.argsort(dist, kind="stable")[:n_pop]
+    accepted = np.zeros(len(dist), dtype=bool)
+    accepted[keep] = True
+    eps = float(dist[keep].max())
+    frames = [_frame(draws, per_point, dist, accepted, accepted.astype(float), 0, eps)]
     log = [{"generation": 0, "tolerance": eps, "proposals": len(dist),
             "accepted": int(accepted.sum()), "ess": float(accepted.sum())}]
-    pop_u = np.column_stack([to_kernel_space(p, draws.loc[accepted, path].to_numpy(float))
+    # the population: kernel-space values, raw weights (prior draws 1), distances, and where
+    # each member came from (generation, row in that generation's frame)
+    pop_u = np.column_stack([to_kernel_space(p, draws[path].to_numpy(float)[keep])
                              for p, path in zip(priors, paths)])
-    pop_w = np.full(len(pop_u), 1.0 / len(pop_u))
-    pop_d = dist[accepted]
+    pop_w = np.ones(n_pop)
+    pop_d = dist[keep]
+    pop_at = [(0, int(i)) for i in keep]
     stopped = ""
     for t in range(1, spec.generations):
-        eps = float(np.quantile(pop_d, spec.quantile))
         cov = _kernel_cov(pop_u, pop_w)
         rng = np.random.default_rng(np.random.SeedSequence(spec.seed, spawn_key=(2**31 - 2, t)))
-        new_u = propose(rng, pop_u, pop_w, cov, priors, spec.samples)
+        new_u = propose(rng, pop_u, pop_w / pop_w.sum(), cov, priors, spec.samples)
         cand = pd.DataFrame({path: from_kernel_space(p, new_u[:, j])
                              for j, (p, path) in enumerate(zip(priors, paths))})
         for p, path in zip(priors, paths):
             if p.integer:
                 cand[path] = np.rint(cand[path])
         per_point = run_points(spec, cand, root / f"gen{t}" / "sweep", executor, chunk_size, resume,
-                               source, progress)
+                               source, progress, generation=t)
         dist = abc_distance(per_point, observed, weights_stat, scales, intervals)
-        accepted = dist <= eps
-        if accepted.sum() < 2:
-            stopped = f"generation {t}: {int(accepted.sum())} proposals within {eps:.4g}; kept generation {t - 1}"
-            frames.append(_frame(cand, per_point, dist, accepted, np.zeros(len(dist)), t, eps))
+        w_new = pmc_weights(new_u, pop_u, pop_w, cov, priors, normalise=False)
+        # pool the old population and the proposals; keep the n_pop closest (ties: old first)
+        pool_d = np.concatenate([pop_d, dist])
+        keep = np.argsort(pool_d, kind="stable")[:n_pop]
+        fresh = keep[keep >= len(pop_d)] - len(pop_d)
+        acceptance = len(fresh) / len(dist)
+        if len(fresh) < 2 or acceptance < spec.min_acceptance:
+            stopped = (f"generation {t}: {len(fresh)} of {len(dist)} proposals would enter the "
+                       f"population (minimum share {spec.min_acceptance:g}); kept generation "
+                       f"{log[-1]['generation']}")
+            frames.append(_frame(cand, per_point, dist, np.zeros(len(dist), dtype=bool),
+                                 np.zeros(len(dist)), t, math.nan))
             break
-        w_new = np.zeros(len(dist))
-        w_new[accepted] = pmc_weights(new_u[accepted], pop_u, pop_w, cov, priors)
-        frames.append(_frame(cand, per_point, dist, accepted, w_new, t, eps))
-        pop_u, pop_w, pop_d = new_u[accepted], w_new[accepted], dist[accepted]
+        eps = float(pool_d[keep].max())
+        pop_u = np.vstack([pop_u, new_u])[keep]
+        pop_w = np.concatenate([pop_w, w_new])[keep]
+        pop_d = pool_d[keep]
+        pop_at = [(pop_at[i] if i < len(pop_at) else (t, int(i - len(pop_at)))) for i in keep]
+        accepted = np.zeros(len(dist), dtype=bool)
+        accepted[fresh] = True
+        frames.append(_frame(cand, per_point, dist, accepted, np.where(accepted, w_new, 0.0), t, eps))
+        w_norm = pop_w / pop_w.sum()
         log.append({"generation": t, "tolerance": eps, "proposals": len(dist),
-                    "accepted": int(accepted.sum()), "ess": float(1.0 / np.sum(pop_w**2))})
+                    "accepted": int(len(fresh)), "acceptance": acceptance,
+                    "ess": float(1.0 / np.sum(w_norm**2))})
 
     samples = pd.concat(frames, ignore_index=True)
-    final = samples[(samples.generation == log[-1]["generation"]) & samples.accepted]
+    # the final population, members of several generations, with normalised weights
+    offsets = {g: int(np.flatnonzero(samples.generation.to_numpy() == g)[0])
+               for g in sorted(set(samples.generation))}
+    rows = [offsets[g] + i for g, i in pop_at]
+    samples["posterior"] = False
+    samples.loc[rows, "posterior"] = True
+    final = samples.iloc[rows].copy()
+    final["weight"] = pop_w / pop_w.sum()
+    final = final.sort_values(["generation"], kind="stable")
     posterior = final[paths + ["distance", "weight"]].reset_index(drop=True)
     diagnostics = _weighted_diagnostics(spec, samples, final, observed)
     threshold = float(final.distance.max())
@@ -199,8 +244,10 @@ def run_smc_abc(spec: CalibrationSpec, out_dir: str | Path, executor: Any, chunk
          "accepted": len(final), "threshold": threshold, "observed": observed,
          "intervals": intervals, "scales": scales, "weights": weights_stat, "generations": log,
          "stopped": stopped}, indent=2, default=str) + "\n")
-    # the rejection calibration's interface: the last generation's rows, accepted flagged
-    last = samples[samples.generation == log[-1]["generation"]].reset_index(drop=True)
+    # the rejection calibration's interface: the last generation's proposals and the members
+    # of the final population, "accepted" meaning in the posterior
+    last = samples[(samples.generation == samples.generation.max()) | samples.posterior]
+    last = last.assign(accepted=last.posterior).reset_index(drop=True)
     last.index.name = "point"
     return {"samples": last, "posterior": posterior, "diagnostics": diagnostics,
             "threshold": threshold, "observed": observed, "generations": log}

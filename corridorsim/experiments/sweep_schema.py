@@ -113,6 +113,11 @@ class SweepSpec(_Strict):
                                                       "precision).")
     seed: int = Field(0, ge=0, le=2**63 - 1, description="Root seed; replication r meets the same streams at "
                                            "every point (common random numbers).")
+    common_random_numbers: bool = Field(
+        True, description="true: replication r meets the same streams at every point (paired "
+        "comparisons). false: each point has its own root seed, derived from seed and the point "
+        "index, so that points carry independent noise (what approximate Bayesian computation "
+        "needs: with shared streams its accepted draws would ignore the simulation noise).")
     keep: tuple[Literal["daily", "events", "convoys"], ...] = Field(
         (), description="Tables kept besides the per-replication summary.")
     delivered_by_days: tuple[int, ...] = Field(

@@ -3,7 +3,8 @@
 Work is cut into tasks of ``chunk_size`` consecutive replications of one point (never one task
 per replication), sized from a pilot run to take about :data:`TARGET_TASK_S` seconds. Replication
 ``r`` of every point draws from the same streams (``SeedSequence(seed, spawn_key=(r, k))``):
-common random numbers. :func:`run_task` runs on workers (local processes or Dask) and only
+common random numbers; a sweep with ``common_random_numbers: false`` gives each point its own
+root seed instead (:func:`point_seed`). :func:`run_task` runs on workers (local processes or Dask) and only
 computes; :class:`~corridorsim.experiments.sweep_runner.SweepRunner` writes.
 
 Part of the experiments layer: imports the model layer (plans, engine, records), the scenario
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..model.counters import stream_key
 from ..model.engine import run_replication
 from ..model.plan import ScenarioPlan, compile_scenario
 from ..model.records import to_frames
@@ -28,7 +30,7 @@ from ..scenario.schema import Scenario
 from .rundir import arrow_ready
 from .sweep_spec import ResolvedSweep
 
-__all__ = ["SweepTask", "run_task", "plan_tasks", "pilot_seconds_per_replication",
+__all__ = ["SweepTask", "run_task", "plan_tasks", "point_seed", "pilot_seconds_per_replication",
            "choose_chunk_size", "SweepPlanSummary", "TARGET_TASK_S", "DASK_TARGET_TASK_S"]
 
 #: Aim for tasks of about this many seconds: long enough to amortise scheduling, short enough
@@ -37,6 +39,8 @@ TARGET_TASK_S = 0.25
 #: The same on Dask, whose per-task cost (scheduler round trips, results sent back to the
 #: driver) is some tens of ms: with 1 s tasks it stays under 10 % of the work.
 DASK_TARGET_TASK_S = 1.0
+#: First key part of the per-point seeds (a constant apart from any replication index).
+POINT_SEED_KEY = 0x5EED
 
 
 @dataclass(frozen=True)
@@ -102,10 +106,16 @@ def plan_tasks(sweep: ResolvedSweep, points: list[int], first: int, count: int,
     """
     spec = sweep.spec
     for p in points:
+        seed = point_seed(spec.seed, p) if not spec.common_random_numbers else spec.seed
         for start in range(first, first + count, chunk_size):
             n = min(chunk_size, first + count - start)
-            yield SweepTask(p, start, n, sweep.scenarios[p], spec.seed, tuple(spec.keep),
+            yield SweepTask(p, start, n, sweep.scenarios[p], seed, tuple(spec.keep),
                             tuple(spec.delivered_by_days))
+
+
+def point_seed(seed: int, point: int) -> int:
+    """Root seed of point ``point`` in a sweep without common random numbers (63 bits)."""
+    return stream_key(seed, (POINT_SEED_KEY, point)) >> 1
 
 
 def pilot_seconds_per_replication(sweep: ResolvedSweep, replications: int = 6) -> float:

@@ -11,7 +11,8 @@ Runs, with the same seed and replication count:
     past-weeks baseline;
 * the convoy-size and escort what-ifs under both models (per-tanker loss);
 * the season forecast (season_2025-09_2026-02.yaml): cumulative tankers destroyed by month end,
-  weekly litres received in Bamako, P(stock-out) by month;
+  weekly litres received nationally (all destinations) and in Bamako (the focus), and
+  P(stock-out) by month in Bamako and anywhere;
 
 and writes ``validation_adversary.png`` (cumulative tankers destroyed, both models, with the
 record) and ``season_forecast.png``.
@@ -51,6 +52,12 @@ def md(df: pd.DataFrame) -> str:
     cells = [[str(v) for v in row] for row in df.itertuples(index=False)]
     lines = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
     return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in cells])
+
+
+def national(daily: pd.DataFrame) -> pd.DataFrame:
+    """Daily rows summed over destinations (the tables hold one row per destination and day)."""
+    return daily.groupby(["replication", "day"], as_index=False)[
+        ["delivered_l", "tankers_destroyed"]].sum()
 
 
 def _weekly(res, value: str | None, start: pd.Timestamp) -> np.ndarray:
@@ -138,46 +145,97 @@ def whatifs(reps: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def whatifs_by_beta(reps: int) -> pd.DataFrame:
+    """The convoy-size answer by the size exponent drawn in each replication.
+
+    The adversary what-ifs draw their parameters from the posterior per replication, with the
+    same draws in every what-if (the parameter stream depends only on seed and replication), so
+    the per-tanker loss of each replication can be paired across what-ifs and grouped by the
+    ``beta`` it was drawn with (terciles of the draws).
+    """
+    path = "param:threats.targeting.size_exponent"
+    shares = {}
+    for label, f in (("hindcast", "hindcast_adversary_calibrated"),
+                     ("fewer larger", "whatif_adversary_fewer_larger_convoys"),
+                     ("more smaller", "whatif_adversary_more_smaller_convoys")):
+        s = simulate(load_scenario(MALI / f"{f}.yaml"), replications=reps, seed=1).summary
+        s = s.set_index("replication")
+        shares[label] = s.tankers_destroyed / s.tankers_loaded.clip(lower=1)
+        beta = s[path]
+    tercile = pd.qcut(beta, 3, labels=["low", "middle", "high"])
+    rows = []
+    for name, idx in beta.groupby(tercile, observed=True).groups.items():
+        b = beta.loc[idx]
+        row = {"beta tercile": name, "beta range": f"{b.min():.2f}-{b.max():.2f}",
+               "replications": len(idx)}
+        for label, sh in shares.items():
+            row[f"share destroyed, {label}"] = sh.loc[idx].mean()
+        for label in ("fewer larger", "more smaller"):
+            diff = shares[label].loc[idx] - shares["hindcast"].loc[idx]
+            half = 1.96 * diff.std(ddof=1) / np.sqrt(len(diff))
+            row[f"{label} - hindcast (95 % CI)"] = f"{diff.mean():+.3f} ({diff.mean() - half:+.3f} to {diff.mean() + half:+.3f})"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def season(reps: int) -> tuple[pd.DataFrame, pd.DataFrame, Figure]:
     sc = load_scenario(MALI / "season_2025-09_2026-02.yaml")
     res = simulate(sc, replications=reps, seed=1)
-    daily = res.daily.copy()
-    daily["date"] = pd.Timestamp(sc.start) + pd.to_timedelta(daily.day, unit="D")
-    daily["month"] = daily.date.dt.to_period("M")
-    daily["cum_destroyed"] = daily.groupby("replication").tankers_destroyed.cumsum()
+    start = pd.Timestamp(sc.start)
+    focus = sc.destination.label  # the focus destination
+    nat = national(res.daily)
+    nat["date"] = start + pd.to_timedelta(nat.day, unit="D")
+    nat["month"] = nat.date.dt.to_period("M")
+    nat["cum_destroyed"] = nat.groupby("replication").tankers_destroyed.cumsum()
+    daily = res.daily.assign(month=(start + pd.to_timedelta(res.daily.day, unit="D")).dt.to_period("M"))
+    daily["dry"] = (daily.stock_l <= 1e-6) & (daily.demand_l > 0)
     monthly = []
-    for month, g in daily.groupby("month"):
+    for month, g in nat.groupby("month"):
         end = g[g.day == g.day.max()].cum_destroyed
-        dry = g.assign(dry=(g.stock_l <= 1e-6) & (g.demand_l > 0)).groupby("replication").dry.any()
+        m = daily[daily.month == month]
+        dry_focus = m[m.destination == focus].groupby("replication").dry.any()
+        dry_any = m.groupby("replication").dry.any()
         monthly.append({"month": str(month), "cumulative destroyed P5": end.quantile(.05),
-                        "P50": end.median(), "P95": end.quantile(.95), "P(stock-out)": dry.mean()})
-    daily["week"] = daily.day // 7
-    weekly = daily.groupby(["replication", "week"]).delivered_l.sum().unstack()
-    wk = pd.DataFrame({"week from": [(pd.Timestamp(sc.start) + pd.Timedelta(days=7 * w)).date()
-                                     for w in weekly.columns],
-                       "Bamako P5 (ML)": weekly.quantile(.05) / 1e6, "P50": weekly.median() / 1e6,
-                       "P95": weekly.quantile(.95) / 1e6})
+                        "P50": end.median(), "P95": end.quantile(.95),
+                        f"P(stock-out, {focus})": dry_focus.mean(),
+                        "P(stock-out, any destination)": dry_any.mean()})
+    week = nat.day // 7
+    weekly_nat = nat.assign(week=week).groupby(["replication", "week"]).delivered_l.sum().unstack()
+    fd = res.daily[res.daily.destination == focus]
+    weekly_focus = fd.assign(week=fd.day // 7).groupby(["replication", "week"]).delivered_l.sum().unstack()
+    wk = pd.DataFrame({"week from": [(start + pd.Timedelta(days=7 * w)).date() for w in weekly_nat.columns],
+                       "national P5 (ML)": weekly_nat.quantile(.05) / 1e6,
+                       "P50": weekly_nat.median() / 1e6, "P95": weekly_nat.quantile(.95) / 1e6,
+                       f"{focus} P5 (ML)": weekly_focus.quantile(.05) / 1e6,
+                       f"{focus} P50": weekly_focus.median() / 1e6,
+                       f"{focus} P95": weekly_focus.quantile(.95) / 1e6})
+    # the last week is partial: leave it out of the figure, which shows litres per full week
+    full = weekly_nat.columns[weekly_nat.columns * 7 + 7 <= nat.day.max() + 1]
     with plot_style():
-        fig = Figure(figsize=(9, 6.5))
+        fig = Figure(figsize=(9, 7), layout="constrained")
         ax1, ax2 = fig.subplots(2, 1, sharex=True)
-        dates = pd.Timestamp(sc.start) + pd.to_timedelta(np.arange(weekly.shape[1]) * 7 + 3.5, unit="D")
-        ax1.fill_between(dates, weekly.quantile(.05) / 1e6, weekly.quantile(.95) / 1e6, alpha=.25,
-                         label="P5-P95")
-        ax1.plot(dates, weekly.median() / 1e6, label="median")
+        dates = start + pd.to_timedelta(np.asarray(full) * 7 + 3.5, unit="D")
+        for table, label, colour in ((weekly_nat, "national", "C0"), (weekly_focus, focus, "C1")):
+            t = table[full]
+            ax1.fill_between(dates, t.quantile(.05) / 1e6, t.quantile(.95) / 1e6, alpha=.2,
+                             color=colour, label=f"{label}: P5-P95")
+            ax1.plot(dates, t.median() / 1e6, color=colour, label=f"{label}: median")
         ax1.axvline(pd.Timestamp("2025-10-31"), color="0.4", ls="--", lw=1)
-        ax1.set_ylabel("litres received in Bamako\nper week (millions)")
-        ax1.legend(loc="upper right")
-        cum = daily.pivot(index="date", columns="replication", values="cum_destroyed")
-        ax2.fill_between(cum.index, cum.quantile(.05, axis=1), cum.quantile(.95, axis=1), alpha=.25)
-        ax2.plot(cum.index, cum.median(axis=1))
+        ax1.set_ylabel("litres received per week\n(million litres)")
+        ax1.set_ylim(bottom=0)
+        ax1.legend(loc="upper right", fontsize=8, ncol=2)
+        cum = nat.pivot(index="date", columns="replication", values="cum_destroyed")
+        ax2.fill_between(cum.index, cum.quantile(.05, axis=1), cum.quantile(.95, axis=1), alpha=.25,
+                         label="forecast: P5-P95")
+        ax2.plot(cum.index, cum.median(axis=1), label="forecast: median")
         rec = RECORD.dropna(subset=["best"]).sort_values("date")
         ax2.step(rec.date, rec.best.cumsum(), where="post", color="k", label="record (best estimates)")
         ax2.axvline(pd.Timestamp("2025-10-31"), color="0.4", ls="--", lw=1)
         ax2.set_ylabel("tankers destroyed\nsince 1 Sep")
-        ax2.legend(loc="upper left")
+        ax2.legend(loc="upper left", fontsize=8)
         date_axis(ax2)
-        fig.suptitle("Season forecast issued 31 Oct 2025 (dashed line)\n"
-                     "calibrated adversary model, blockade continuing")
+        fig.suptitle("Season forecast issued 31 Oct 2025 (dashed line): calibrated adversary "
+                     "model, blockade continuing")
     return pd.DataFrame(monthly), wk, fig
 
 
@@ -187,7 +245,8 @@ def destroyed_figure(results: dict, start: pd.Timestamp) -> Figure:
         ax = fig.subplots()
         dates = pd.date_range(start, periods=61, freq="D")
         for (label, res), color in zip(results.items(), ("C0", "C1")):
-            d = res.daily.pivot(index="day", columns="replication", values="tankers_destroyed").cumsum()
+            d = national(res.daily).pivot(index="day", columns="replication",
+                                          values="tankers_destroyed").cumsum()
             ax.fill_between(dates, d.quantile(.05, axis=1), d.quantile(.95, axis=1), color=color,
                             alpha=.2, label=f"{label}: P5-P95")
             ax.plot(dates, d.median(axis=1), color=color, label=f"{label}: median")
@@ -215,6 +274,8 @@ def main() -> None:
     if "whatifs" in parts:
         print("\n## What-ifs\n")
         print(md(whatifs(max(40, args.replications // 4)).round(3)))
+        print("\n## Convoy size by the drawn size exponent\n")
+        print(md(whatifs_by_beta(args.replications).round(3)))
     if "season" in parts:
         monthly, weekly, fig = season(args.season)
         fig.savefig(OUT / "season_forecast.png", dpi=110)
