@@ -14,11 +14,12 @@ resumable sweep:
 2. Generation ``t``: ``samples`` proposals, each a population member drawn by weight and moved by
    a Gaussian kernel with twice the weighted covariance of the population (Beaumont et al.
    2009), in the space where the prior is flat for log-uniform priors (log) and as is
-   otherwise; proposals outside the prior's support are redrawn. Each proposal gets the
-   importance weight ``w_j = pi(theta_j) / sum_i w_i K(theta_j | theta_i)`` (``pi`` the
-   normalised prior density, the ``w_i`` normalised; prior draws have weight 1 on the same
-   scale). The old population and the proposals are pooled and the ``N_a`` closest are kept,
-   each with its weight; the tolerance ``eps_t`` is the largest distance kept.
+   otherwise; proposals outside the prior's support are redrawn. The old population and the
+   proposals are pooled and the ``N_a`` closest are kept; the tolerance ``eps_t`` is the
+   largest distance kept. The kept particles are weighted against the mixture of every
+   proposal distribution so far, prior included (:func:`mixture_weights`: the balance
+   heuristic of adaptive multiple importance sampling, Cornuet et al. 2012), so that particles
+   of different generations can be pooled without a few dominating.
 3. The scheme stops after ``generations`` generations, or earlier when fewer than
    ``min_acceptance`` of a generation's proposals enter the population (the tolerance has
    stopped falling: Lenormand et al.'s stopping rule), or when fewer than two do. The last
@@ -58,7 +59,7 @@ from .calibration import (
 )
 
 __all__ = ["run_smc_abc", "prior_density", "to_kernel_space", "from_kernel_space",
-           "pmc_weights", "propose"]
+           "pmc_weights", "mixture_weights", "propose"]
 
 
 def to_kernel_space(prior: Prior, x: np.ndarray) -> np.ndarray:
@@ -135,6 +136,30 @@ def pmc_weights(new: np.ndarray, population: np.ndarray, weights: np.ndarray, co
     return w / w.sum() if normalise else w
 
 
+def mixture_weights(u: np.ndarray, priors: list[Prior], n_prior: int,
+                    proposals: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]]) -> np.ndarray:
+    """Importance weights of pooled particles against the mixture of every proposal so far.
+
+    ``w(theta) = pi(theta) / sum_s (N_s / N) q_s(theta)``: the balance heuristic of multiple
+    importance sampling (Veach and Guibas 1995), as in adaptive multiple importance sampling
+    (Cornuet, Marin, Mira and Robert 2012, Scand. J. Stat. 39:798), with ``q_0 = pi`` for the
+    ``n_prior`` prior draws and ``q_s(theta) = sum_i w_i K_s(theta | theta_i)`` for generation
+    ``s`` (its population, weights and kernel covariance, and ``N_s`` proposals). Unlike the
+    weight ``pi / q_s`` of each particle's own generation, these stay balanced when particles
+    of several generations are pooled (prior draws would otherwise outweigh later proposals
+    many times over). Normalised to sum to 1.
+    """
+    dens = _joint_density(priors, u)
+    total = n_prior + sum(n for *_, n in proposals)
+    mix = n_prior * dens
+    for pop, w_pop, cov, n in proposals:
+        kern = stats.multivariate_normal(np.zeros(u.shape[1]), cov, allow_singular=True)
+        w_norm = w_pop / w_pop.sum()
+        mix = mix + n * np.array([np.sum(w_norm * kern.pdf(x - pop).reshape(-1)) for x in u])
+    w = dens * total / np.maximum(mix, 1e-300)
+    return w / w.sum()
+
+
 def _kernel_cov(u: np.ndarray, w: np.ndarray) -> np.ndarray:
     cov = 2.0 * np.atleast_2d(np.cov(u, rowvar=False, aweights=w))
     # a population collapsed on one value of a parameter still needs a kernel that moves
@@ -148,7 +173,8 @@ def run_smc_abc(spec: CalibrationSpec, out_dir: str | Path, executor: Any, chunk
 
     Writes ``gen<t>/sweep/`` (one resumable sweep per generation), ``samples.csv`` (every
     proposal of every generation with its statistics, distance, ``accepted`` (entered the
-    population in its generation), raw importance ``weight`` (prior draws 1) and ``posterior``
+    population in its generation), importance ``weight`` against its own generation's proposal
+    (prior draws 1) and ``posterior``
     (a member of the final population)), ``posterior.csv`` (the final population, weights
     normalised), ``diagnostics.csv`` and
     ``calibration.json`` (tolerances, acceptances and effective sample sizes per generation).
@@ -185,6 +211,7 @@ def run_smc_abc(spec: CalibrationSpec, out_dir: str | Path, executor: Any, chunk
     pop_d = dist[keep]
     pop_at = [(0, int(i)) for i in keep]
     stopped = ""
+    proposals: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]] = []
     for t in range(1, spec.generations):
         cov = _kernel_cov(pop_u, pop_w)
         rng = np.random.default_rng(np.random.SeedSequence(spec.seed, spawn_key=(2**31 - 2, t)))
@@ -211,8 +238,9 @@ def run_smc_abc(spec: CalibrationSpec, out_dir: str | Path, executor: Any, chunk
                                  np.zeros(len(dist)), t, math.nan))
             break
         eps = float(pool_d[keep].max())
+        proposals.append((pop_u, pop_w, cov, len(dist)))
         pop_u = np.vstack([pop_u, new_u])[keep]
-        pop_w = np.concatenate([pop_w, w_new])[keep]
+        pop_w = mixture_weights(pop_u, priors, len(draws), proposals)
         pop_d = pool_d[keep]
         pop_at = [(pop_at[i] if i < len(pop_at) else (t, int(i - len(pop_at)))) for i in keep]
         accepted = np.zeros(len(dist), dtype=bool)

@@ -13,7 +13,7 @@ from scipy import stats
 from corridorsim import simulate
 from corridorsim.experiments.calibration import CalibrationSpec
 from corridorsim.experiments.executors import InProcessExecutor
-from corridorsim.experiments.smc_abc import pmc_weights, prior_density, run_smc_abc
+from corridorsim.experiments.smc_abc import mixture_weights, pmc_weights, prior_density, run_smc_abc
 from corridorsim.scenario.loading import load_scenario
 from corridorsim.scenario.schema import Prior
 
@@ -78,6 +78,19 @@ def test_pmc_weights_are_prior_over_the_kernel_mixture():
         [0, pytest.approx(1 / math.log(10))]
     unnorm = pmc_weights(new, pop, w, cov, [prior], normalise=False)
     assert np.allclose(unnorm, 0.1 * expected)  # uniform on [0, 10]: density 0.1
+
+
+def test_mixture_weights_are_prior_over_the_mixture_of_all_proposals():
+    prior = Prior(dist="uniform", low=0.0, high=10.0)
+    u = np.array([[2.0], [5.0], [7.0]])
+    # prior draws only: every weight equal
+    assert np.allclose(mixture_weights(u, [prior], 100, []), 1 / 3)
+    # 100 prior draws and 50 proposals around a population at 5 (kernel sd 1)
+    pop, w, cov = np.array([[5.0]]), np.array([1.0]), np.array([[1.0]])
+    mix = (100 * 0.1 + 50 * stats.norm.pdf(u[:, 0] - 5.0)) / 150
+    expected = 0.1 / mix
+    assert np.allclose(mixture_weights(u, [prior], 100, [(pop, w, cov, 50)]),
+                       expected / expected.sum())
 
 
 @pytest.mark.e2e
