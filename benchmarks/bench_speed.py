@@ -7,8 +7,8 @@
 3. the vectorised fast path's time per replication against the SimPy engine's on an eligible
    scenario (aim >= 50x), when ``corridorsim.model.vector`` exists;
 4. sweep throughput of ``corridorsim sweep --workers 2`` against EMA Workbench's
-   ``MultiprocessingEvaluator`` (2 processes) running the same model function (one replication
-   through the sweep's own task code) on the same design, 12 points x 50 replications of the
+   ``MultiprocessingEvaluator`` (2 processes) running the same model (one replication, its
+   summary row as outcomes) on the same design, 12 points x 50 replications of the
    blockade (aim >= 1.5x), with the sweep's phases (start-up, pilot, simulation, writing,
    compaction, summaries) from its ``sweep.json``;
 5. parallel efficiency of that sweep at 2 workers, ``T1 / (2 T2)``, both on the local pool
@@ -51,7 +51,7 @@ from corridorsim import load_scenario
 from corridorsim.experiments.executors import LocalPoolExecutor
 from corridorsim.experiments.replications import run_replications
 from corridorsim.experiments.sweep_runner import SweepRunner
-from corridorsim.experiments.sweep_tasks import SweepTask, TaskSizes, run_pilot, run_task
+from corridorsim.experiments.sweep_tasks import TaskSizes, run_pilot, run_task
 from corridorsim.model.plan import compile_scenario
 from corridorsim.model.records import SUMMARY_COLUMNS
 from corridorsim.model.replication import run_replication_with_uncertainty
@@ -126,17 +126,20 @@ def cli_sweep(scenario: Path, levels: list[float], reps: int, out: Path) -> tupl
 
 
 _EMA_SWEEP = None  # the child's resolved sweep, inherited by EMA's forked workers
+_EMA_PLANS: dict = {}  # compiled plan per point, per worker process
 
 
 def ema_model(ambush_multiplier: float, replication: int) -> dict[str, float]:
-    """One replication of the point with this multiplier, through the sweep's task code."""
+    """One replication of the point with this multiplier, as an EMA user would write it: the
+    point's plan compiled once per process, one replication, its summary row as outcomes."""
     sweep = _EMA_SWEEP
     point = int(np.argmin(np.abs(sweep.design["threats.ambush_multiplier"].to_numpy()
                                  - ambush_multiplier)))
-    spec = sweep.spec
-    task = SweepTask(point, int(replication), 1, sweep.scenarios[point], spec.seed)
-    row = run_task(task)["summary"].iloc[0]
-    return {c: float(row[c]) for c in row.index if c not in ("point", "replication")}
+    plan = _EMA_PLANS.get(point)
+    if plan is None:
+        plan = _EMA_PLANS[point] = compile_scenario(sweep.scenarios[point])
+    rec = run_replication_with_uncertainty(plan, sweep.spec.seed, int(replication))
+    return {k: float(v) for k, v in rec.summary._asdict().items() if k != "replication"}
 
 
 def ema_child(scenario: Path, points: int, reps: int) -> None:
