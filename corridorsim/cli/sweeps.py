@@ -157,11 +157,16 @@ def sweep(file: Path, sets: tuple[str, ...], reference: tuple[str, ...], replica
             str(spec.replications), "--seed", str(spec.seed), "--out", str(out)]
     flush = {} if checkpoint_s is None else {"flush_s": checkpoint_s}
 
-    def work(progress):
-        # the pilot's replications are the sweep's first task (none when resuming: the
-        # directory fixes the task sizes)
+    # the pilot's replications are the sweep's first task (none when resuming: the directory
+    # fixes the task sizes); it runs before anything is written, while the workers start
+    try:
         pilot = None if resuming else run_pilot(resolved)
-        timings["pilot_s"] = pilot.wall_s if pilot else 0.0
+    except BaseException:
+        ex.close(abort=True)
+        raise
+    timings["pilot_s"] = pilot.wall_s if pilot else 0.0
+
+    def work(progress):
         runner = SweepRunner(resolved, out, ex, task_sizes(pilot), resume=resume, force=force,
                              pilot=pilot, **flush, manifest_extra={
             "command": " ".join(shlex.quote(a) for a in args), "versions": package_versions(),
