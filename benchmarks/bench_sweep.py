@@ -4,9 +4,9 @@ Prints, from one run (all figures measured in the same run):
 
 * replications per second of a sweep of ``--points`` points x ``--replications`` replications
   with 1 and with 2 local worker processes, and the parallel efficiency ``T1 / (2 T2)``
-  (aim >= 0.9);
+  (aim >= 0.95);
 * the same sweep through a local Dask cluster of 2 workers, and its overhead per replication
-  relative to the local pool (aim <= 10 %);
+  relative to the local pool (aim <= 5 %);
 * the driver's peak Python memory (tracemalloc) for the sweep and for one with 10x more points
   (aim: flat, since results go to disk as they come);
 * the variance reduction factor of common random numbers on one paired comparison:
@@ -45,7 +45,7 @@ def make_sweep(scenario: Path, points: int, replications: int, seed: int = 1):
     return resolve_sweep(spec)
 
 
-def timed_sweep(sweep, executor, chunk: int, out: Path) -> float:
+def timed_sweep(sweep, executor, chunk, out: Path) -> float:
     """Wall time (s) of one sweep run (without memory tracing, which slows allocations)."""
     from corridorsim.experiments.sweep_runner import SweepRunner
 
@@ -56,7 +56,7 @@ def timed_sweep(sweep, executor, chunk: int, out: Path) -> float:
     return time.perf_counter() - t0
 
 
-def traced_sweep(scenario: Path, points: int, replications: int, executor, chunk: int,
+def traced_sweep(scenario: Path, points: int, replications: int, executor, chunk,
                  out: Path) -> float:
     """Driver's peak traced memory (MiB) to resolve and run a sweep of ``points`` points."""
     from corridorsim.experiments.sweep_runner import SweepRunner
@@ -97,15 +97,11 @@ def main(argv: list[str] | None = None) -> int:
         args.points, args.replications = 6, 20
 
     from corridorsim.experiments.executors import DaskExecutor, InProcessExecutor, LocalPoolExecutor
-    from corridorsim.experiments.sweep_tasks import (
-        DASK_TARGET_TASK_S,
-        choose_chunk_size,
-        pilot_seconds_per_replication,
-    )
+    from corridorsim.experiments.sweep_tasks import TaskSizes, pilot_seconds_per_replication
 
     sweep = make_sweep(args.scenario, args.points, args.replications)
     per_rep = pilot_seconds_per_replication(sweep)
-    chunk = choose_chunk_size(per_rep, args.replications)
+    chunk = TaskSizes.guided(per_rep, 2)  # what the command picks for 2 workers
     n = args.points * args.replications
     tmp = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
     rows: list[tuple[str, str, str, str]] = []
@@ -123,12 +119,12 @@ def main(argv: list[str] | None = None) -> int:
         eff = pools[1] / (2 * pools[2])
         rows += [
             ("sweep size", f"{args.points} x {args.replications}", "points x reps",
-             f"chunk {chunk} reps/task, pilot {per_rep * 1e3:.2f} ms/rep"),
+             f"tasks of {chunk.min_reps}-{chunk.max_reps} reps (guided), pilot {per_rep * 1e3:.2f} ms/rep"),
             ("in-process", f"{n / t_in:,.0f}", "rep/s", f"{t_in:.2f} s"),
             ("local pool, 1 worker", f"{n / pools[1]:,.0f}", "rep/s", f"{pools[1]:.2f} s"),
             ("local pool, 2 workers", f"{n / pools[2]:,.0f}", "rep/s", f"{pools[2]:.2f} s"),
-            ("parallel efficiency T1/(2 T2)", f"{eff:.2f}", "", "aim >= 0.90: "
-             + ("met" if eff >= 0.9 else "NOT met")),
+            ("parallel efficiency T1/(2 T2)", f"{eff:.2f}", "", "aim >= 0.95: "
+             + ("met" if eff >= 0.95 else "NOT met")),
         ]
         if not args.no_dask:
             try:
@@ -138,15 +134,15 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 try:
                     list(ex.map_unordered(abs, [1, 1, 1, 1]))
-                    dask_chunk = choose_chunk_size(per_rep, args.replications, DASK_TARGET_TASK_S)
+                    dask_chunk = TaskSizes.guided(per_rep, 2, dask=True)
                     t_dask = timed_sweep(sweep, ex, dask_chunk, tmp / "dask")
                 finally:
                     ex.close()
                 over = (t_dask - pools[2]) / pools[2]
                 rows += [("Dask LocalCluster, 2 workers", f"{n / t_dask:,.0f}", "rep/s",
-                          f"{t_dask:.2f} s, chunk {dask_chunk} (Dask target {DASK_TARGET_TASK_S:g} s/task)"),
+                          f"{t_dask:.2f} s, tasks of {dask_chunk.min_reps}-{dask_chunk.max_reps} reps"),
                          ("Dask overhead vs local pool", f"{100 * over:+.1f}", "%",
-                          "aim <= 10 %: " + ("met" if over <= 0.10 else "NOT met"))]
+                          "aim <= 5 %: " + ("met" if over <= 0.05 else "NOT met"))]
         ex = LocalPoolExecutor(2)
         try:
             m_small = traced_sweep(args.scenario, args.points, max(2, args.replications // 10), ex,

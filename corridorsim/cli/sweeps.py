@@ -5,6 +5,7 @@ local or Dask) and ``summarize`` (per-point tables of a finished sweep).
 from __future__ import annotations
 
 import shlex
+import time
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,7 @@ def sweep(file: Path, sets: tuple[str, ...], reference: tuple[str, ...], replica
           checkpoint_s: float | None,
           quiet: bool) -> None:
     """Run a sweep: FILE is a sweep file, or a scenario file with --set options."""
+    t_start = time.perf_counter()
     from ..errors import ScenarioError
     from ..experiments.processes import default_workers
     from ..experiments.rundir import package_versions
@@ -81,14 +83,10 @@ def sweep(file: Path, sets: tuple[str, ...], reference: tuple[str, ...], replica
         resolve_sweep,
         sweep_from_sets,
     )
-    from ..experiments.sweep_tasks import (
-        DASK_TARGET_TASK_S,
-        TARGET_TASK_S,
-        SweepPlanSummary,
-        choose_chunk_size,
-        pilot_seconds_per_replication,
-    )
+    from ..experiments.sweep_tasks import SweepPlanSummary, TaskSizes, run_pilot
     from ..scenario.loading import load_scenario
+
+    timings = {"imports_s": time.perf_counter() - t_start}
 
     if is_sweep_file(file):
         if sets:
@@ -117,41 +115,73 @@ def sweep(file: Path, sets: tuple[str, ...], reference: tuple[str, ...], replica
                                                   "--target-halfwidth")
     if update:
         spec = spec.model_copy(update=update)
+    t0 = time.perf_counter()
     resolved = resolve_sweep(spec, str(file))
+    timings["resolve_s"] = time.perf_counter() - t0
     out = out_dir if out_dir is not None else Path("runs") / spec.name
     if scheduler:
         executor = "dask"
     w = workers or default_workers()
-    per_rep = pilot_seconds_per_replication(resolved)
-    target_s = DASK_TARGET_TASK_S if executor == "dask" else TARGET_TASK_S
-    chunk = chunk_size or choose_chunk_size(per_rep, spec.replications, target_s)
     n_points = len(resolved.design)
+
+    def task_sizes(pilot) -> TaskSizes:
+        if chunk_size:
+            return TaskSizes.fixed(chunk_size)
+        if pilot is None:  # resuming: the directory's sizes
+            return TaskSizes.fixed(spec.replications)
+        return TaskSizes.guided(pilot.seconds_per_replication, w, dask=executor == "dask")
+
     if dry_run:
-        n_tasks = n_points * -(-spec.replications // chunk)
-        info = SweepPlanSummary(n_points, spec.replications, n_tasks, chunk, per_rep, w)
+        per_rep = run_pilot(resolved).seconds_per_replication
+        sizes = TaskSizes.fixed(chunk_size) if chunk_size else \
+            TaskSizes.guided(per_rep, w, dask=executor == "dask")
+        cut = [n for _, _, n in sizes.cut(list(range(n_points)), 0, spec.replications)]
+        info = SweepPlanSummary(n_points, spec.replications, len(cut), max(cut), per_rep, w,
+                                None if chunk_size else min(cut))
         out_console.print(f"sweep {spec.name}: {info.points} points x {info.replications} replications = "
                    f"{info.points * info.replications} replications in {info.tasks} tasks of "
-                   f"{info.chunk_size}", markup=False)
+                   f"{info.task_sizes}", markup=False)
         out_console.print(f"pilot: {info.seconds_per_replication * 1000:.1f} ms per replication; "
                    f"estimated {info.estimated_s:.1f} s on {w} worker(s)"
                    + (" (before precision-driven replications)" if spec.precision else ""),
                    markup=False)
         out_console.print(f"results would go to {out}/", markup=False)
         return
-    check_output_dir(out, force=force, resume=resume, what="results directory")
-    ex = make_executor(executor, scheduler, w)
+    resuming = check_output_dir(out, force=force, resume=resume, what="results directory") \
+        and resume
+    t0 = time.perf_counter()
+    ex = make_executor(executor, scheduler, w)  # the workers start while the pilot runs
+    timings["executor_start_s"] = time.perf_counter() - t0
     args = ["corridorsim", "sweep", str(file), *[f"--set={s}" for s in sets],
             *[f"--reference={r}" for r in reference], "--replications",
             str(spec.replications), "--seed", str(spec.seed), "--out", str(out)]
     flush = {} if checkpoint_s is None else {"flush_s": checkpoint_s}
-    runner = SweepRunner(resolved, out, ex, chunk, resume=resume, force=force, **flush, manifest_extra={
-        "command": " ".join(shlex.quote(a) for a in args), "versions": package_versions(),
-        "executor": executor, "workers": ex.workers,  # a cluster's size, with --scheduler
-    })
-    counts = resumable(lambda progress: runner.run(progress=progress), spec.name,
-                        n_points * spec.replications, ex, out, "tasks", quiet)
+
+    # the pilot's replications are the sweep's first task (none when resuming: the directory
+    # fixes the task sizes); it runs before anything is written, while the workers start
+    try:
+        pilot = None if resuming else run_pilot(resolved)
+    except BaseException:
+        ex.close(abort=True)
+        raise
+    timings["pilot_s"] = pilot.wall_s if pilot else 0.0
+
+    def work(progress):
+        runner = SweepRunner(resolved, out, ex, task_sizes(pilot), resume=resume, force=force,
+                             pilot=pilot, **flush, manifest_extra={
+            "command": " ".join(shlex.quote(a) for a in args), "versions": package_versions(),
+            "executor": executor, "workers": ex.workers,  # a cluster's size, with --scheduler
+        })
+        return runner, runner.run(progress=progress)
+
+    runner, counts = resumable(work, spec.name, n_points * spec.replications, ex, out, "tasks",
+                               quiet)
+    t0 = time.perf_counter()
     tables = summarize_sweep(out)
     write_summaries(out, tables)
+    timings.update(counts["timings_s"], summaries_s=time.perf_counter() - t0)
+    timings["total_s"] = time.perf_counter() - t_start
+    runner.add_to_manifest(timings_s={k: round(v, 4) for k, v in timings.items()})
     if not quiet:
         _print_sweep_tables(tables, resolved.factor_columns, spec.precision.metric
                             if spec.precision else "delivered_l")

@@ -46,12 +46,19 @@ class InProcessExecutor:
 
 class LocalPoolExecutor:
     """Local worker processes; at most ``2 * workers`` tasks in flight, so that the driver's
-    memory stays bounded whatever the number of tasks."""
+    memory stays bounded whatever the number of tasks.
+
+    The workers start at once, in the background (a no-op task each), so that their start
+    (a fork, or the fork server's imports) overlaps with what the driver does next, such as
+    the pilot, and happens before the driver starts other threads (a progress bar).
+    """
 
     def __init__(self, workers: int, preload: Sequence[str] = ()):
         self.workers = max(1, int(workers))
         self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=worker_context(preload),
                                          initializer=guard_worker, initargs=(os.getpid(),))
+        for _ in range(self.workers):
+            self._pool.submit(_import_modules, ())
 
     def map_unordered(self, fn: Callable, tasks: Sequence) -> Iterator[tuple]:
         todo = iter(tasks)
@@ -114,8 +121,13 @@ class DaskExecutor:
             self.client = Client(self._cluster)
         self.workers = max(1, len(self.client.scheduler_info().get("workers", {})) or workers)
         # import the engine on every worker now (as the forkserver preload does), so that the
-        # first tasks do not carry a second or so of imports each
-        self.client.run(_import_modules, [*PRELOAD, *preload])
+        # first tasks do not carry a second or so of imports each: a task pinned to each
+        # worker, not awaited, so that the imports overlap with what the driver does next (the
+        # pilot); a worker runs its first sweep task after them
+        names = [*PRELOAD, *preload]
+        self._warm = [self.client.submit(_import_modules, names, workers=[addr], pure=False,
+                                         allow_other_workers=False)
+                      for addr in self.client.scheduler_info().get("workers", {})]
 
     def map_unordered(self, fn: Callable, tasks: Sequence) -> Iterator[tuple]:
         from dask.distributed import as_completed
@@ -140,6 +152,7 @@ class DaskExecutor:
             yield t, result
 
     def close(self, abort: bool = False) -> None:
+        self._warm.clear()
         self.client.close()
         if self._cluster is not None:
             self._cluster.close()

@@ -2,6 +2,7 @@
 
 ``mean_interval`` is the Student-t interval of a mean (replications are independent draws),
 ``mean_interval_from_summary`` the same from a table's mean, sd and n;
+``PointMoments`` keeps running sums per sweep point for the same mean interval;
 ``proportion_interval`` is an interval for a share of replications (Wilson score by default,
 Jeffreys, Clopper-Pearson ``"exact"`` or the normal ``"wald"`` approximation on request). All
 return an :class:`Interval` named tuple. Wilson and Jeffreys never collapse to a zero-width
@@ -13,13 +14,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
 from scipy import stats
 
 __all__ = ["Interval", "mean_interval", "mean_interval_from_summary", "mean_halfwidth",
-           "proportion_interval"]
+           "proportion_interval", "PointMoments"]
 
 
 class Interval(NamedTuple):
@@ -128,3 +130,30 @@ def mean_halfwidth(sd: float, n: int, level: float = 0.95) -> float:
     """Half-width of the Student-t interval of a mean from its sample sd (``ddof=1``) and size
     (the precision rule of sweeps); NaN when ``n < 2``."""
     return mean_interval_from_summary(0.0, sd, n, level).halfwidth
+
+
+@dataclass
+class PointMoments:
+    """Running sums of a metric per point (bounded memory): how precise each point's mean is
+    as replications come in (a sweep's precision rule)."""
+
+    n: dict[int, int] = field(default_factory=dict)
+    s: dict[int, float] = field(default_factory=dict)
+    ss: dict[int, float] = field(default_factory=dict)
+
+    def add(self, point: int, x: np.ndarray) -> None:
+        x = x[np.isfinite(x)]
+        self.n[point] = self.n.get(point, 0) + len(x)
+        self.s[point] = self.s.get(point, 0.0) + float(x.sum())
+        self.ss[point] = self.ss.get(point, 0.0) + float((x * x).sum())
+
+    def relative_halfwidth(self, point: int) -> float:
+        n = self.n.get(point, 0)
+        if n < 2:
+            return math.inf
+        mean = self.s[point] / n
+        var = max(0.0, (self.ss[point] - n * mean * mean) / (n - 1))
+        half = mean_halfwidth(math.sqrt(var), n)  # the Student t interval of every table
+        if mean == 0:
+            return 0.0 if half == 0 else math.inf
+        return half / abs(mean)

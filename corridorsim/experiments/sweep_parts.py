@@ -11,7 +11,8 @@ command, excepted).
 
 The rewrite is crash-safe: new parts go to ``TABLE.compact/``, then the table directory is
 swapped by two renames; :func:`recover_compaction` finishes or discards a swap that a crash
-interrupted. Part of the experiments layer: imports pandas and pyarrow only.
+interrupted. :func:`read_table` reads a table back as one DataFrame. Part of the experiments
+layer: imports pandas and pyarrow only.
 """
 
 from __future__ import annotations
@@ -22,12 +23,15 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-__all__ = ["TASKS_KEY", "part_path", "parts", "done_ranges", "is_covered", "compact_parts",
-           "recover_compaction"]
+from ..errors import OutputError
+
+__all__ = ["TASKS_KEY", "read_table", "part_path", "parts", "done_ranges", "is_covered", "split_covered",
+           "compact_parts", "recover_compaction"]
 
 #: Metadata key of a summary part: the (point, first, count) of the replications it holds.
 TASKS_KEY = b"corridorsim_tasks"
@@ -70,6 +74,25 @@ def done_ranges(tasks: set[tuple[int, int, int]]) -> dict[int, list[tuple[int, i
 def is_covered(ranges: dict[int, list[tuple[int, int]]], point: int, first: int, count: int) -> bool:
     """Whether replications ``first .. first + count - 1`` of ``point`` are all written."""
     return any(a <= first and first + count <= b for a, b in ranges.get(point, ()))
+
+
+def split_covered(ranges: dict[int, list[tuple[int, int]]], point: int, first: int,
+                  count: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Replications ``first .. first + count - 1`` of ``point`` as ``(first, count)`` runs:
+    those already written, and those still to run (a task planned with other boundaries than
+    the written ones, e.g. after a resume or the pilot, runs only what is missing)."""
+    done, todo, at, end = [], [], first, first + count
+    for a, b in ranges.get(point, ()):  # merged and sorted
+        if b <= at or a >= end:
+            continue
+        if a > at:
+            todo.append((at, a - at))
+        lo, hi = max(a, at), min(b, end)
+        done.append((lo, hi - lo))
+        at = hi
+    if at < end:
+        todo.append((at, end - at))
+    return done, todo
 
 
 def recover_compaction(root: Path, tables: tuple[str, ...]) -> None:
@@ -119,3 +142,42 @@ def compact_parts(root: Path, tables: tuple[str, ...], rows_per_part: int) -> No
         (root / name).rename(old)
         new.rename(root / name)
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _legacy_frames(base: Path, points: list[int] | None) -> list[pd.DataFrame]:
+    """Tables of sweeps written before part files: one file per task under ``point=NNNNNN/``
+    (the point in the folder name only). Read so that older results directories still open."""
+    frames = []
+    for d in sorted(base.glob("point=*")):
+        p = int(d.name.split("=", 1)[1])
+        if points is None or p in points:
+            frames += [pd.read_parquet(f).assign(point=p) for f in sorted(d.glob("reps-*.parquet"))]
+    return frames
+
+
+def read_table(root: str | Path, table: str = "summary", points: list[int] | None = None) -> pd.DataFrame:
+    """Read a table of a sweep directory (optionally only some points), sorted by point and
+    replication, with the point and the factor values as the first columns.
+
+    The table directory is read as one :mod:`pyarrow.dataset`; ``points`` filters rows before
+    they are loaded (on each file's row-group statistics).
+    """
+    root = Path(root)
+    base = root / table
+    if not base.is_dir():
+        raise OutputError(f"{root}: no {table!r} results (was it kept?)")
+    files = sorted(str(p) for p in parts(root, table).values())
+    frames = _legacy_frames(base, points)
+    if files:
+        flt = ds.field("point").isin(list(points)) if points is not None else None
+        frames.append(ds.dataset(files, format="parquet").to_table(filter=flt).to_pandas())
+    if not frames:
+        return pd.DataFrame()
+    df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    df.insert(0, "point", df.pop("point"))
+    keys = ["point", "replication"] + (["day"] if "day" in df.columns else [])
+    if table == "events":
+        keys = ["point", "replication", "time_h"]
+    elif table == "convoys":
+        keys = ["point", "replication", "convoy_id"]
+    return df.sort_values(keys, kind="stable").reset_index(drop=True)

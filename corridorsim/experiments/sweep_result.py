@@ -207,7 +207,7 @@ def run_sweep(sweep: str | Path | Any, out: str | Path | None = None, *,
     scheduler : str, optional
         Address of a Dask scheduler.
     chunk_size : int, optional
-        Replications per task [default: about 0.25 s of work per task, from a pilot].
+        Replications per task [default: sizes guided by the remaining work, from a pilot].
     resume, force : bool
         Continue, or replace, an existing results directory.
     progress : callable, optional
@@ -218,12 +218,7 @@ def run_sweep(sweep: str | Path | Any, out: str | Path | None = None, *,
     from .summaries import summarize_sweep, write_summaries
     from .sweep_runner import SweepRunner
     from .sweep_spec import SweepSpec, is_sweep_file, load_sweep, resolve_sweep, sweep_from_sets
-    from .sweep_tasks import (
-        DASK_TARGET_TASK_S,
-        TARGET_TASK_S,
-        choose_chunk_size,
-        pilot_seconds_per_replication,
-    )
+    from .sweep_tasks import TaskSizes, run_pilot
 
     source = ""
     if isinstance(sweep, SweepSpec):
@@ -263,10 +258,17 @@ def run_sweep(sweep: str | Path | Any, out: str | Path | None = None, *,
     else:
         ex = LocalPoolExecutor(workers, preload=("corridorsim.experiments.sweep_runner",))
     try:
-        target = DASK_TARGET_TASK_S if isinstance(ex, DaskExecutor) else TARGET_TASK_S
-        chunk = chunk_size or choose_chunk_size(pilot_seconds_per_replication(resolved),
-                                                spec.replications, target)
-        SweepRunner(resolved, root, ex, chunk, resume=resume, force=force,
+        # the pilot's replications are the first task (none when resuming: the directory
+        # fixes the task sizes)
+        pilot = None if resume and (root / "sweep.json").is_file() else run_pilot(resolved)
+        if chunk_size:
+            sizes = TaskSizes.fixed(chunk_size)
+        elif pilot is None:
+            sizes = TaskSizes.fixed(spec.replications)  # replaced by the directory's
+        else:
+            sizes = TaskSizes.guided(pilot.seconds_per_replication, ex.workers,
+                                     dask=isinstance(ex, DaskExecutor))
+        SweepRunner(resolved, root, ex, sizes, resume=resume, force=force, pilot=pilot,
                     manifest_extra={"executor": executor, "workers": ex.workers}).run(progress)
     finally:
         ex.close()

@@ -1,9 +1,10 @@
 """Running a sweep: tasks of many replications, results on disk as they come, resumable.
 
 A sweep is a set of points (validated scenarios, see :mod:`corridorsim.experiments.sweep_spec`) times
-replications, run as tasks of consecutive replications of one point
-(:mod:`corridorsim.experiments.sweep_tasks`) on an executor
-(:mod:`corridorsim.experiments.executors`).
+replications, run as tasks of consecutive replications of one point, sized by the remaining work
+(:mod:`corridorsim.experiments.sweep_tasks`), on an executor
+(:mod:`corridorsim.experiments.executors`). The pilot that sized them is the first task: its
+replications are written, not run again.
 
 Results directory::
 
@@ -32,36 +33,35 @@ Parquet datasets and its sibling modules (tasks, resolved sweeps, run-directory 
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import math
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from ..atomic import atomic_write, atomic_write_text, check_output_dir
 from ..errors import OutputError, ScenarioError
 from .rundir import _utc_now
-from .statistics import mean_halfwidth
+from .statistics import PointMoments
 from .sweep_parts import (
     TASKS_KEY,
     compact_parts,
     done_ranges,
-    is_covered,
     part_path,
     parts,
+    read_table,
     recover_compaction,
+    split_covered,
 )
 from .sweep_spec import ResolvedSweep
-from .sweep_tasks import SweepTask, plan_tasks, run_task
+from .sweep_tasks import Pilot, SweepTask, TaskSizes, plan_tasks, run_task, task_seed
 
 __all__ = ["SweepRunner", "read_table"]
 
@@ -70,71 +70,6 @@ __all__ = ["SweepRunner", "read_table"]
 FLUSH_ROWS = 1_000_000
 #: ... or seconds since the last write: little finished work is lost to a crash.
 FLUSH_S = 30.0
-def _legacy_frames(base: Path, points: list[int] | None) -> list[pd.DataFrame]:
-    """Tables of sweeps written before part files: one file per task under ``point=NNNNNN/``
-    (the point in the folder name only). Read so that older results directories still open."""
-    frames = []
-    for d in sorted(base.glob("point=*")):
-        p = int(d.name.split("=", 1)[1])
-        if points is None or p in points:
-            frames += [pd.read_parquet(f).assign(point=p) for f in sorted(d.glob("reps-*.parquet"))]
-    return frames
-
-
-def read_table(root: str | Path, table: str = "summary", points: list[int] | None = None) -> pd.DataFrame:
-    """Read a table of a sweep directory (optionally only some points), sorted by point and
-    replication, with the point and the factor values as the first columns.
-
-    The table directory is read as one :mod:`pyarrow.dataset`; ``points`` filters rows before
-    they are loaded (on each file's row-group statistics).
-    """
-    root = Path(root)
-    base = root / table
-    if not base.is_dir():
-        raise OutputError(f"{root}: no {table!r} results (was it kept?)")
-    files = sorted(str(p) for p in parts(root, table).values())
-    frames = _legacy_frames(base, points)
-    if files:
-        flt = ds.field("point").isin(list(points)) if points is not None else None
-        frames.append(ds.dataset(files, format="parquet").to_table(filter=flt).to_pandas())
-    if not frames:
-        return pd.DataFrame()
-    df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    df.insert(0, "point", df.pop("point"))
-    keys = ["point", "replication"] + (["day"] if "day" in df.columns else [])
-    if table == "events":
-        keys = ["point", "replication", "time_h"]
-    elif table == "convoys":
-        keys = ["point", "replication", "convoy_id"]
-    return df.sort_values(keys, kind="stable").reset_index(drop=True)
-
-
-@dataclass
-class _Stats:
-    """Running sums of a metric per point (bounded memory)."""
-
-    n: dict[int, int] = field(default_factory=dict)
-    s: dict[int, float] = field(default_factory=dict)
-    ss: dict[int, float] = field(default_factory=dict)
-
-    def add(self, point: int, x: np.ndarray) -> None:
-        x = x[np.isfinite(x)]
-        self.n[point] = self.n.get(point, 0) + len(x)
-        self.s[point] = self.s.get(point, 0.0) + float(x.sum())
-        self.ss[point] = self.ss.get(point, 0.0) + float((x * x).sum())
-
-    def relative_halfwidth(self, point: int) -> float:
-        n = self.n.get(point, 0)
-        if n < 2:
-            return math.inf
-        mean = self.s[point] / n
-        var = max(0.0, (self.ss[point] - n * mean * mean) / (n - 1))
-        half = mean_halfwidth(math.sqrt(var), n)  # the Student t interval of every table
-        if mean == 0:
-            return 0.0 if half == 0 else math.inf
-        return half / abs(mean)
-
-
 class SweepRunner:
     """Runs a resolved sweep into a results directory.
 
@@ -146,8 +81,8 @@ class SweepRunner:
     executor : object
         Has ``map_unordered(fn, tasks)`` yielding ``(task, result)`` (see
         :mod:`corridorsim.experiments.executors`).
-    chunk_size : int
-        Replications per task.
+    chunk_size : int or TaskSizes
+        Replications per task: a fixed number, or sizes guided by the remaining work.
     resume : bool
         Continue an existing directory of the same sweep.
     force : bool
@@ -157,20 +92,28 @@ class SweepRunner:
     flush_rows, flush_s : int, float
         Write the finished tasks once this many rows wait, or this many seconds after the
         last write (defaults :data:`FLUSH_ROWS`, :data:`FLUSH_S`; 0 writes every task at once).
+    pilot : Pilot, optional
+        Replications already run (:func:`~corridorsim.experiments.sweep_tasks.run_pilot`):
+        written as the first task unless the directory already holds them.
     """
 
-    def __init__(self, sweep: ResolvedSweep, out_dir: str | Path, executor: Any, chunk_size: int,
-                 resume: bool = False, force: bool = False,
+    def __init__(self, sweep: ResolvedSweep, out_dir: str | Path, executor: Any,
+                 chunk_size: int | TaskSizes, resume: bool = False, force: bool = False,
                  manifest_extra: dict[str, Any] | None = None, flush_rows: int = FLUSH_ROWS,
-                 flush_s: float = FLUSH_S):
+                 flush_s: float = FLUSH_S, pilot: Pilot | None = None):
         self.sweep = sweep
         self.root = Path(out_dir)
         self.executor = executor
-        self.chunk_size = int(chunk_size)
+        self.sizes = (chunk_size if isinstance(chunk_size, TaskSizes)
+                      else TaskSizes.fixed(chunk_size))
+        self.chunk_size = self.sizes.max_reps
+        self.pilot = pilot
+        #: Seconds spent writing parts and compacting them in the last :meth:`run`.
+        self.timings: dict[str, float] = {}
         self.resume = resume
         self.force = force
         self.manifest_extra = manifest_extra or {}
-        self.stats = _Stats()
+        self.stats = PointMoments()
         self.flush_rows = int(flush_rows)
         self.flush_s = float(flush_s)
         self._pending: list[tuple[SweepTask, dict[str, pd.DataFrame]]] = []
@@ -191,6 +134,7 @@ class SweepRunner:
             "seed": sw.spec.seed,
             "replications": sw.spec.replications,
             "chunk_size": self.chunk_size,
+            "task_sizes": {"min": self.sizes.min_reps, "max": self.sizes.max_reps},
             "points": len(sw.design),
             "reference_point": sw.reference,
             "factors": sw.factor_columns,
@@ -213,7 +157,11 @@ class SweepRunner:
             if old.get("design_hash") != self.sweep.design_hash():
                 raise OutputError(f"{root}: cannot resume: the sweep file, base scenario or design "
                                   "changed since this directory was written")
-            self.chunk_size = int(old["chunk_size"])  # same task boundaries as before
+            # the same task sizes as before, so that fixed-size tasks keep their boundaries
+            sizes = old.get("task_sizes", {})
+            self.sizes = TaskSizes(int(sizes.get("min", old["chunk_size"])),
+                                   int(sizes.get("max", old["chunk_size"])), self.sizes.workers)
+            self.chunk_size = self.sizes.max_reps
             recover_compaction(root, (*self.sweep.spec.keep, "summary"))
             for tmp in root.rglob(".*.tmp"):  # half-written files of the interrupted run
                 tmp.unlink(missing_ok=True)
@@ -230,6 +178,12 @@ class SweepRunner:
                                           else json.dumps(v, default=str))
         atomic_write_text(root / "design.csv", design.to_csv(index=False, lineterminator="\n"))
         atomic_write_text(manifest_path, json.dumps(self._manifest(), indent=2, default=str) + "\n")
+
+    def add_to_manifest(self, **entries: Any) -> None:
+        """Add (or replace) entries of ``sweep.json``, e.g. the run's timings."""
+        path = self.root / "sweep.json"
+        manifest = {**json.loads(path.read_text(encoding="utf-8")), **entries}
+        atomic_write_text(path, json.dumps(manifest, indent=2, default=str) + "\n")
 
     def done_tasks(self) -> set[tuple[int, int, int]]:
         """(point, first, count) of the tasks that the summary parts hold."""
@@ -269,6 +223,7 @@ class SweepRunner:
         self._last_flush = time.monotonic()
         if not self._pending:
             return
+        t0 = time.perf_counter()
         pending, self._pending, self._pending_rows = self._pending, [], 0
         seq = self._next_part
         self._next_part += 1
@@ -286,6 +241,7 @@ class SweepRunner:
                     {**(table.schema.metadata or {}), TASKS_KEY: json.dumps(tasks).encode()})
             atomic_write(part_path(self.root, name, seq),
                          lambda tmp, table=table: pq.write_table(table, tmp))
+        self.timings["write_s"] = self.timings.get("write_s", 0.0) + time.perf_counter() - t0
 
     def _drop_unvouched_parts(self) -> None:
         """Parts of kept tables that no summary part vouches for (an interrupted write): their
@@ -310,10 +266,12 @@ class SweepRunner:
         dict
             Counts: tasks run and skipped, replications per point.
         """
+        t_run = time.perf_counter()
+        self.timings = {"write_s": 0.0}
         self.prepare()
         spec = self.sweep.spec
         points = list(range(len(self.sweep.design)))
-        done = done_ranges(self.done_tasks())
+        prior = done_ranges(self.done_tasks())
         metric = spec.precision.metric if spec.precision else None
         reps = {p: spec.replications for p in points}
         first, count = 0, spec.replications
@@ -322,13 +280,23 @@ class SweepRunner:
         self._skipped = 0
         self._finished = 0
         self._total = len(points) * spec.replications
+        piloted: dict[int, list[tuple[int, int]]] = {}
+        pilot = self._usable_pilot(prior)
+        if pilot is not None:  # real work: the first task, written with the others
+            t = pilot.task
+            self._write(t, pilot.tables)
+            piloted = {t.point: [(t.first, t.first + t.count)]}
+            ran += 1
+            self._finished += t.count
+            if metric:
+                self._absorb(t.point, pilot.tables["summary"], metric)
         while todo_points:
-            tasks = plan_tasks(self.sweep, todo_points, first, count, self.chunk_size)
+            tasks = plan_tasks(self.sweep, todo_points, first, count, self.sizes)
             if progress:
                 progress(self._finished, self._total)
             try:
                 for task, tables in self.executor.map_unordered(
-                        run_task, self._not_done(tasks, done, metric, progress)):
+                        run_task, self._not_done(tasks, prior, piloted, metric, progress)):
                     self._write(task, tables)
                     ran += 1
                     self._finished += task.count
@@ -353,23 +321,46 @@ class SweepRunner:
                 reps[p] += count
             self._total += count * len(todo_points)
         # every task is done: canonical parts, the same files however the work was cut and run
+        t0 = time.perf_counter()
         compact_parts(self.root, (*spec.keep, "summary"), max(1, self.flush_rows))
-        return {"tasks_run": ran, "tasks_skipped": self._skipped, "replications": reps}
+        self.timings["compaction_s"] = time.perf_counter() - t0
+        self.timings["run_s"] = time.perf_counter() - t_run
+        return {"tasks_run": ran, "tasks_skipped": self._skipped, "replications": reps,
+                "timings_s": dict(self.timings)}
 
-    def _not_done(self, tasks: Iterator[SweepTask], done: set, metric: str | None,
+    def _usable_pilot(self, done: dict[int, list[tuple[int, int]]]) -> Pilot | None:
+        """The pilot, if it is replications of this sweep that the directory does not hold."""
+        pilot, spec = self.pilot, self.sweep.spec
+        if pilot is None:
+            return None
+        t = pilot.task
+        same = (t.seed == task_seed(self.sweep, t.point) and t.keep == tuple(spec.keep)
+                and t.delivered_by_days == tuple(spec.delivered_by_days)
+                and t.first + t.count <= spec.replications
+                and t.scenario == self.sweep.scenarios[t.point])
+        held, _ = split_covered(done, t.point, t.first, t.count)
+        return pilot if same and not held else None
+
+    def _not_done(self, tasks: Iterator[SweepTask], prior: dict, piloted: dict,
+                  metric: str | None,
                   progress: Callable[[int, int], None] | None) -> Iterator[SweepTask]:
-        """The tasks still to run, lazily (the driver never holds the whole task list); done
-        tasks are counted, and their metric absorbed for the precision rule."""
+        """The tasks still to run, lazily (the driver never holds the whole task list), less
+        the replications that earlier runs wrote (counted, and their metric absorbed for the
+        precision rule) or that the pilot ran (counted already)."""
         for t in tasks:
-            if not is_covered(done, t.point, t.first, t.count):
-                yield t
-                continue
-            self._skipped += 1
-            self._finished += t.count
-            if metric:
-                self._absorb_existing(t, metric)
-            if progress:
-                progress(self._finished, self._total)
+            held, todo = split_covered(prior, t.point, t.first, t.count)
+            if held:
+                self._skipped += not todo
+                for a, n in held:
+                    self._finished += n
+                    if metric:
+                        self._absorb_existing(dataclasses.replace(t, first=a, count=n), metric)
+                if progress:
+                    progress(self._finished, self._total)
+            for a0, n0 in todo:
+                for a, n in split_covered(piloted, t.point, a0, n0)[1]:
+                    yield (t if (a, n) == (t.first, t.count)
+                           else dataclasses.replace(t, first=a, count=n))
 
     def _absorb(self, point: int, summary: pd.DataFrame, metric: str) -> None:
         if metric not in summary.columns:

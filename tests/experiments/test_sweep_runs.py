@@ -20,6 +20,7 @@ from corridorsim.experiments.executors import InProcessExecutor, LocalPoolExecut
 from corridorsim.experiments.summaries import summarize_sweep, write_summaries
 from corridorsim.experiments.sweep_runner import SweepRunner, read_table
 from corridorsim.experiments.sweep_spec import load_sweep, resolve_sweep
+from corridorsim.experiments.sweep_tasks import TaskSizes, run_pilot
 
 from ..conftest import ROOT, SCENARIOS
 
@@ -203,3 +204,24 @@ def test_results_of_the_older_one_file_per_task_layout_still_read(in_process, tm
     back = read_table(old)
     pd.testing.assert_frame_equal(back, summary.drop(columns=["escorts.bases[sikasso].units",
                                                               "threats.ambush_multiplier"]))
+
+
+@pytest.mark.e2e
+def test_pilot_kept_as_work_and_guided_task_sizes_give_the_same_files(sweep, in_process, tmp_path):
+    pilot = run_pilot(sweep, replications=5)
+    assert (pilot.task.point, pilot.task.first, pilot.task.count) == (sweep.reference, 0, 5)
+    pool = LocalPoolExecutor(2)
+    try:
+        # guided sizes from 2 to 6 replications; and fixed tasks of 3, whose second task of the
+        # reference point (replications 3-5) runs only replication 5: 0-4 are the pilot's
+        for sizes, tasks in ((TaskSizes(2, 6, 2), None), (TaskSizes.fixed(3), 4 * 5 - 1 + 1)):
+            out = tmp_path / f"s{sizes.min_reps}"
+            counts = SweepRunner(sweep, out, pool, sizes, pilot=pilot).run()
+            write_summaries(out, summarize_sweep(out))
+            if tasks is not None:
+                assert counts["tasks_run"] == tasks  # the pilot counts as one
+            assert set(counts["timings_s"]) == {"write_s", "compaction_s", "run_s"}
+            assert len(read_table(out)) == 4 * 14  # no replication twice
+            assert_same_results(in_process, out)
+    finally:
+        pool.close()
