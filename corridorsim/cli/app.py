@@ -80,6 +80,32 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def engine_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The ``--engine auto|des|vector`` option of ``run``, ``sweep`` and ``calibrate``."""
+    return click.option(
+        "--engine", type=click.Choice(["auto", "des", "vector"]), default="auto",
+        show_default=True,
+        help="auto: the vectorised fast path when the scenario is eligible (scheduled convoys "
+             "only, see docs/vector.md), else the SimPy engine (des); vector: the fast path or "
+             "an error. Same results either way.")(func)
+
+
+def say_engine(scenarios: list[Any], engine: str, quiet: bool) -> str:
+    """Resolve ``engine`` for the scenarios of a sweep (reference first); return the engine of
+    the first. ``vector`` must cover every one (else an EngineError: exit 2); under ``auto``
+    one line on standard error says why the SimPy engine runs the first one."""
+    from ..experiments.engines import choose_engine
+    from ..model.plan import compile_scenario
+
+    first = choose_engine(compile_scenario(scenarios[0]), engine)
+    if engine == "vector":
+        for sc in scenarios[1:]:
+            choose_engine(compile_scenario(sc), engine)
+    if first.reason and not quiet:
+        err_console.print(f"engine: des ({first.reason})", markup=False)
+    return first.engine
+
+
 def progress_bar(quiet: bool) -> Progress:
     """The progress bar of long commands (on standard error; off with --quiet)."""
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),

@@ -13,6 +13,7 @@ import click
 
 from ..errors import ScenarioErrors
 from .app import (
+    engine_option,
     err_console,
     main,
     metrics_table,
@@ -39,10 +40,12 @@ from .app import (
               show_default=True, help="File format of the tables (Parquet: the column types of "
                                       "a sweep's tables, dates as timestamps).")
 @click.option("--force", is_flag=True, help="Replace the output directory if it exists.")
+@engine_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no metrics table.")
 @user_errors
 def run(scenario_file: Path, replications: int | None, seed: int | None, workers: int | None,
-        chunk_size: int | None, out_dir: Path | None, fmt: str, force: bool, quiet: bool) -> None:
+        chunk_size: int | None, out_dir: Path | None, fmt: str, force: bool, engine: str,
+        quiet: bool) -> None:
     """Run SCENARIO_FILE's replications and write daily, events, convoys, summary and metrics
     tables (CSV or Parquet) with a manifest to the output directory."""
     from ..atomic import check_output_dir
@@ -59,7 +62,9 @@ def run(scenario_file: Path, replications: int | None, seed: int | None, workers
     with progress_bar(quiet) as bar:
         task = bar.add_task(f"{scenario.name}", total=n)
         result = simulate(scenario, replications=n, seed=seed, workers=w, chunk_size=chunk_size,
-                          progress=lambda k: bar.advance(task, k))
+                          progress=lambda k: bar.advance(task, k), engine=engine)
+    if result.engine_note and not quiet:
+        err_console.print(f"engine: des ({result.engine_note})", markup=False)
     # the command that reproduces these files, with every default made explicit
     args = ["corridorsim", "run", str(scenario_file), "--replications", str(n), "--seed",
             str(result.seed), "--workers", str(w), "--out", str(out)]
@@ -67,6 +72,7 @@ def run(scenario_file: Path, replications: int | None, seed: int | None, workers
         args += ["--chunk-size", str(chunk_size)]
     if fmt != "csv":
         args += ["--format", fmt]
+    args += ["--engine", engine]
     command = " ".join(shlex.quote(a) for a in args)
     write_run(result, out, force=force, fmt=fmt, manifest_extra={
         "command": command, "scenario_file": str(scenario_file), "workers": w,

@@ -14,11 +14,13 @@ from rich.table import Table
 
 from ..atomic import check_output_dir
 from .app import (
+    engine_option,
     fmt_value,
     main,
     make_executor,
     out_console,
     resumable,
+    say_engine,
     shown_unit,
     user_errors,
 )
@@ -59,13 +61,14 @@ from .app import (
 @click.option("--metric", default=None, help="Metric for --target-halfwidth [default: delivered_l].")
 @click.option("--max-replications", type=click.IntRange(min=1), default=None,
               help="Cap on replications per point with --target-halfwidth [default: 10 x -n].")
+@engine_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no tables.")
 @user_errors
 def sweep(file: Path, sets: tuple[str, ...], reference: tuple[str, ...], replications: int | None,
           seed: int | None, out_dir: Path | None, workers: int | None, executor: str, scheduler: str | None,
           chunk_size: int | None, dry_run: bool, resume: bool, force: bool,
           target_halfwidth: float | None, metric: str | None, max_replications: int | None,
-          checkpoint_s: float | None,
+          checkpoint_s: float | None, engine: str,
           quiet: bool) -> None:
     """Run a sweep: FILE is a sweep file, or a scenario file with --set options."""
     from ..errors import ScenarioError
@@ -122,6 +125,9 @@ def sweep(file: Path, sets: tuple[str, ...], reference: tuple[str, ...], replica
     if scheduler:
         executor = "dask"
     w = workers or default_workers()
+    engine_used = say_engine([resolved.scenarios[resolved.reference],
+                              *(s for i, s in enumerate(resolved.scenarios)
+                                if i != resolved.reference)], engine, quiet)
     per_rep = pilot_seconds_per_replication(resolved)
     target_s = DASK_TARGET_TASK_S if executor == "dask" else TARGET_TASK_S
     chunk = chunk_size or choose_chunk_size(per_rep, spec.replications, target_s)
@@ -142,12 +148,14 @@ def sweep(file: Path, sets: tuple[str, ...], reference: tuple[str, ...], replica
     ex = make_executor(executor, scheduler, w)
     args = ["corridorsim", "sweep", str(file), *[f"--set={s}" for s in sets],
             *[f"--reference={r}" for r in reference], "--replications",
-            str(spec.replications), "--seed", str(spec.seed), "--out", str(out)]
+            str(spec.replications), "--seed", str(spec.seed), "--out", str(out),
+            "--engine", engine]
     flush = {} if checkpoint_s is None else {"flush_s": checkpoint_s}
     runner = SweepRunner(resolved, out, ex, chunk, resume=resume, force=force, **flush, manifest_extra={
         "command": " ".join(shlex.quote(a) for a in args), "versions": package_versions(),
         "executor": executor, "workers": ex.workers,  # a cluster's size, with --scheduler
-    })
+        "engine_used": engine_used,
+    }, engine=engine)
     counts = resumable(lambda progress: runner.run(progress=progress), spec.name,
                         n_points * spec.replications, ex, out, "tasks", quiet)
     tables = summarize_sweep(out)

@@ -157,12 +157,14 @@ class SweepRunner:
     flush_rows, flush_s : int, float
         Write the finished tasks once this many rows wait, or this many seconds after the
         last write (defaults :data:`FLUSH_ROWS`, :data:`FLUSH_S`; 0 writes every task at once).
+    engine : {"auto", "des", "vector"}
+        Engine of every point (:mod:`corridorsim.experiments.engines`); same results.
     """
 
     def __init__(self, sweep: ResolvedSweep, out_dir: str | Path, executor: Any, chunk_size: int,
                  resume: bool = False, force: bool = False,
                  manifest_extra: dict[str, Any] | None = None, flush_rows: int = FLUSH_ROWS,
-                 flush_s: float = FLUSH_S):
+                 flush_s: float = FLUSH_S, engine: str = "auto"):
         self.sweep = sweep
         self.root = Path(out_dir)
         self.executor = executor
@@ -179,6 +181,7 @@ class SweepRunner:
         self._next_part = 0
         self._factors = self._factor_columns()
         self._existing: pd.DataFrame | None = None
+        self.engine = engine
 
     # ------------------------------------------------------------------ directory
     def _manifest(self) -> dict[str, Any]:
@@ -197,6 +200,7 @@ class SweepRunner:
             "spec": sw.spec.model_dump(mode="json"),
             "base_scenario": sw.base,
             "sweep_file": sw.source,
+            "engine": self.engine,
             **self.manifest_extra,
         }
 
@@ -323,7 +327,8 @@ class SweepRunner:
         self._finished = 0
         self._total = len(points) * spec.replications
         while todo_points:
-            tasks = plan_tasks(self.sweep, todo_points, first, count, self.chunk_size)
+            tasks = plan_tasks(self.sweep, todo_points, first, count, self.chunk_size,
+                               self.engine)
             if progress:
                 progress(self._finished, self._total)
             try:

@@ -24,9 +24,9 @@ from ..model.counters import stream_key
 from ..model.engine import run_replication
 from ..model.plan import ScenarioPlan, compile_scenario
 from ..model.records import to_frames
-from ..model.replication import run_replication_with_uncertainty
 from ..scenario.documents import scenario_hash
 from ..scenario.schema import Scenario
+from .engines import run_batch
 from .rundir import arrow_ready
 from .sweep_spec import ResolvedSweep
 
@@ -54,6 +54,7 @@ class SweepTask:
     seed: int
     keep: tuple[str, ...] = ()
     delivered_by_days: tuple[int, ...] = ()
+    engine: str = "auto"  # see corridorsim.experiments.engines
 
     @property
     def stem(self) -> str:
@@ -80,8 +81,7 @@ def run_task(task: SweepTask) -> dict[str, pd.DataFrame]:
     This runs on workers (local processes or Dask); it only computes, the driver writes.
     """
     plan = _plan_for(task.scenario)
-    recs = [run_replication_with_uncertainty(plan, task.seed, r)
-            for r in range(task.first, task.first + task.count)]
+    recs = run_batch(plan, task.seed, range(task.first, task.first + task.count), task.engine)
     needed = set(task.keep) | ({"daily"} if task.delivered_by_days else set())
     tables = to_frames(recs, task.scenario.start, tables=needed)
     summary = arrow_ready("summary", tables.summary)  # one schema for every task's rows
@@ -99,7 +99,7 @@ def run_task(task: SweepTask) -> dict[str, pd.DataFrame]:
 
 
 def plan_tasks(sweep: ResolvedSweep, points: list[int], first: int, count: int,
-               chunk_size: int) -> Iterator[SweepTask]:
+               chunk_size: int, engine: str = "auto") -> Iterator[SweepTask]:
     """Tasks for replications ``first .. first + count - 1`` of ``points``, point by point.
 
     A generator: tasks (and the scenarios they carry) are made as the executor asks for them.
@@ -110,7 +110,7 @@ def plan_tasks(sweep: ResolvedSweep, points: list[int], first: int, count: int,
         for start in range(first, first + count, chunk_size):
             n = min(chunk_size, first + count - start)
             yield SweepTask(p, start, n, sweep.scenarios[p], seed, tuple(spec.keep),
-                            tuple(spec.delivered_by_days))
+                            tuple(spec.delivered_by_days), engine)
 
 
 def point_seed(seed: int, point: int) -> int:
