@@ -20,7 +20,7 @@ from ..records import ConvoyRow, EventRow, ReplicationRecords
 from ..stock import FluidStock
 from ..tally import daily_rows, destination_rows, summary_row
 from .arrays import to_host
-from .log import EVENT_KINDS
+from .log import EVENT_KINDS, processing_rank
 
 __all__ = ["assemble"]
 
@@ -39,7 +39,7 @@ def assemble(tr: Any, reps: np.ndarray) -> list[ReplicationRecords]:
     plan, sc = tr.plan, tr.sc
     n_conv = len(sc.convoys)
     n_traj = reps.size * n_conv
-    ev, route = tr.log.frames()
+    ev, route, resumes = tr.log.frames()
     # convoy ids: the engine numbers movements as they start (departure time, then listing)
     depart = [max(0.0, sc.hours(c.depart)) for c in sc.convoys]
     started = [j for j in sorted(range(n_conv), key=lambda j: (depart[j], j))
@@ -48,7 +48,11 @@ def assemble(tr: Any, reps: np.ndarray) -> list[ReplicationRecords]:
     conv_id[started] = np.arange(1, len(started) + 1)
     ev_traj = ev["traj"].astype(np.int64)
     ev_rep = ev_traj // max(n_conv, 1)
-    order = np.lexsort((ev["seq"], conv_id[ev_traj % max(n_conv, 1)], ev["time"], ev_rep))
+    # the engine's order: SimPy's processing order of the steps, then within a step
+    res_traj = resumes["traj"].astype(np.int64)
+    rank = processing_rank(resumes, res_traj // max(n_conv, 1),
+                           conv_id[res_traj % max(n_conv, 1)])
+    order = np.lexsort((ev["seq"], rank[ev["resume"].astype(np.int64)], ev_rep))
     ev_by_rep = _split(ev, order, ev_rep, reps.size)
     r_traj = route["traj"].astype(np.int64)
     r_order = np.lexsort((route["seq"], r_traj))

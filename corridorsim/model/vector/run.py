@@ -95,6 +95,9 @@ class Trajectories:
         self.outcome = z(np.int8)
         self.now = xp.asarray(0.0 + depart[conv])
         self.end_h = xp.full(size, math.nan)
+        # the timeout that last resumed each trajectory (a row of the log's resumes): SimPy
+        # serves timeouts of equal time in the order they were scheduled, and so do the records
+        self.resume = xp.full(size, -1, dtype=np.int64)
         self.n = xp.asarray(tankers[conv])
         self.e = xp.asarray(escort[conv])
         self.e_lost, self.dest_t, self.attacks, self.turn_backs = (z(np.int64) for _ in range(4))
@@ -113,6 +116,7 @@ class Trajectories:
                        for c in range(n_conv)]
         self.visited = xp.asarray(np.array(origin_bits, dtype=np.int64)[conv])
         go = xp.flatnonzero(self.started)
+        self.log.resumed(self, go)
         self.log.event(self, go, "departure", node=self.at[go])
         self.log.append_node(self, go, self.at[go])
 
@@ -126,7 +130,9 @@ class Trajectories:
         gone = idx[late]
         self.mode[gone] = DONE
         self.outcome[gone] = IN_TRANSIT
-        return idx[~late]
+        kept = idx[~late]
+        self.log.resumed(self, kept)
+        return kept
 
     def _wait(self, idx, wait_h) -> None:
         """Wait ``wait_h`` hours (a SimPy timeout when positive); past the horizon: stop."""
