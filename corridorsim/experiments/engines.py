@@ -10,7 +10,7 @@ Part of the experiments layer: imports the model layer only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import NamedTuple
 
 from ..errors import EngineError
@@ -54,15 +54,18 @@ def choose_engine(plan: ScenarioPlan, engine: str = "auto") -> EngineChoice:
 
 
 def run_batch(plan: ScenarioPlan, seed: int, replications: Sequence[int],
-              engine: str = "auto") -> list[ReplicationRecords]:
+              engine: str = "auto",
+              tables: Collection[str] = ("daily", "events", "convoys")) -> list[ReplicationRecords]:
     """Run ``replications`` of ``plan`` with ``engine``; records in replication order.
 
     Each replication's records depend only on ``(seed, replication)``, whichever engine runs
-    it and whichever replications share its batch.
+    it and whichever replications share its batch. ``tables``: the tables besides the
+    summary that the caller will use (the fast path skips the others; the SimPy engine makes
+    them all).
     """
     reps = list(replications)
     if not reps:
         return []
     if choose_engine(plan, engine).engine == "vector":
-        return run_replications_vector(plan, seed, reps)
+        return run_replications_vector(plan, seed, reps, tables=tables)
     return [run_replication_with_uncertainty(plan, seed, r) for r in reps]

@@ -81,8 +81,9 @@ def run_task(task: SweepTask) -> dict[str, pd.DataFrame]:
     This runs on workers (local processes or Dask); it only computes, the driver writes.
     """
     plan = _plan_for(task.scenario)
-    recs = run_batch(plan, task.seed, range(task.first, task.first + task.count), task.engine)
     needed = set(task.keep) | ({"daily"} if task.delivered_by_days else set())
+    recs = run_batch(plan, task.seed, range(task.first, task.first + task.count), task.engine,
+                     tables=needed)
     tables = to_frames(recs, task.scenario.start, tables=needed)
     summary = arrow_ready("summary", tables.summary)  # one schema for every task's rows
     if task.delivered_by_days:

@@ -30,7 +30,7 @@ TABLES = ("events", "convoys", "daily", "destinations")
 
 def _same(a, b) -> bool:
     def eq(x, y):
-        return x == y or (isinstance(x, float) and isinstance(y, float)
+        return type(x) is type(y) and x == y or (isinstance(x, float) and isinstance(y, float)
                           and math.isnan(x) and math.isnan(y))
     return len(a) == len(b) and all(eq(x, y) for x, y in zip(a, b))
 

@@ -12,6 +12,7 @@ roads. May import the model's plan, routing, closures and driving modules (no Si
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,10 +54,19 @@ def host_map(fn: Callable[..., tuple], keys: Sequence[np.ndarray], n_out: int) -
     """
     if not len(keys[0]):
         return [np.zeros(0, dtype=np.int64) for _ in range(n_out)]
-    stacked = np.stack([np.asarray(k, dtype=np.int64) for k in keys], axis=1)
-    uniq, inverse = np.unique(stacked, axis=0, return_inverse=True)
-    results = [fn(*row) for row in uniq.tolist()]
-    return [np.asarray([r[j] for r in results])[inverse.reshape(-1)] for j in range(n_out)]
+    cols = [np.asarray(k, dtype=np.int64) for k in keys]
+    spans = [int(col.max()) - int(col.min()) + 1 for col in cols]
+    if math.prod(spans) < 2**62:  # one integer per row (mixed radix): a fast 1-D unique
+        code = np.zeros(cols[0].shape, dtype=np.int64)
+        for col, span in zip(cols, spans):
+            code = code * span + (col - col.min())
+        _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    else:
+        _, first, inverse = np.unique(np.stack(cols, axis=1), axis=0, return_index=True,
+                                      return_inverse=True)
+    results = [fn(*(int(col[i]) for col in cols)) for i in first.tolist()]
+    return [np.asarray([r[j] for r in results], dtype=np.int64)[inverse.reshape(-1)]
+            for j in range(n_out)]
 
 
 class Itinerary:

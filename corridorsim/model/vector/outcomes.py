@@ -65,21 +65,30 @@ def _binomial(u: np.ndarray, n: np.ndarray, p: float) -> np.ndarray:
 def _groups(n: np.ndarray, e: np.ndarray):
     """Indices of the attacks sharing each distinct (tankers, escort units) pair."""
     pairs = n.astype(np.int64) * (1 << 32) + e.astype(np.int64)
-    uniq, inverse = np.unique(pairs, return_inverse=True)
-    for j, key in enumerate(uniq.tolist()):
-        yield int(key >> 32), int(key & 0xFFFFFFFF), np.flatnonzero(inverse == j)
+    order = np.argsort(pairs, kind="stable")
+    sorted_pairs = pairs[order]
+    cuts = np.flatnonzero(np.diff(sorted_pairs)) + 1
+    for chunk in np.split(order, cuts):
+        if chunk.size:
+            key = int(pairs[chunk[0]])
+            yield key >> 32, key & 0xFFFFFFFF, chunk
 
 
-def ambush_outcomes(u: np.ndarray, n: np.ndarray, e: np.ndarray, sc: Scenario) -> Outcomes:
+def ambush_outcomes(u: np.ndarray, n: np.ndarray, e: np.ndarray, sc: Scenario,
+                    cdfs: dict | None = None) -> Outcomes:
     """Outcomes of ambushes on convoys of ``n`` tankers with ``e`` escort units.
 
     ``u`` has shape (attacks, 4): turn-back, loss, delay, escort-loss uniforms, in the order
-    :func:`~corridorsim.model.threats.draw_ambush` takes them.
+    :func:`~corridorsim.model.threats.draw_ambush` takes them. ``cdfs`` caches the severity
+    CDF of each (tankers, escort units) pair across calls.
     """
     amb, det = sc.threats.ambush, sc.threats.deterrence
     k = np.zeros(n.shape, dtype=np.int64)
+    cdfs = {} if cdfs is None else cdfs
     for tankers, units, idx in _groups(n, e):
-        cdf = np.cumsum(loss_pmf(tankers, units, amb, det))
+        cdf = cdfs.get((tankers, units))
+        if cdf is None:
+            cdf = cdfs[(tankers, units)] = np.cumsum(loss_pmf(tankers, units, amb, det))
         hit = np.searchsorted(cdf, u[idx, 1] * cdf[-1], side="right")
         k[idx] = np.minimum(hit, max(tankers, 0))
     delay = durations(u[:, 2], amb.delay)
@@ -102,7 +111,8 @@ def ied_outcomes(u: np.ndarray, n: np.ndarray, e: np.ndarray, sc: Scenario) -> O
     return Outcomes(k, delay, lost, np.zeros(n.shape, dtype=bool))
 
 
-def rate_factors(n: np.ndarray, e: np.ndarray, sc: Scenario) -> tuple[np.ndarray, np.ndarray]:
+def rate_factors(n: np.ndarray, e: np.ndarray, sc: Scenario,
+                 cache: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Deterrence factor on the rates and targeting factor on the ambush rate, per convoy.
 
     Computed with the engine's scalar functions once per distinct (tankers, escort units)
@@ -111,8 +121,13 @@ def rate_factors(n: np.ndarray, e: np.ndarray, sc: Scenario) -> tuple[np.ndarray
     det_spec, targeting = sc.threats.deterrence, sc.threats.targeting
     det = np.empty(n.shape)
     sf = np.empty(n.shape)
+    cache = {} if cache is None else cache
     for tankers, units, idx in _groups(n, e):
-        det[idx] = deterrence_factor(escort_strength(units, tankers), det_spec.rate_floor,
-                                     det_spec.rate_scale)
-        sf[idx] = size_factor(tankers, targeting)
+        hit = cache.get((tankers, units))
+        if hit is None:
+            hit = cache[(tankers, units)] = (
+                deterrence_factor(escort_strength(units, tankers), det_spec.rate_floor,
+                                  det_spec.rate_scale),
+                size_factor(tankers, targeting))
+        det[idx], sf[idx] = hit
     return det, sf

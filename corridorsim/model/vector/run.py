@@ -20,7 +20,8 @@ work (new legs, attack outcomes) runs on NumPy copies of the few trajectories co
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import weakref
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,7 @@ from ..records import ReplicationRecords
 from ..streams import MOVEMENT_KINDS, STREAM_NAMES
 from ..threats import ATTACK_UNIFORMS
 from .arrays import array_module, exact_map, to_host
-from .assemble import assemble
+from .assemble import ALL_TABLES, assemble
 from .eligibility import ineligibility
 from .itinerary import Itinerary, host_map
 from .log import Log
@@ -41,6 +42,10 @@ from .outcomes import ambush_outcomes, durations, ied_outcomes, rate_factors
 __all__ = ["run_replications_vector", "Trajectories"]
 
 DRIVE, TURNBACK, PLAN, DONE = 0, 1, 2, 3
+
+#: What batches of one plan share: its leg table and the severity CDFs and rate factors of
+#: the (tankers, escort units) pairs met so far (all pure functions of the plan).
+_SHARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 IN_TRANSIT, DELIVERED, DESTROYED = 0, 1, 2
 END_TOL = 1e-12  # as the engine: a stretch ending this close to a piece's end reaches it
 
@@ -51,7 +56,11 @@ class Trajectories:
     def __init__(self, plan: ScenarioPlan, seed: int, reps: np.ndarray, xp: Any):
         self.plan, self.xp = plan, xp
         sc = self.sc = plan.scenario
-        self.itin = Itinerary(plan)
+        shared = _SHARED.get(plan)
+        if shared is None:
+            shared = _SHARED[plan] = (Itinerary(plan), {}, {})
+        # the leg table, severity CDFs and rate factors per (tankers, escort units)
+        self.itin, self.cdfs, self.factors = shared
         self.log = Log()
         self.horizon_h = plan.horizon_h
         n_conv = len(sc.convoys)
@@ -140,6 +149,10 @@ class Trajectories:
         moving = idx[pos]
         if moving.size:
             self._late(moving, self.now[moving] + wait_h[pos])
+
+    def host(self, name: str) -> np.ndarray:
+        """A NumPy copy of state array ``name``."""
+        return to_host(getattr(self, name))
 
     def _host(self, fn, cols, n_out):
         outs = host_map(fn, [to_host(c) for c in cols], n_out)
@@ -239,7 +252,8 @@ class Trajectories:
             self.t[fresh] = self.now[fresh]
             self.ba[fresh] = self.budget_a[fresh]
             self.bi[fresh] = self.budget_i[fresh]
-            det, sf = rate_factors(to_host(self.n[fresh]), to_host(self.e[fresh]), self.sc)
+            det, sf = rate_factors(to_host(self.n[fresh]), to_host(self.e[fresh]), self.sc,
+                                   self.factors)
             self.det[fresh] = xp.asarray(det)
             self.sf[fresh] = xp.asarray(sf)
             self.in_call[fresh] = True
@@ -319,10 +333,12 @@ class Trajectories:
         delay = np.zeros(h_idx.size)
         lost = np.zeros(h_idx.size, dtype=np.int64)
         turned = np.zeros(h_idx.size, dtype=bool)
-        for sel, fn in ((amb, ambush_outcomes), (~amb, ied_outcomes)):
-            if sel.any():
-                out = fn(u[sel, 1:], n0[sel], e0[sel], self.sc)
-                k[sel], delay[sel], lost[sel], turned[sel] = out
+        if amb.any():
+            k[amb], delay[amb], lost[amb], turned[amb] = ambush_outcomes(
+                u[amb, 1:], n0[amb], e0[amb], self.sc, self.cdfs)
+        if (~amb).any():
+            k[~amb], delay[~amb], lost[~amb], turned[~amb] = ied_outcomes(
+                u[~amb, 1:], n0[~amb], e0[~amb], self.sc)
         ba, bi = to_host(self.budget_a[idx]), to_host(self.budget_i[idx])
         self.budget_a[idx] = xp.asarray(np.where(amb, budget, ba))
         self.budget_i[idx] = xp.asarray(np.where(amb, bi, budget))
@@ -362,7 +378,8 @@ class Trajectories:
 
 
 def run_replications_vector(plan: ScenarioPlan, seed: int, replications: Sequence[int],
-                            xp: Any = None) -> list[ReplicationRecords]:
+                            xp: Any = None,
+                            tables: Collection[str] = ALL_TABLES) -> list[ReplicationRecords]:
     """Run ``replications`` of an eligible plan at once; records as the SimPy engine's.
 
     Parameters
@@ -375,6 +392,9 @@ def run_replications_vector(plan: ScenarioPlan, seed: int, replications: Sequenc
         Replication indices; each one's records depend only on ``seed`` and its index.
     xp : module, optional
         Array module (default: :func:`~.arrays.array_module`).
+    tables : collection of str
+        Which of ``daily``, ``events`` and ``convoys`` to make; the others are left empty (the
+        summary and destination rows always are made).
 
     Raises
     ------
@@ -389,4 +409,4 @@ def run_replications_vector(plan: ScenarioPlan, seed: int, replications: Sequenc
     reps = np.asarray(list(replications), dtype=np.int64)
     traj = Trajectories(plan, seed, reps, xp)
     traj.run()
-    return assemble(traj, reps)
+    return assemble(traj, reps, tables)
