@@ -33,7 +33,7 @@ def init_worker(plan: ScenarioPlan, command_pid: int | None = None) -> None:
 
 
 #: Replications per batch of the vectorised engine in this process (progress granularity).
-VECTOR_BATCH = 1024
+VECTOR_BATCH = 8192
 
 
 def run_chunk(seed: int, reps: list[int], engine: str = "des") -> list[ReplicationRecords]:

@@ -46,8 +46,7 @@ class Log:
         seq = self.tick()
         for name, rows in table.items():
             value = cols.get(name, seq if name == "seq" else -1)
-            rows.append(np.broadcast_to(to_host(value) if not np.isscalar(value) else value,
-                                        (size,)).copy())
+            rows.append(np.full(size, value) if np.isscalar(value) else to_host(value))
 
     def event(self, tr: Any, idx: Any, kind: str, node: Any) -> None:
         """A departure, turn-back or delivery of trajectories ``idx`` at their clocks."""
