@@ -91,16 +91,20 @@ def engine_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def say_engine(scenarios: list[Any], engine: str, quiet: bool) -> str:
-    """Resolve ``engine`` for the scenarios of a sweep (reference first); return the engine of
-    the first. ``vector`` must cover every one (else an EngineError: exit 2); under ``auto``
-    one line on standard error says why the SimPy engine runs the first one."""
+    """Resolve ``engine`` for scenarios (or compiled plans; a sweep's reference first) before
+    anything runs; return the engine of the first. ``vector`` must cover every one (else an
+    EngineError: exit 2); under ``auto`` one line on standard error says why the SimPy engine
+    runs the first one."""
     from ..experiments.engines import choose_engine
-    from ..model.plan import compile_scenario
+    from ..model.plan import ScenarioPlan, compile_scenario
 
-    first = choose_engine(compile_scenario(scenarios[0]), engine)
+    def plan(x: Any) -> ScenarioPlan:
+        return x if isinstance(x, ScenarioPlan) else compile_scenario(x)
+
+    first = choose_engine(plan(scenarios[0]), engine)
     if engine == "vector":
         for sc in scenarios[1:]:
-            choose_engine(compile_scenario(sc), engine)
+            choose_engine(plan(sc), engine)
     if first.reason and not quiet:
         err_console.print(f"engine: des ({first.reason})", markup=False)
     return first.engine

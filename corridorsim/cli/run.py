@@ -19,6 +19,7 @@ from .app import (
     metrics_table,
     out_console,
     progress_bar,
+    say_engine,
     user_errors,
 )
 
@@ -52,6 +53,7 @@ def run(scenario_file: Path, replications: int | None, seed: int | None, workers
     from ..experiments.processes import default_workers
     from ..experiments.rundir import write_run
     from ..experiments.simulate import simulate
+    from ..model.plan import compile_scenario
     from ..scenario.loading import load_scenario
 
     scenario = load_scenario(scenario_file)
@@ -59,12 +61,12 @@ def run(scenario_file: Path, replications: int | None, seed: int | None, workers
     check_output_dir(out, force=force)  # fail before simulating, not after
     n = replications or scenario.replications
     w = workers or default_workers()
+    plan = compile_scenario(scenario)
+    say_engine([plan], engine, quiet)  # an engine that cannot run it fails here, before anything
     with progress_bar(quiet) as bar:
         task = bar.add_task(f"{scenario.name}", total=n)
-        result = simulate(scenario, replications=n, seed=seed, workers=w, chunk_size=chunk_size,
+        result = simulate(plan, replications=n, seed=seed, workers=w, chunk_size=chunk_size,
                           progress=lambda k: bar.advance(task, k), engine=engine)
-    if result.engine_note and not quiet:
-        err_console.print(f"engine: des ({result.engine_note})", markup=False)
     # the command that reproduces these files, with every default made explicit
     args = ["corridorsim", "run", str(scenario_file), "--replications", str(n), "--seed",
             str(result.seed), "--workers", str(w), "--out", str(out)]
