@@ -106,7 +106,7 @@ def say_engine(scenarios: list[Any], engine: str, quiet: bool) -> str:
         for sc in scenarios[1:]:
             choose_engine(plan(sc), engine)
     if first.reason and not quiet:
-        err_console.print(f"engine: des ({first.reason})", markup=False)
+        out_console.print(f"engine: des ({first.reason})", markup=False)
     return first.engine
 
 

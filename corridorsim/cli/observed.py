@@ -53,12 +53,14 @@ def calibrate(file: Path, out_dir: Path | None, workers: int | None, executor: s
     from ..experiments.calibration import load_calibration, run_calibration
     from ..experiments.processes import default_workers
     from ..experiments.smc_abc import run_smc_abc
+    from ..experiments.sweep_spec import base_label
     from ..scenario.documents import read_scenario_dict, scenario_from_dict
 
     spec = load_calibration(file)
     out = out_dir if out_dir is not None else Path("runs") / spec.name
     check_output_dir(out, force=force, resume=resume)  # fail before simulating, not after
-    base = scenario_from_dict(read_scenario_dict(spec.base), spec.base)
+    base = scenario_from_dict(read_scenario_dict(spec.base, base_label(str(file), spec.base)),
+                              spec.base)
     say_engine([base], engine, quiet)  # the draws' points are checked again as they run
     w = workers or default_workers()
     ex = make_executor(executor, scheduler, w)
