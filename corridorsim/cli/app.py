@@ -90,11 +90,12 @@ def engine_option(func: Callable[..., Any]) -> Callable[..., Any]:
              "an error. Same results either way.")(func)
 
 
-def say_engine(scenarios: list[Any], engine: str, quiet: bool) -> str:
+def say_engine(scenarios: list[Any], engine: str, quiet: bool) -> Any:
     """Resolve ``engine`` for scenarios (or compiled plans; a sweep's reference first) before
-    anything runs; return the engine of the first. ``vector`` must cover every one (else an
-    EngineError: exit 2); under ``auto`` one line on standard error says why the SimPy engine
-    runs the first one."""
+    anything runs; return the :class:`~corridorsim.experiments.engines.EngineChoice` of the
+    first. ``vector`` must cover every one (else an EngineError: exit 2); under ``auto``, unless
+    ``quiet``, one line on standard output says why the SimPy engine runs the first one
+    (:func:`engine_note`)."""
     from ..experiments.engines import choose_engine
     from ..model.plan import ScenarioPlan, compile_scenario
 
@@ -105,9 +106,15 @@ def say_engine(scenarios: list[Any], engine: str, quiet: bool) -> str:
     if engine == "vector":
         for sc in scenarios[1:]:
             choose_engine(plan(sc), engine)
-    if first.reason and not quiet:
-        out_console.print(f"engine: des ({first.reason})", markup=False)
-    return first.engine
+    if not quiet:
+        engine_note(first)
+    return first
+
+
+def engine_note(choice: Any) -> None:
+    """The line saying why the SimPy engine runs under ``--engine auto`` (nothing otherwise)."""
+    if choice.reason:
+        out_console.print(f"engine: des ({choice.reason})", markup=False)
 
 
 def progress_bar(quiet: bool) -> Progress:

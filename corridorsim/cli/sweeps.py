@@ -14,6 +14,7 @@ from rich.table import Table
 
 from ..atomic import check_output_dir
 from .app import (
+    engine_note,
     engine_option,
     fmt_value,
     main,
@@ -125,9 +126,9 @@ def sweep(file: Path, sets: tuple[str, ...], reference: tuple[str, ...], replica
     if scheduler:
         executor = "dask"
     w = workers or default_workers()
-    engine_used = say_engine([resolved.scenarios[resolved.reference],
-                              *(s for i, s in enumerate(resolved.scenarios)
-                                if i != resolved.reference)], engine, quiet)
+    choice = say_engine([resolved.scenarios[resolved.reference],
+                         *(s for i, s in enumerate(resolved.scenarios)
+                           if i != resolved.reference)], engine, quiet=True)
     per_rep = pilot_seconds_per_replication(resolved)
     target_s = DASK_TARGET_TASK_S if executor == "dask" else TARGET_TASK_S
     chunk = chunk_size or choose_chunk_size(per_rep, spec.replications, target_s)
@@ -143,6 +144,7 @@ def sweep(file: Path, sets: tuple[str, ...], reference: tuple[str, ...], replica
                    + (" (before precision-driven replications)" if spec.precision else ""),
                    markup=False)
         out_console.print(f"results would go to {out}/", markup=False)
+        engine_note(choice)
         return
     check_output_dir(out, force=force, resume=resume, what="results directory")
     ex = make_executor(executor, scheduler, w)
@@ -154,7 +156,7 @@ def sweep(file: Path, sets: tuple[str, ...], reference: tuple[str, ...], replica
     runner = SweepRunner(resolved, out, ex, chunk, resume=resume, force=force, **flush, manifest_extra={
         "command": " ".join(shlex.quote(a) for a in args), "versions": package_versions(),
         "executor": executor, "workers": ex.workers,  # a cluster's size, with --scheduler
-        "engine_used": engine_used,
+        "engine_used": choice.engine,
     }, engine=engine)
     counts = resumable(lambda progress: runner.run(progress=progress), spec.name,
                         n_points * spec.replications, ex, out, "tasks", quiet)
@@ -170,6 +172,7 @@ def sweep(file: Path, sets: tuple[str, ...], reference: tuple[str, ...], replica
         out_console.print(f"{counts['tasks_run']} tasks run, {counts['tasks_skipped']} already done; "
                    f"replications per point: {min(reps.values())}-{max(reps.values())}",
                    markup=False)
+        engine_note(choice)
     out_console.print(f"results written to {out}/", markup=False)
 
 

@@ -8,7 +8,7 @@ counter-based uniforms. SimPy-free; may import numpy, scipy and the model's pure
 """
 
 from .arrays import array_module
+from .batch import run_replications_vector
 from .eligibility import ineligibility
-from .run import run_replications_vector
 
 __all__ = ["array_module", "ineligibility", "run_replications_vector"]

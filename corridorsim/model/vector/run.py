@@ -14,32 +14,28 @@ does not depend on which others share its batch.
 
 The driving runs on the array module ``xp`` (NumPy or CuPy, :mod:`.arrays`); the rare host
 work (new legs, attack outcomes) runs on NumPy copies of the few trajectories concerned.
-:mod:`.assemble` turns the logs into records. May import numpy and the model's pure modules.
+:mod:`.assemble` turns the logs into records (:mod:`.batch` does both). May import numpy and the
+model's pure modules.
 """
 
 from __future__ import annotations
 
 import math
 import weakref
-from collections.abc import Collection, Sequence
 from typing import Any
 
 import numpy as np
 
-from ...errors import EngineError
 from ..counters import stream_keys_array, uniforms_array
 from ..plan import ScenarioPlan
-from ..records import ReplicationRecords
 from ..streams import MOVEMENT_KINDS, STREAM_NAMES
 from ..threats import ATTACK_UNIFORMS
-from .arrays import array_module, exact_map, to_host
-from .assemble import ALL_TABLES, assemble
-from .eligibility import ineligibility
+from .arrays import exact_map, to_host
 from .itinerary import Itinerary, host_map
 from .log import Log
 from .outcomes import ambush_outcomes, durations, ied_outcomes, rate_factors
 
-__all__ = ["run_replications_vector", "Trajectories"]
+__all__ = ["Trajectories"]
 
 DRIVE, TURNBACK, PLAN, DONE = 0, 1, 2, 3
 
@@ -375,38 +371,3 @@ class Trajectories:
                 if idx.size:
                     step(idx)
                     self.log.tick()
-
-
-def run_replications_vector(plan: ScenarioPlan, seed: int, replications: Sequence[int],
-                            xp: Any = None,
-                            tables: Collection[str] = ALL_TABLES) -> list[ReplicationRecords]:
-    """Run ``replications`` of an eligible plan at once; records as the SimPy engine's.
-
-    Parameters
-    ----------
-    plan : ScenarioPlan
-        An eligible plan (:func:`~.eligibility.ineligibility` is None).
-    seed : int
-        Root seed of the run.
-    replications : sequence of int
-        Replication indices; each one's records depend only on ``seed`` and its index.
-    xp : module, optional
-        Array module (default: :func:`~.arrays.array_module`).
-    tables : collection of str
-        Which of ``daily``, ``events`` and ``convoys`` to make; the others are left empty (the
-        summary and destination rows always are made).
-
-    Raises
-    ------
-    EngineError
-        If the plan is not eligible.
-    """
-    reason = ineligibility(plan)
-    if reason is not None:
-        raise EngineError(f"{plan.scenario.name}: the vector engine does not cover this "
-                          f"scenario: {reason}")
-    xp = xp or array_module()
-    reps = np.asarray(list(replications), dtype=np.int64)
-    traj = Trajectories(plan, seed, reps, xp)
-    traj.run()
-    return assemble(traj, reps, tables)
