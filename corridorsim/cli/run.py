@@ -72,9 +72,9 @@ def run(scenario_file: Path, replications: int | None, seed: int | None, workers
             str(result.seed), "--workers", str(w), "--out", str(out)]
     if chunk_size:
         args += ["--chunk-size", str(chunk_size)]
+    args += ["--engine", engine]
     if fmt != "csv":
         args += ["--format", fmt]
-    args += ["--engine", engine]
     command = " ".join(shlex.quote(a) for a in args)
     write_run(result, out, force=force, fmt=fmt, manifest_extra={
         "command": command, "scenario_file": str(scenario_file), "workers": w,
