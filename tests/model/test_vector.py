@@ -136,12 +136,19 @@ def eligible_scenarios(draw):
     return scenario_from_dict(doc, "generated")
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(eligible_scenarios(), st.integers(0, 2**40))
 def test_generated_eligible_scenarios_agree_replication_by_replication(scenario, seed):
     plan = compile_scenario(scenario)
     assert ineligibility(plan) is None
     assert_same_records(plan, seed, range(12))
+
+
+@pytest.mark.slow
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(eligible_scenarios(), st.integers(0, 2**40))
+def test_many_generated_eligible_scenarios_agree(scenario, seed):
+    assert_same_records(compile_scenario(scenario), seed, range(30))
 
 
 # --------------------------------------------------------------------------- eligibility
