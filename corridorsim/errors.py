@@ -70,3 +70,8 @@ class ResourceError(OutputError):
 
 class LockedError(OutputError):
     """An output directory is being written by another corridorsim process."""
+
+
+class EngineError(CorridorSimError):
+    """The engine asked for cannot run this scenario (``--engine vector`` on a scenario the
+    vectorised fast path does not cover, or an unknown engine name)."""

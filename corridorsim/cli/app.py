@@ -80,6 +80,43 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def engine_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The ``--engine auto|des|vector`` option of ``run``, ``sweep`` and ``calibrate``."""
+    return click.option(
+        "--engine", type=click.Choice(["auto", "des", "vector"]), default="auto",
+        show_default=True,
+        help="auto: the vectorised fast path when the scenario is eligible (scheduled convoys "
+             "only, see docs/vector.md), else the SimPy engine (des); vector: the fast path or "
+             "an error. Same results either way.")(func)
+
+
+def say_engine(scenarios: list[Any], engine: str, quiet: bool) -> Any:
+    """Resolve ``engine`` for scenarios (or compiled plans; a sweep's reference first) before
+    anything runs; return the :class:`~corridorsim.experiments.engines.EngineChoice` of the
+    first. ``vector`` must cover every one (else an EngineError: exit 2); under ``auto``, unless
+    ``quiet``, one line on standard output says why the SimPy engine runs the first one
+    (:func:`engine_note`)."""
+    from ..experiments.engines import choose_engine
+    from ..model.plan import ScenarioPlan, compile_scenario
+
+    def plan(x: Any) -> ScenarioPlan:
+        return x if isinstance(x, ScenarioPlan) else compile_scenario(x)
+
+    first = choose_engine(plan(scenarios[0]), engine)
+    if engine == "vector":
+        for sc in scenarios[1:]:
+            choose_engine(plan(sc), engine)
+    if not quiet:
+        engine_note(first)
+    return first
+
+
+def engine_note(choice: Any) -> None:
+    """The line saying why the SimPy engine runs under ``--engine auto`` (nothing otherwise)."""
+    if choice.reason:
+        out_console.print(f"engine: des ({choice.reason})", markup=False)
+
+
 def progress_bar(quiet: bool) -> Progress:
     """The progress bar of long commands (on standard error; off with --quiet)."""
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),

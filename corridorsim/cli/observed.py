@@ -16,11 +16,13 @@ from rich.table import Table
 from ..atomic import check_output_dir
 from ..viz.incident_map import plot_incident_map
 from .app import (
+    engine_option,
     err_console,
     main,
     make_executor,
     out_console,
     resumable,
+    say_engine,
     user_errors,
 )
 
@@ -39,27 +41,33 @@ from .app import (
               help="Replications per task [default: all replications of a draw].")
 @click.option("--resume", is_flag=True, help="Continue an interrupted calibration.")
 @click.option("--force", is_flag=True, help="Replace an existing output directory.")
+@engine_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no tables.")
 @user_errors
 def calibrate(file: Path, out_dir: Path | None, workers: int | None, executor: str,
               scheduler: str | None, chunk_size: int | None, resume: bool, force: bool,
-              quiet: bool) -> None:
+              engine: str, quiet: bool) -> None:
     """Fit the parameters of a calibration FILE to observed summaries by approximate Bayesian
     computation (rejection ABC over prior draws, or sequential Monte Carlo ABC with method: smc;
     each batch of draws runs as a resumable sweep)."""
     from ..experiments.calibration import load_calibration, run_calibration
     from ..experiments.processes import default_workers
     from ..experiments.smc_abc import run_smc_abc
+    from ..experiments.sweep_spec import base_label
+    from ..scenario.documents import read_scenario_dict, scenario_from_dict
 
     spec = load_calibration(file)
     out = out_dir if out_dir is not None else Path("runs") / spec.name
     check_output_dir(out, force=force, resume=resume)  # fail before simulating, not after
+    base = scenario_from_dict(read_scenario_dict(spec.base, base_label(str(file), spec.base)),
+                              spec.base)
+    say_engine([base], engine, quiet)  # the draws' points are checked again as they run
     w = workers or default_workers()
     ex = make_executor(executor, scheduler, w)
     result = resumable(
         lambda progress: (run_smc_abc if spec.method == "smc" else run_calibration)(
             spec, out, ex, chunk_size or spec.replications, resume=resume, force=force,
-            source=str(file), progress=progress),
+            source=str(file), progress=progress, engine=engine),
         spec.name, spec.samples * spec.replications * (spec.generations if spec.method == "smc" else 1),
         ex, out, "runs", quiet)
     if not quiet:

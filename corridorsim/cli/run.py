@@ -13,11 +13,13 @@ import click
 
 from ..errors import ScenarioErrors
 from .app import (
+    engine_option,
     err_console,
     main,
     metrics_table,
     out_console,
     progress_bar,
+    say_engine,
     user_errors,
 )
 
@@ -39,16 +41,19 @@ from .app import (
               show_default=True, help="File format of the tables (Parquet: the column types of "
                                       "a sweep's tables, dates as timestamps).")
 @click.option("--force", is_flag=True, help="Replace the output directory if it exists.")
+@engine_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no metrics table.")
 @user_errors
 def run(scenario_file: Path, replications: int | None, seed: int | None, workers: int | None,
-        chunk_size: int | None, out_dir: Path | None, fmt: str, force: bool, quiet: bool) -> None:
+        chunk_size: int | None, out_dir: Path | None, fmt: str, force: bool, engine: str,
+        quiet: bool) -> None:
     """Run SCENARIO_FILE's replications and write daily, events, convoys, summary and metrics
     tables (CSV or Parquet) with a manifest to the output directory."""
     from ..atomic import check_output_dir
     from ..experiments.processes import default_workers
     from ..experiments.rundir import write_run
     from ..experiments.simulate import simulate
+    from ..model.plan import compile_scenario
     from ..scenario.loading import load_scenario
 
     scenario = load_scenario(scenario_file)
@@ -56,15 +61,18 @@ def run(scenario_file: Path, replications: int | None, seed: int | None, workers
     check_output_dir(out, force=force)  # fail before simulating, not after
     n = replications or scenario.replications
     w = workers or default_workers()
+    plan = compile_scenario(scenario)
+    say_engine([plan], engine, quiet)  # an engine that cannot run it fails here, before anything
     with progress_bar(quiet) as bar:
         task = bar.add_task(f"{scenario.name}", total=n)
-        result = simulate(scenario, replications=n, seed=seed, workers=w, chunk_size=chunk_size,
-                          progress=lambda k: bar.advance(task, k))
+        result = simulate(plan, replications=n, seed=seed, workers=w, chunk_size=chunk_size,
+                          progress=lambda k: bar.advance(task, k), engine=engine)
     # the command that reproduces these files, with every default made explicit
     args = ["corridorsim", "run", str(scenario_file), "--replications", str(n), "--seed",
             str(result.seed), "--workers", str(w), "--out", str(out)]
     if chunk_size:
         args += ["--chunk-size", str(chunk_size)]
+    args += ["--engine", engine]
     if fmt != "csv":
         args += ["--format", fmt]
     command = " ".join(shlex.quote(a) for a in args)

@@ -15,11 +15,14 @@ from rich.table import Table
 
 from ..atomic import check_output_dir
 from .app import (
+    engine_note,
+    engine_option,
     fmt_value,
     main,
     make_executor,
     out_console,
     resumable,
+    say_engine,
     shown_unit,
     user_errors,
 )
@@ -60,13 +63,14 @@ from .app import (
 @click.option("--metric", default=None, help="Metric for --target-halfwidth [default: delivered_l].")
 @click.option("--max-replications", type=click.IntRange(min=1), default=None,
               help="Cap on replications per point with --target-halfwidth [default: 10 x -n].")
+@engine_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no tables.")
 @user_errors
 def sweep(file: Path, sets: tuple[str, ...], reference: tuple[str, ...], replications: int | None,
           seed: int | None, out_dir: Path | None, workers: int | None, executor: str, scheduler: str | None,
           chunk_size: int | None, dry_run: bool, resume: bool, force: bool,
           target_halfwidth: float | None, metric: str | None, max_replications: int | None,
-          checkpoint_s: float | None,
+          checkpoint_s: float | None, engine: str,
           quiet: bool) -> None:
     """Run a sweep: FILE is a sweep file, or a scenario file with --set options."""
     t_start = time.perf_counter()
@@ -122,6 +126,9 @@ def sweep(file: Path, sets: tuple[str, ...], reference: tuple[str, ...], replica
     if scheduler:
         executor = "dask"
     w = workers or default_workers()
+    choice = say_engine([resolved.scenarios[resolved.reference],
+                         *(s for i, s in enumerate(resolved.scenarios)
+                           if i != resolved.reference)], engine, quiet=True)
     n_points = len(resolved.design)
 
     def task_sizes(pilot) -> TaskSizes:
@@ -132,7 +139,7 @@ def sweep(file: Path, sets: tuple[str, ...], reference: tuple[str, ...], replica
         return TaskSizes.guided(pilot.seconds_per_replication, w, dask=executor == "dask")
 
     if dry_run:
-        per_rep = run_pilot(resolved).seconds_per_replication
+        per_rep = run_pilot(resolved, engine=engine).seconds_per_replication
         sizes = TaskSizes.fixed(chunk_size) if chunk_size else \
             TaskSizes.guided(per_rep, w, dask=executor == "dask")
         cut = [n for _, _, n in sizes.cut(list(range(n_points)), 0, spec.replications)]
@@ -146,6 +153,7 @@ def sweep(file: Path, sets: tuple[str, ...], reference: tuple[str, ...], replica
                    + (" (before precision-driven replications)" if spec.precision else ""),
                    markup=False)
         out_console.print(f"results would go to {out}/", markup=False)
+        engine_note(choice)
         return
     resuming = check_output_dir(out, force=force, resume=resume, what="results directory") \
         and resume
@@ -154,13 +162,14 @@ def sweep(file: Path, sets: tuple[str, ...], reference: tuple[str, ...], replica
     timings["executor_start_s"] = time.perf_counter() - t0
     args = ["corridorsim", "sweep", str(file), *[f"--set={s}" for s in sets],
             *[f"--reference={r}" for r in reference], "--replications",
-            str(spec.replications), "--seed", str(spec.seed), "--out", str(out)]
+            str(spec.replications), "--seed", str(spec.seed), "--out", str(out),
+            "--engine", engine]
     flush = {} if checkpoint_s is None else {"flush_s": checkpoint_s}
 
     # the pilot's replications are the sweep's first task (none when resuming: the directory
     # fixes the task sizes); it runs before anything is written, while the workers start
     try:
-        pilot = None if resuming else run_pilot(resolved)
+        pilot = None if resuming else run_pilot(resolved, engine=engine)
     except BaseException:
         ex.close(abort=True)
         raise
@@ -171,7 +180,8 @@ def sweep(file: Path, sets: tuple[str, ...], reference: tuple[str, ...], replica
                              pilot=pilot, **flush, manifest_extra={
             "command": " ".join(shlex.quote(a) for a in args), "versions": package_versions(),
             "executor": executor, "workers": ex.workers,  # a cluster's size, with --scheduler
-        })
+            "engine_used": choice.engine,
+        }, engine=engine)
         return runner, runner.run(progress=progress)
 
     runner, counts = resumable(work, spec.name, n_points * spec.replications, ex, out, "tasks",
@@ -192,6 +202,7 @@ def sweep(file: Path, sets: tuple[str, ...], reference: tuple[str, ...], replica
         out_console.print(f"{counts['tasks_run']} tasks run, {counts['tasks_skipped']} already done; "
                    f"replications per point: {min(reps.values())}-{max(reps.values())}",
                    markup=False)
+        engine_note(choice)
     out_console.print(f"results written to {out}/", markup=False)
 
 

@@ -234,7 +234,7 @@ def _draws(spec: CalibrationSpec) -> pd.DataFrame:
 
 def run_calibration(spec: CalibrationSpec, out_dir: str | Path, executor: Any, chunk_size: int,
                     resume: bool = False, force: bool = False, source: str = "",
-                    progress=None) -> dict[str, Any]:
+                    progress=None, engine: str = "auto") -> dict[str, Any]:
     """Run the ABC calibration and write its outputs to ``out_dir``.
 
     Outputs: ``sweep/`` (the runs, resumable), ``samples.csv`` (every draw with its statistics,
@@ -262,7 +262,7 @@ def run_calibration(spec: CalibrationSpec, out_dir: str | Path, executor: Any, c
     draws = _draws(spec)
     root.mkdir(parents=True, exist_ok=True)
     per_point = run_points(spec, draws, root / "sweep", executor, chunk_size, resume, source,
-                           progress)
+                           progress, engine=engine)
     observed = observed_values(spec, base.start)
     weights = {o.name: o.weight for o in spec.observed}
     scored = abc_accept(per_point, observed, weights, spec.accept_fraction, observed_intervals(spec))
@@ -298,7 +298,7 @@ def observed_intervals(spec: CalibrationSpec) -> dict[str, tuple[float, float]]:
 
 def run_points(spec: CalibrationSpec, draws: pd.DataFrame, root: Path, executor: Any,
                chunk_size: int, resume: bool, source: str, progress=None,
-               generation: int = 0) -> pd.DataFrame:
+               generation: int = 0, engine: str = "auto") -> pd.DataFrame:
     """Run each row of ``draws`` as a sweep point (resumable in ``root``); mean statistics per point.
 
     Parameters
@@ -310,6 +310,8 @@ def run_points(spec: CalibrationSpec, draws: pd.DataFrame, root: Path, executor:
         Sweep directory (its finished tasks are kept on ``resume``).
     generation : int
         Generation of a sequential calibration (0: the prior draws); each has its own seed.
+    engine : {"auto", "des", "vector"}
+        Engine of the runs (:mod:`corridorsim.experiments.engines`).
 
     Returns
     -------
@@ -319,7 +321,8 @@ def run_points(spec: CalibrationSpec, draws: pd.DataFrame, root: Path, executor:
     base_start = scenario_from_dict(read_scenario_dict(spec.base), spec.base).start
     resolved = resolve_sweep(calibration_sweep(spec, draws, generation), source)
     runner = SweepRunner(resolved, root, executor, chunk_size, resume=resume, force=False,
-                         manifest_extra={"calibration": spec.model_dump(mode="json")})
+                         manifest_extra={"calibration": spec.model_dump(mode="json")},
+                         engine=engine)
     runner.run(progress=progress)
     stats = simulated_statistics(spec, root, base_start)
     return stats.drop(columns="replication").groupby("point").mean()

@@ -16,9 +16,10 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from ..model.plan import ScenarioPlan
 from ..model.records import ReplicationRecords
 from ..model.replication import run_replication_with_uncertainty as run_replication
+from .engines import run_batch
 from .processes import chunked, guard_worker, stop_pool, worker_context
 
-__all__ = ["run_replications", "init_worker", "run_chunk"]
+__all__ = ["run_replications", "init_worker", "run_chunk", "VECTOR_BATCH"]
 
 _PLAN: ScenarioPlan | None = None
 
@@ -31,9 +32,15 @@ def init_worker(plan: ScenarioPlan, command_pid: int | None = None) -> None:
     _PLAN = plan
 
 
-def run_chunk(seed: int, reps: list[int]) -> list[ReplicationRecords]:
-    """Run one chunk of replications on this worker's plan."""
+#: Replications per batch of the vectorised engine in this process (progress granularity).
+VECTOR_BATCH = 8192
+
+
+def run_chunk(seed: int, reps: list[int], engine: str = "des") -> list[ReplicationRecords]:
+    """Run one chunk of replications on this worker's plan (``engine``: see :mod:`.engines`)."""
     assert _PLAN is not None, "worker not initialised"
+    if engine != "des":
+        return run_batch(_PLAN, seed, reps, engine)
     return [run_replication(_PLAN, seed, r) for r in reps]
 
 
@@ -44,6 +51,7 @@ def run_replications(
     workers: int = 1,
     chunk_size: int | None = None,
     progress: Callable[[int], None] | None = None,
+    engine: str = "des",
 ) -> list[ReplicationRecords]:
     """Run the given replications and return their records in replication order.
 
@@ -61,12 +69,22 @@ def run_replications(
         Replications per task; default spreads the work into about four tasks per worker.
     progress : callable, optional
         Called with the number of replications just finished.
+    engine : {"des", "vector"}
+        The engine, already chosen (:func:`~corridorsim.experiments.engines.choose_engine`):
+        the SimPy engine or the vectorised fast path. Results are the same either way.
 
     Returns
     -------
     list of ReplicationRecords
     """
     reps = list(replications)
+    if engine != "des" and (workers <= 1 or len(reps) <= 1):
+        out = []
+        for i in range(0, len(reps), VECTOR_BATCH):
+            out.extend(run_batch(plan, seed, reps[i:i + VECTOR_BATCH], engine))
+            if progress:
+                progress(len(reps[i:i + VECTOR_BATCH]))
+        return out
     if workers <= 1 or len(reps) <= 1:
         out = []
         for r in reps:
@@ -85,7 +103,7 @@ def run_replications(
         initargs=(plan, os.getpid()),
     )
     try:
-        pending = {pool.submit(run_chunk, seed, c): i for i, c in enumerate(chunks)}
+        pending = {pool.submit(run_chunk, seed, c, engine): i for i, c in enumerate(chunks)}
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:

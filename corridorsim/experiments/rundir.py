@@ -85,6 +85,7 @@ def run_manifest(result: RunResult, extra: dict[str, Any] | None = None,
         "versions": package_versions(),
         "wall_time_s": round(result.wall_time_s, 3),
         "sim_events": result.sim_events,
+        "engine": result.engine,
         "format": fmt,
         "files": [f"{t}.{fmt}" for t in TABLES],
         "scenario": scenario_to_dict(result.scenario),
@@ -215,4 +216,5 @@ def read_run(run_dir: str | Path) -> RunResult:
     return RunResult(scenario=scenario_from_dict(manifest["scenario"]), seed=int(manifest["seed"]),
                      replications=int(manifest["replications"]), tables=tables,
                      metrics=frames["metrics"], wall_time_s=float(manifest.get("wall_time_s", 0.0)),
-                     sim_events=int(manifest.get("sim_events", 0)), manifest=manifest, source=d)
+                     sim_events=int(manifest.get("sim_events", 0)), manifest=manifest, source=d,
+                     engine=str(manifest.get("engine", "des")))

@@ -23,6 +23,7 @@ import pandas as pd
 from ..model.plan import ScenarioPlan, compile_scenario
 from ..model.records import Tables, to_frames
 from ..scenario.schema import Scenario
+from .engines import choose_engine
 from .metrics import key_metrics
 from .replications import run_replications
 
@@ -51,6 +52,10 @@ class RunResult:
         :func:`corridorsim.experiments.rundir.read_run`.
     source : Path, optional
         The run directory it was read from.
+    engine : str
+        ``"des"`` (the SimPy engine) or ``"vector"`` (the vectorised fast path).
+    engine_note : str, optional
+        Under ``engine="auto"``, why the fast path was not used.
 
     Calendar columns (``daily.date``, ``events.datetime``, ``convoys.*_datetime``) are
     ``datetime64``: ``result.daily.set_index("date").resample("W")`` works. In a notebook the
@@ -66,6 +71,8 @@ class RunResult:
     sim_events: int
     manifest: dict[str, Any] | None = field(default=None, repr=False, compare=False)
     source: Path | None = None
+    engine: str = "des"
+    engine_note: str | None = None
 
     def __repr__(self) -> str:
         where = f", source={str(self.source)!r}" if self.source else ""
@@ -116,6 +123,7 @@ def simulate(
     workers: int = 1,
     chunk_size: int | None = None,
     progress: Callable[[int], None] | None = None,
+    engine: str = "auto",
 ) -> RunResult:
     """Run ``replications`` replications of a scenario.
 
@@ -135,6 +143,12 @@ def simulate(
         Replications per task for worker processes.
     progress : callable, optional
         Called with the number of replications just finished.
+    engine : {"auto", "des", "vector"}
+        ``auto``: the vectorised fast path when the scenario is eligible, else the SimPy
+        engine; ``des``: the SimPy engine; ``vector``: the fast path (an
+        :class:`~corridorsim.errors.EngineError` if the scenario is not eligible). The results
+        are the same; ``RunResult.engine`` says which ran and ``engine_note`` why not the
+        fast path under ``auto``.
 
     Returns
     -------
@@ -148,9 +162,10 @@ def simulate(
     s = sc.seed if seed is None else int(seed)
     if s < 0:
         raise ValueError(f"seed must be >= 0, got {s}")
+    choice = choose_engine(plan, engine)
     t0 = time.perf_counter()
     records = run_replications(plan, s, range(n), workers=workers, chunk_size=chunk_size,
-                               progress=progress)
+                               progress=progress, engine=choice.engine)
     wall = time.perf_counter() - t0
     tables = to_frames(records, sc.start)
     return RunResult(
@@ -161,4 +176,6 @@ def simulate(
         metrics=key_metrics(tables.summary),
         wall_time_s=wall,
         sim_events=sum(r.sim_events for r in records),
+        engine=choice.engine,
+        engine_note=choice.reason,
     )

@@ -168,7 +168,7 @@ def _kernel_cov(u: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 def run_smc_abc(spec: CalibrationSpec, out_dir: str | Path, executor: Any, chunk_size: int,
                 resume: bool = False, force: bool = False, source: str = "",
-                progress=None) -> dict[str, Any]:
+                progress=None, engine: str = "auto") -> dict[str, Any]:
     """Run the sequential ABC calibration; outputs as :func:`~.calibration.run_calibration`.
 
     Writes ``gen<t>/sweep/`` (one resumable sweep per generation), ``samples.csv`` (every
@@ -192,7 +192,7 @@ def run_smc_abc(spec: CalibrationSpec, out_dir: str | Path, executor: Any, chunk
 
     draws = _draws(spec)
     per_point = run_points(spec, draws, root / "gen0" / "sweep", executor, chunk_size, resume,
-                           source, progress)
+                           source, progress, engine=engine)
     scales = abc_scales(per_point, list(observed))
     dist = abc_distance(per_point, observed, weights_stat, scales, intervals)
     n_pop = max(2, int(round(spec.accept_fraction * len(dist))))
@@ -222,7 +222,7 @@ def run_smc_abc(spec: CalibrationSpec, out_dir: str | Path, executor: Any, chunk
             if p.integer:
                 cand[path] = np.rint(cand[path])
         per_point = run_points(spec, cand, root / f"gen{t}" / "sweep", executor, chunk_size, resume,
-                               source, progress, generation=t)
+                               source, progress, generation=t, engine=engine)
         dist = abc_distance(per_point, observed, weights_stat, scales, intervals)
         w_new = pmc_weights(new_u, pop_u, pop_w, cov, priors, normalise=False)
         # pool the old population and the proposals; keep the n_pop closest (ties: old first)

@@ -95,12 +95,14 @@ class SweepRunner:
     pilot : Pilot, optional
         Replications already run (:func:`~corridorsim.experiments.sweep_tasks.run_pilot`):
         written as the first task unless the directory already holds them.
+    engine : {"auto", "des", "vector"}
+        Engine of every point (:mod:`corridorsim.experiments.engines`); same results.
     """
 
     def __init__(self, sweep: ResolvedSweep, out_dir: str | Path, executor: Any,
                  chunk_size: int | TaskSizes, resume: bool = False, force: bool = False,
                  manifest_extra: dict[str, Any] | None = None, flush_rows: int = FLUSH_ROWS,
-                 flush_s: float = FLUSH_S, pilot: Pilot | None = None):
+                 flush_s: float = FLUSH_S, pilot: Pilot | None = None, engine: str = "auto"):
         self.sweep = sweep
         self.root = Path(out_dir)
         self.executor = executor
@@ -122,6 +124,7 @@ class SweepRunner:
         self._next_part = 0
         self._factors = self._factor_columns()
         self._existing: pd.DataFrame | None = None
+        self.engine = engine
 
     # ------------------------------------------------------------------ directory
     def _manifest(self) -> dict[str, Any]:
@@ -141,6 +144,7 @@ class SweepRunner:
             "spec": sw.spec.model_dump(mode="json"),
             "base_scenario": sw.base,
             "sweep_file": sw.source,
+            "engine": self.engine,
             **self.manifest_extra,
         }
 
@@ -291,7 +295,7 @@ class SweepRunner:
             if metric:
                 self._absorb(t.point, pilot.tables["summary"], metric)
         while todo_points:
-            tasks = plan_tasks(self.sweep, todo_points, first, count, self.sizes)
+            tasks = plan_tasks(self.sweep, todo_points, first, count, self.sizes, self.engine)
             if progress:
                 progress(self._finished, self._total)
             try:

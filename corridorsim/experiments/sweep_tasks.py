@@ -31,9 +31,9 @@ import pandas as pd
 from ..model.counters import stream_key
 from ..model.plan import ScenarioPlan, compile_scenario
 from ..model.records import to_frames
-from ..model.replication import run_replication_with_uncertainty
 from ..scenario.documents import scenario_hash
 from ..scenario.schema import Scenario
+from .engines import run_batch
 from .rundir import arrow_ready
 from .sweep_spec import ResolvedSweep
 
@@ -72,6 +72,7 @@ class SweepTask:
     seed: int
     keep: tuple[str, ...] = ()
     delivered_by_days: tuple[int, ...] = ()
+    engine: str = "auto"  # see corridorsim.experiments.engines
 
     @property
     def stem(self) -> str:
@@ -98,14 +99,20 @@ def run_task(task: SweepTask) -> dict[str, pd.DataFrame]:
     This runs on workers (local processes or Dask); it only computes, the driver writes.
     """
     plan = _plan_for(task.scenario)
-    recs = [run_replication_with_uncertainty(plan, task.seed, r)
-            for r in range(task.first, task.first + task.count)]
+    needed = _needed(task)
+    recs = run_batch(plan, task.seed, range(task.first, task.first + task.count), task.engine,
+                     tables=needed)
     return _tables(task, recs)
+
+
+def _needed(task: SweepTask) -> set[str]:
+    """Tables besides the summary that a task's results need."""
+    return set(task.keep) | ({"daily"} if task.delivered_by_days else set())
 
 
 def _tables(task: SweepTask, recs: list) -> dict[str, pd.DataFrame]:
     """The tables a task sends back: the summary and the kept ones, with a point column."""
-    needed = set(task.keep) | ({"daily"} if task.delivered_by_days else set())
+    needed = _needed(task)
     tables = to_frames(recs, task.scenario.start, tables=needed)
     summary = arrow_ready("summary", tables.summary)  # one schema for every task's rows
     if task.delivered_by_days:
@@ -174,7 +181,7 @@ class TaskSizes:
 
 
 def plan_tasks(sweep: ResolvedSweep, points: list[int], first: int, count: int,
-               chunk_size: int | TaskSizes) -> Iterator[SweepTask]:
+               chunk_size: int | TaskSizes, engine: str = "auto") -> Iterator[SweepTask]:
     """Tasks for replications ``first .. first + count - 1`` of ``points``, point by point.
 
     A generator: tasks (and the scenarios they carry) are made as the executor asks for them.
@@ -184,7 +191,7 @@ def plan_tasks(sweep: ResolvedSweep, points: list[int], first: int, count: int,
     sizes = chunk_size if isinstance(chunk_size, TaskSizes) else TaskSizes.fixed(chunk_size)
     for p, start, n in sizes.cut(points, first, count):
         yield SweepTask(p, start, n, sweep.scenarios[p], task_seed(sweep, p), tuple(spec.keep),
-                        tuple(spec.delivered_by_days))
+                        tuple(spec.delivered_by_days), engine)
 
 
 def point_seed(seed: int, point: int) -> int:
@@ -213,11 +220,13 @@ class Pilot:
     wall_s: float
 
 
-def run_pilot(sweep: ResolvedSweep, replications: int = PILOT_REPLICATIONS) -> Pilot:
+def run_pilot(sweep: ResolvedSweep, replications: int = PILOT_REPLICATIONS,
+              engine: str = "auto") -> Pilot:
     """Run replications ``0 .. replications - 1`` of the reference point in this process.
 
     The first replication of a compiled plan fills its caches and is slower than the steady
-    state a sweep runs in: the median of the others is the time per replication.
+    state a sweep runs in: the median of the others is the time per replication (on the fast
+    path, which runs them as one batch, the batch's time over its replications).
     """
     t_start = time.perf_counter()
     spec = sweep.spec
@@ -225,13 +234,13 @@ def run_pilot(sweep: ResolvedSweep, replications: int = PILOT_REPLICATIONS) -> P
     point = sweep.reference
     seed = task_seed(sweep, point)
     plan = _plan_for(sweep.scenarios[point])
+    task = SweepTask(point, 0, n, sweep.scenarios[point], seed, tuple(spec.keep),
+                     tuple(spec.delivered_by_days), engine)
     times, recs = [], []
     for r in range(n):
         t0 = time.perf_counter()
-        recs.append(run_replication_with_uncertainty(plan, seed, r))
+        recs += run_batch(plan, seed, [r], engine, tables=_needed(task))
         times.append(time.perf_counter() - t0)
-    task = SweepTask(point, 0, n, sweep.scenarios[point], seed, tuple(spec.keep),
-                     tuple(spec.delivered_by_days))
     tables = _tables(task, recs)
     steady = times[1:] or times
     return Pilot(task, tables, float(np.median(steady)), time.perf_counter() - t_start)

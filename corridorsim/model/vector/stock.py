@@ -1,0 +1,122 @@
+"""The destinations' fluid stock for many replications at once (array form of FluidStock).
+
+:class:`StockArrays` follows :class:`corridorsim.model.stock.FluidStock` operation for
+operation: demand drains the stock at a rate that is constant between a delivery, a demand
+step, the cover reaching a rationing tier, the stock running dry and midnight, and each
+replication's segments are integrated with the same floating-point steps in the same order, so
+the day totals equal the scalar object's. Replications advance together, one segment per pass.
+Host NumPy (the stock is replayed from the logged deliveries after the convoys have run).
+May import numpy and the model's plan.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..plan import StepSchedule
+
+__all__ = ["StockArrays"]
+
+
+class StockArrays:
+    """Stock, demand and per-day totals of one destination in ``reps`` replications.
+
+    Parameters
+    ----------
+    reps : int
+        Number of replications (axis 0 of every array).
+    initial_l, capacity_l, demand, tiers, horizon_h
+        As for :class:`~corridorsim.model.stock.FluidStock`.
+    """
+
+    def __init__(self, reps: int, initial_l: float, capacity_l: float | None,
+                 demand: StepSchedule, tiers: Sequence[tuple[float, float]], horizon_h: float):
+        self.stock_l = np.full(reps, float(initial_l))
+        self.capacity_l = capacity_l
+        self.starts = np.array(demand.starts, dtype=np.float64)
+        self.values = np.array([demand.initial, *demand.values], dtype=np.float64)
+        self.next_starts = np.array([*demand.starts, math.inf], dtype=np.float64)
+        self.tiers = sorted(tiers)
+        self.horizon_h = horizon_h
+        self.days = max(1, int(-(-horizon_h // 24)))
+        self.t_h = np.zeros(reps)
+        shape = (reps, self.days)
+        self.base_demand_l = np.zeros(shape)
+        self.demand_l = np.zeros(shape)
+        self.consumed_l = np.zeros(shape)
+        self.overflow_l = np.zeros(shape)
+        self.end_stock_l = np.full(shape, math.nan)
+        self.dry = np.zeros(shape, dtype=bool)
+
+    def demand_at(self, t_h: np.ndarray) -> np.ndarray:
+        """Unrationed demand (litres per day) at times ``t_h``."""
+        return self.values[np.searchsorted(self.starts, t_h, side="right")]
+
+    def _day_of(self, t_h: np.ndarray) -> np.ndarray:
+        return np.minimum((t_h // 24).astype(np.int64), self.days - 1)
+
+    def _cut(self, stock: np.ndarray, base: np.ndarray) -> np.ndarray:
+        cut = np.zeros(stock.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cover = stock / base
+        open_ = base > 0
+        for below, share in reversed(self.tiers):  # the tightest tier reached wins: last write
+            cut = np.where(open_ & (cover <= below), share, cut)
+        return cut
+
+    def advance(self, rows: np.ndarray, t_h: np.ndarray) -> None:
+        """Let demand drain the stock of replications ``rows`` up to times ``t_h``."""
+        target = np.minimum(t_h, self.horizon_h)
+        while True:
+            go = self.t_h[rows] < target
+            if not go.any():
+                return
+            r, tgt = rows[go], target[go]
+            t, stock = self.t_h[r], self.stock_l[r]
+            d = self._day_of(t)
+            day_end = np.minimum(24.0 * (d + 1), self.horizon_h)
+            nxt = self.next_starts[np.searchsorted(self.starts, t, side="right")]
+            end = np.minimum(np.minimum(tgt, day_end), nxt)
+            base = self.demand_at(t)
+            rate = base * (1.0 - self._cut(stock, base)) / 24.0
+            level = np.zeros(r.size)
+            found = np.zeros(r.size, dtype=bool)
+            for below, _share in reversed(self.tiers):
+                hit = ~found & (base > 0) & (below * base < stock)
+                level = np.where(hit, below * base, level)
+                found |= hit
+            draining = (rate > 0) & (stock > 0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                reach = t + (stock - level) / rate
+            reached = draining & (reach <= end)
+            end = np.where(reached, np.maximum(reach, t), end)
+            used = np.where(reached, stock - level, np.where(draining, rate * (end - t), 0.0))
+            stock = np.where(reached, level, np.where(draining, stock - used, stock))
+            dt = end - t
+            self.base_demand_l[r, d] += base / 24.0 * dt
+            self.demand_l[r, d] += rate * dt
+            self.consumed_l[r, d] += used
+            dry = (stock <= 0) & (rate > 0) & (dt > 0)
+            self.dry[r[dry], d[dry]] = True
+            self.stock_l[r] = stock
+            self.t_h[r] = end
+            closed = end >= day_end
+            self.end_stock_l[r[closed], d[closed]] = stock[closed]
+
+    def add(self, rows: np.ndarray, t_h: np.ndarray, litres: np.ndarray) -> None:
+        """Deliver ``litres`` at ``t_h`` to replications ``rows`` (one delivery per row)."""
+        self.advance(rows, t_h)
+        stock = self.stock_l[rows]
+        room = np.inf if self.capacity_l is None else np.maximum(0.0, self.capacity_l - stock)
+        accepted = np.minimum(room, litres)
+        self.stock_l[rows] = stock + accepted
+        self.overflow_l[rows, self._day_of(t_h)] += litres - accepted
+
+    def close(self) -> None:
+        """Run every replication to the horizon; fix the last day's closing stock."""
+        rows = np.arange(self.stock_l.size)
+        self.advance(rows, np.full(rows.size, self.horizon_h))
+        self.end_stock_l[:, self.days - 1] = self.stock_l

@@ -1,0 +1,158 @@
+"""Per-day, per-destination and summary rows of many replications, built column by column.
+
+The array forms of :func:`corridorsim.model.tally.daily_rows`, ``destination_rows`` and
+``summary_row``: the same values, summed in the same order (running sums, never pairwise) and
+rounded as Python's ``round`` does (:func:`py_round`), then made into the same named rows. Host
+NumPy. May import numpy and the model's records.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..records import DailyRow, DestinationRow, SummaryRow
+from .stock import StockArrays
+
+__all__ = ["py_round", "daily_rows", "destination_rows", "summary_rows", "running_total"]
+
+
+def py_round(a, ndigits: int) -> np.ndarray:
+    """Python's ``round(x, ndigits)`` of every element (correctly rounded, half to even).
+
+    ``rint(x * 10**n) / 10**n`` is the same number unless the product was rounded next to a
+    half; those few elements (and non-finite or huge ones) are rounded by Python itself.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    scale = 10.0 ** ndigits
+    with np.errstate(invalid="ignore", over="ignore"):
+        y = a * scale
+        out = np.rint(y) / scale
+        risky = ~np.isfinite(y) | (np.abs(y) >= 2.0 ** 52) | \
+            (np.abs(y - np.floor(y) - 0.5) <= 4 * np.spacing(np.abs(y)))
+    if risky.any():
+        idx = np.flatnonzero(risky)
+        flat = out.reshape(-1)
+        flat[idx] = [round(float(v), ndigits) for v in a.reshape(-1)[idx].tolist()]
+        out = flat.reshape(a.shape)
+    return out
+
+
+def running_total(a: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Sum along ``axis`` from the first element on, as Python's ``sum`` adds a list."""
+    return np.cumsum(a, axis=axis).take(-1, axis=axis) if a.shape[axis] else \
+        np.zeros(np.delete(a.shape, axis))
+
+
+def daily_rows(reps: Sequence[int], names: Sequence[str], stocks: Sequence[StockArrays],
+               days: int, delivered_l, delivered_t, destroyed_t, destroyed_l, attacks,
+               escort_lost) -> list[list[DailyRow]]:
+    """Daily rows of each replication (arrays: [rep, destination, day]; attacks [rep, day])."""
+    n_rep, nd = len(reps), len(names)
+    cols: dict[str, np.ndarray] = {}
+    shape = (n_rep, days, nd)  # row order: day, then destination
+
+    def per(x):  # [rep, dest, day] -> [rep, day, dest]
+        return np.ascontiguousarray(np.swapaxes(x, 1, 2))
+
+    t0 = 24.0 * np.arange(days)
+    base_rate = np.stack([s.demand_at(t0) for s in stocks], axis=1)  # [day, dest]
+    stock = np.stack([s.end_stock_l for s in stocks], axis=2)
+    base = np.stack([s.base_demand_l for s in stocks], axis=2)
+    dem = np.stack([s.demand_l for s in stocks], axis=2)
+    used = np.stack([s.consumed_l for s in stocks], axis=2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cover = np.where(base_rate > 0, py_round(stock / base_rate, 6), math.inf)
+        rationed = np.where(base > 0, py_round(1.0 - dem / base, 6), 0.0)
+    cols = {
+        "replication": np.broadcast_to(np.asarray(reps)[:, None, None], shape),
+        "day": np.broadcast_to(np.arange(days)[None, :, None], shape),
+        "destination": np.broadcast_to(np.asarray(names, dtype=object)[None, None, :], shape),
+        "delivered_l": per(delivered_l),
+        "cumulative_delivered_l": per(np.cumsum(delivered_l, axis=2)),
+        "stock_l": py_round(stock, 3), "cover_days": cover,
+        "base_demand_l": py_round(base, 3), "demand_l": py_round(dem, 3),
+        "consumed_l": py_round(used, 3), "unmet_l": py_round(dem - used, 3),
+        "rationed_share": rationed,
+        "overflow_l": py_round(np.stack([s.overflow_l for s in stocks], axis=2), 3),
+        "tankers_delivered": per(delivered_t), "tankers_destroyed": per(destroyed_t),
+        "litres_destroyed": per(destroyed_l),
+        "attacks": np.broadcast_to(attacks[:, :, None], shape),
+        "escort_units_busy": np.zeros(shape),
+        "escort_units_lost": np.broadcast_to(escort_lost[:, :, None], shape),
+        "tankers_waiting_staging": np.zeros(shape, dtype=np.int64),
+    }
+    rows = list(map(DailyRow._make, zip(*(np.broadcast_to(cols[f], shape).reshape(-1).tolist()
+                                           for f in DailyRow._fields))))
+    per_rep = days * nd
+    return [rows[b * per_rep:(b + 1) * per_rep] for b in range(n_rep)]
+
+
+def destination_rows(reps: Sequence[int], names: Sequence[str], stocks: Sequence[StockArrays],
+                     delivered_l, delivered_t, destroyed_t, destroyed_l):
+    """Destination rows of each replication and their values as arrays [rep, destination]."""
+    n_rep, nd = len(reps), len(names)
+    days = stocks[0].days
+    first = np.full((n_rep, nd), -1, dtype=np.int64)
+    n_dry = np.zeros((n_rep, nd), dtype=np.int64)
+    unmet = np.zeros((n_rep, nd))
+    rationed = np.zeros((n_rep, nd))
+    final = np.zeros((n_rep, nd))
+    min_cover = np.full((n_rep, nd), math.inf)
+    for k, s in enumerate(stocks):
+        any_dry = s.dry.any(axis=1)
+        first[:, k] = np.where(any_dry, s.dry.argmax(axis=1), -1)
+        n_dry[:, k] = s.dry.sum(axis=1)
+        unmet[:, k] = py_round(running_total(s.demand_l) - running_total(s.consumed_l), 3)
+        rationed[:, k] = py_round(running_total(s.base_demand_l) - running_total(s.demand_l), 3)
+        final[:, k] = py_round(s.stock_l, 3)
+        rate = s.demand_at(24.0 * np.arange(days))
+        if (rate > 0).any():
+            min_cover[:, k] = py_round((s.end_stock_l[:, rate > 0] / rate[rate > 0]).min(axis=1), 6)
+    cols = {
+        "replication": np.broadcast_to(np.asarray(reps)[:, None], (n_rep, nd)),
+        "destination": np.broadcast_to(np.asarray(names, dtype=object)[None, :], (n_rep, nd)),
+        "delivered_l": delivered_l.sum(axis=2), "tankers_delivered": delivered_t.sum(axis=2),
+        "tankers_destroyed": destroyed_t.sum(axis=2), "litres_destroyed": destroyed_l.sum(axis=2),
+        "first_stockout_day": first, "days_at_zero": n_dry, "unmet_l": unmet,
+        "rationed_l": rationed, "final_stock_l": final, "min_cover_days": min_cover,
+    }
+    lists = [np.asarray(cols[f]).reshape(-1).tolist() for f in DestinationRow._fields]
+    at = DestinationRow._fields.index("first_stockout_day")
+    lists[at] = [math.nan if v < 0 else v for v in lists[at]]
+    flat = list(map(DestinationRow._make, zip(*lists)))
+    rows = [flat[b * nd:(b + 1) * nd] for b in range(n_rep)]
+    return rows, {"unmet": unmet, "rationed": rationed, "final": final, "min_cover": min_cover}
+
+
+def summary_rows(reps: Sequence[int], stocks: Sequence[StockArrays], dest: dict, *,
+                 delivered_l, delivered_t, loaded_t, loaded_l, destroyed_t, destroyed_l,
+                 ambushes, ieds, convoys: int, in_transit_l) -> list[SummaryRow]:
+    """The summary row of each replication (national totals; arrays over replications)."""
+    dry = np.zeros(stocks[0].dry.shape, dtype=bool)
+    for s in stocks:
+        dry |= s.dry
+    any_dry = dry.any(axis=1)
+    first = np.where(any_dry, dry.argmax(axis=1), -1).tolist()
+    n_dry = dry.sum(axis=1).tolist()
+    n = len(reps)
+    cols = {
+        "replication": np.asarray(reps).tolist(), "delivered_l": delivered_l.tolist(),
+        "tankers_delivered": delivered_t.tolist(), "tankers_loaded": loaded_t.tolist(),
+        "litres_loaded": loaded_l.tolist(), "tankers_destroyed": destroyed_t.tolist(),
+        "litres_destroyed": destroyed_l.tolist(), "ambushes": ambushes.tolist(),
+        "ieds": ieds.tolist(), "standing_attacks": [0] * n, "convoys": [convoys] * n,
+        "first_stockout_day": [f if f >= 0 else math.nan for f in first],
+        "days_at_zero": n_dry,
+        "unmet_l": py_round(running_total(dest["unmet"]), 3).tolist(),
+        "rationed_l": py_round(running_total(dest["rationed"]), 3).tolist(),
+        "final_stock_l": py_round(running_total(dest["final"]), 3).tolist(),
+        "min_cover_days": dest["min_cover"].min(axis=1).tolist(),
+        # no escort pools on the fast path: nothing busy, no waits
+        "escort_utilisation": [0.0] * n, "mean_escort_wait_h": [math.nan] * n,
+        "censored_escort_waits": [0] * n, "in_transit_l": in_transit_l.tolist(),
+        "staged_l": [0] * n,
+    }
+    return list(map(SummaryRow._make, zip(*(cols[f] for f in SummaryRow._fields))))

@@ -1,0 +1,190 @@
+"""The vectorised fast path against the SimPy engine: the same records, replication by
+replication, on the shipped eligible scenarios and on generated ones; eligibility reasons.
+
+Both engines draw the same counter-based uniforms, so the comparison is exact (every field of
+every row of every table), not statistical.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from corridorsim.errors import CorridorSimError, EngineError
+from corridorsim.model.engine import run_replication
+from corridorsim.model.plan import compile_scenario
+from corridorsim.model.vector import array_module, ineligibility, run_replications_vector
+from corridorsim.scenario.documents import read_scenario_dict, scenario_from_dict
+from corridorsim.scenario.loading import load_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+RELIEF = ROOT / "scenarios" / "relief_convoy_2025-10-07.yaml"
+TABLES = ("events", "convoys", "daily", "destinations")
+
+
+def _same(a, b) -> bool:
+    def eq(x, y):
+        return type(x) is type(y) and x == y or (isinstance(x, float) and isinstance(y, float)
+                          and math.isnan(x) and math.isnan(y))
+    return len(a) == len(b) and all(eq(x, y) for x, y in zip(a, b))
+
+
+def assert_same_records(plan, seed: int, reps) -> int:
+    """Run ``reps`` on both engines and compare every row; return the attacks seen."""
+    vec = run_replications_vector(plan, seed, reps)
+    attacks = 0
+    for r, v in zip(reps, vec):
+        d = run_replication(plan, seed, r)
+        assert v.replication == d.replication == r
+        for name in TABLES:
+            rv, rd = getattr(v, name), getattr(d, name)
+            assert len(rv) == len(rd), (r, name, rv, rd)
+            for x, y in zip(rv, rd):
+                assert _same(x, y), (r, name, x, y)
+        assert _same(v.summary, d.summary), (r, v.summary, d.summary)
+        attacks += d.summary.ambushes + d.summary.ieds
+    return attacks
+
+
+@pytest.mark.parametrize("name", ["relief_convoy_2025-10-07.yaml",
+                                  "relief_convoy_2025-10-07_no_threats.yaml"])
+def test_shipped_eligible_scenarios_agree_replication_by_replication(name):
+    plan = compile_scenario(load_scenario(ROOT / "scenarios" / name))
+    assert ineligibility(plan) is None
+    attacks = assert_same_records(plan, 20251007, range(120))
+    if "no_threats" not in name:
+        assert attacks > 10  # the comparison covered attacks, outcomes and turn-backs
+
+
+def test_a_replication_does_not_depend_on_its_batch():
+    plan = compile_scenario(load_scenario(RELIEF))
+    whole = run_replications_vector(plan, 5, range(40))
+    alone = run_replications_vector(plan, 5, [37]) + run_replications_vector(plan, 5, [3, 11])
+    assert [r.replication for r in alone] == [37, 3, 11]
+    for rec in alone:
+        ref = whole[rec.replication]
+        for name in (*TABLES, "summary"):
+            assert getattr(rec, name) == getattr(ref, name) or name == "summary" and \
+                _same(rec.summary, ref.summary)
+
+
+# --------------------------------------------------------------------------- generated
+ORIGINS = ("Zegoua", "Kadiana", "Loulouni", "Pogo", "Kolondieba")
+CHECKPOINTS = ("Sikasso", "Bougouni", "Kadiolo", "Kolondieba")
+DURATIONS = st.sampled_from([
+    {"dist": "fixed", "mean_h": 3.0}, {"dist": "exponential", "mean_h": 5.0},
+    {"dist": "gamma", "mean_h": 10.0, "cv": 0.7}, {"dist": "lognormal", "mean_h": 4.0, "cv": 1.2},
+    {"dist": "uniform", "low_h": 1.0, "high_h": 9.0}])
+
+
+@st.composite
+def eligible_scenarios(draw):
+    doc = copy.deepcopy(read_scenario_dict(RELIEF))
+    doc.pop("observations", None)
+    doc["end"] = draw(st.sampled_from(["2025-10-07", "2025-10-10", "2025-10-14T12:00"]))
+    convoys = []
+    for j in range(draw(st.integers(1, 4))):
+        c = {"name": f"c{j}", "origin": draw(st.sampled_from(ORIGINS)),
+             "depart": f"2025-10-0{draw(st.integers(4, 6))}T{draw(st.integers(0, 23)):02d}:00",
+             "tankers": draw(st.integers(1, 300)), "payload_l": draw(st.sampled_from([28000, 36000])),
+             "escort_units": draw(st.integers(0, 20))}
+        if draw(st.booleans()):
+            c["via"] = draw(st.sampled_from([["Sikasso"], ["Kolondieba", "Bougouni"], ["Bougouni"]]))
+        convoys.append(c)
+    doc["convoys"] = convoys
+    if draw(st.booleans()):
+        doc["checkpoints"] = [{"node": n, "fixed_delay_h": draw(st.sampled_from([0.0, 2.5])),
+                               "random_wait": draw(st.one_of(st.none(), DURATIONS))}
+                              for n in draw(st.lists(st.sampled_from(CHECKPOINTS), min_size=1,
+                                                     max_size=3, unique=True))]
+    if draw(st.booleans()):
+        doc["destinations"] = [doc.pop("destination"),
+                               {"node": "Sikasso", "initial_stock_l": 200000,
+                                "demand_l_per_day": 300000, "priority": 2,
+                                "rationing": [{"below_cover_days": 2, "demand_cut_share": 0.5}]}]
+        for c in convoys:
+            if draw(st.booleans()):
+                c["destination"] = "Sikasso"
+    th = doc["threats"]
+    th["ambush_multiplier"] = draw(st.sampled_from([1.0, 4.0, 12.0]))
+    th["ied_multiplier"] = draw(st.sampled_from([1.0, 6.0]))
+    th["phases"].append({"name": "surge", "start": "2025-10-05T07:30",
+                         "end": draw(st.sampled_from(["2025-10-06T03:00", None])),
+                         "corridor": draw(st.sampled_from(["B", "B-west", None])),
+                         "ambush_multiplier": 3.0, "ied_multiplier": 0.5})
+    amb = th["ambush"]
+    amb["turn_back_prob"] = draw(st.sampled_from([0.0, 0.3, 0.9]))
+    amb["turn_back_to"] = draw(st.sampled_from(["nearest_stop", "last_stop"]))
+    amb["escort_unit_loss_prob"] = draw(st.sampled_from([0.0, 0.1, 0.5, 1.0]))
+    amb["delay"] = draw(DURATIONS)
+    form = draw(st.sampled_from(["beta_binomial", "saturating_share", "negative_binomial"]))
+    amb["severity"] = {"form": form, "half_saturation_tankers": 40, "mean_tankers": 12,
+                       "dispersion": 0.6,
+                       "attacker_strength_units": draw(st.sampled_from([None, 8.0])),
+                       "exchange_ratio": 1.5}
+    th["targeting"] = {"size_exponent": draw(st.sampled_from([0.0, 0.5, 1.0, -0.5])),
+                       "reference_tankers": 30}
+    th["ied"]["tankers_destroyed_mean"] = draw(st.sampled_from([0.0, 1.0, 4.0]))
+    th["ied"]["escort_unit_loss_prob"] = draw(st.sampled_from([0.0, 0.2]))
+    th["ied"]["delay"] = draw(DURATIONS)
+    return scenario_from_dict(doc, "generated")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(eligible_scenarios(), st.integers(0, 2**40))
+def test_generated_eligible_scenarios_agree_replication_by_replication(scenario, seed):
+    plan = compile_scenario(scenario)
+    assert ineligibility(plan) is None
+    assert_same_records(plan, seed, range(12))
+
+
+@pytest.mark.slow
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(eligible_scenarios(), st.integers(0, 2**40))
+def test_many_generated_eligible_scenarios_agree(scenario, seed):
+    assert_same_records(compile_scenario(scenario), seed, range(30))
+
+
+# --------------------------------------------------------------------------- eligibility
+def _with(doc_update: dict):
+    doc = copy.deepcopy(read_scenario_dict(RELIEF))
+    doc.pop("observations", None)
+    doc.update(doc_update)
+    return compile_scenario(scenario_from_dict(doc, "variant"))
+
+
+@pytest.mark.parametrize(("update", "words"), [
+    ({"closures": {"scheduled": [{"node": "Sikasso", "start": "2025-10-05"}]}}, "closures"),
+    ({"threats": {**read_scenario_dict(RELIEF)["threats"],
+                  "adversary": {"process": "hawkes", "branching_ratio": 0.3}}}, "hawkes"),
+    ({"threats": {**read_scenario_dict(RELIEF)["threats"],
+                  "stationary": {"rules": [{"region": "ML", "attacks_per_day": 0.1}]}}},
+     "standing"),
+    ({"escorts": {"bases": [{"name": "b", "node": "Sikasso", "units": 10}]},
+      "convoys": [{**read_scenario_dict(RELIEF)["convoys"][0], "escort_base": "b"}]}, "pool"),
+])
+def test_ineligible_mechanisms_give_a_one_line_reason(update, words):
+    reason = ineligibility(_with(update))
+    assert reason is not None and words in reason and "\n" not in reason
+
+
+def test_scenarios_with_sources_are_not_eligible_and_vector_refuses_them():
+    plan = compile_scenario(load_scenario(ROOT / "scenarios" / "smoke.yaml"))
+    assert "source" in ineligibility(plan)
+    with pytest.raises(EngineError, match="source"):
+        run_replications_vector(plan, 1, range(2))
+
+
+def test_array_module_is_numpy_by_default_and_names_are_checked(monkeypatch):
+    monkeypatch.delenv("CORRIDORSIM_ARRAY", raising=False)
+    assert array_module() is np
+    monkeypatch.setenv("CORRIDORSIM_ARRAY", "numpy")
+    assert array_module() is np
+    with pytest.raises(CorridorSimError, match="unknown array module"):
+        array_module("torch")
