@@ -112,7 +112,7 @@ def ppc(res, sc) -> pd.DataFrame:
         rows.append({"statistic": o.name, "observed": f"{o.value:g}" + (f" ({lo:g}-{hi:g})" if o.low is not None else ""),
                      "P5": q[0], "P50": q[1], "P95": q[2], "percentile": round(pct),
                      "inside P5-P95": bool(hi >= q[0] and lo <= q[2])})
-    cv = res.convoys[res.convoys.kind != "batch"]
+    cv = res.convoys[res.convoys.kind.isin(["convoy", "scheduled"])]  # not batches, nor lots gone on alone
     size = cv.groupby("replication").tankers_start.max()
     rows.append({"statistic": "largest convoy (tankers)", "observed": "250 (7 Oct)", "P5": size.quantile(.05),
                  "P50": size.median(), "P95": size.quantile(.95), "percentile": np.nan,
@@ -133,7 +133,7 @@ def whatifs(reps: int) -> pd.DataFrame:
                          ("escorts doubled", prefix + "escorts_doubled")):
             res = simulate(load_scenario(MALI / f"{f}.yaml"), replications=reps, seed=1)
             s = res.summary
-            cv = res.convoys[res.convoys.kind != "batch"]
+            cv = res.convoys[res.convoys.kind.isin(["convoy", "scheduled"])]  # not batches, nor lots gone on alone
             per = s.tankers_destroyed / s.tankers_loaded.clip(lower=1)
             rows.append({"model": model, "scenario": label,
                          "mean convoy size": cv.tankers_start.mean(),
@@ -234,8 +234,8 @@ def season(reps: int) -> tuple[pd.DataFrame, pd.DataFrame, Figure]:
         ax2.set_ylabel("tankers destroyed\nsince 1 Sep")
         ax2.legend(loc="upper left", fontsize=8)
         date_axis(ax2)
-        fig.suptitle("Season forecast issued 31 Oct 2025 (dashed line): calibrated adversary "
-                     "model, blockade continuing")
+        fig.suptitle("Season forecast issued 31 Oct 2025 (dashed line)\n"
+                     "calibrated adversary model, blockade continuing", fontsize=13)
     return pd.DataFrame(monthly), wk, fig
 
 

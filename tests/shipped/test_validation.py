@@ -51,8 +51,8 @@ def test_calibrated_adversary_hindcast_puts_the_record_inside_its_bands():
     """The adversary model, its parameters drawn from the SMC-ABC posterior
     (calibration_adversary_2025.yaml): each statistic of the record lies inside the simulated
     P5-P95 band (an interval-censored observation: its reported range overlaps the band), and
-    the tankers destroyed by 31 Oct and the largest single-attack loss are not in the tail
-    (the record's best estimate below the simulated P95)."""
+    the tankers destroyed by 30 Sep and by 31 Oct and the largest single-attack loss are not in
+    the tail (the record's best estimate between the simulated P10 and P90)."""
     spec = load_calibration(MALI / "calibration_adversary_2025.yaml")
     sc = load_scenario(MALI / "hindcast_adversary_calibrated.yaml")
     res = simulate(sc, replications=40, seed=1)
@@ -63,6 +63,10 @@ def test_calibrated_adversary_hindcast_puts_the_record_inside_its_bands():
         olo = obs.low if obs.low is not None else obs.value
         ohi = obs.high if obs.high is not None else obs.value
         assert ohi >= lo and olo <= hi, (obs.name, lo, hi, obs.value)
-    for name in ("destroyed_by_oct31", "largest_loss"):
+    # the catastrophic losses are in the body of the distribution, not in its tail: the
+    # record's best estimate between the simulated P10 and P90 (the size-blind model put the
+    # 93 tankers destroyed by 31 Oct at its P92)
+    for name in ("destroyed_by_sep30", "destroyed_by_oct31", "largest_loss"):
         best = next(o.value for o in spec.observed if o.name == name)
-        assert best <= stats[name].quantile(0.95), (name, stats[name].describe())
+        lo, hi = stats[name].quantile([0.10, 0.90])
+        assert lo <= best <= hi, (name, best, lo, hi)
