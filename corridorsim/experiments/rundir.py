@@ -206,7 +206,7 @@ def read_run(run_dir: str | Path) -> RunResult:
             text = set(TEXT_COLUMNS.get(name, ())) | {
                 c for c in df.columns if pd.api.types.is_string_dtype(df[c])}
             for col in [c for c in df.columns if c in text]:
-                df[col] = df[col].fillna("").astype(str)
+                df[col] = df[col].astype(object).where(df[col].notna(), "").astype(str)
             for col in DATE_COLUMNS.get(name, ()):
                 if col in df.columns:
                     df[col] = pd.to_datetime(df[col], format="ISO8601").astype("datetime64[ms]")
