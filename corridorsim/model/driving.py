@@ -35,18 +35,20 @@ class Suffered(NamedTuple):
 class Driving:
     """Leg traversal, attacks and retreats, mixed into the engine's Replication."""
 
-    def _traverse(self, mv: Movement, pieces: tuple[Piece, ...], retreat: bool = False):
+    def _traverse(self, mv: Movement, pieces: tuple[Piece, ...], retreat: bool = False,
+                  skip: int = 0):
         """Drive along ``pieces``; return (result, pieces travelled, (piece, frac) of an attack).
 
         result is ``arrived``, ``destroyed``, ``turned_back`` or ``cut_off`` (a closure ahead).
+        ``skip``: the first pieces have been driven already (a replayed trip, :mod:`.feeders`).
         """
         env, plan = self.env, self.plan
         lengths, speeds = plan.edge_length_km, plan.edge_speed_kmh
         det_spec = self.sc.threats.deterrence
         targeting, adversary = self.sc.threats.targeting, plan.threats.adversary
-        travelled: list[Piece] = []
-        i = 0
-        f = pieces[0].f0 if pieces else 0.0
+        travelled: list[Piece] = list(pieces[:skip])
+        i = skip
+        f = pieces[skip].f0 if skip < len(pieces) else 0.0
         while i < len(pieces):
             if not retreat and self.closed.blocked(pieces, i):
                 return "cut_off", travelled, None

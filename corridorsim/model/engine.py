@@ -190,6 +190,16 @@ class Replication(Formation, Journeys):
         else:
             action()
 
+    def at(self, t_h: float, action) -> None:
+        """Call ``action()`` at exactly ``t_h`` (>= now; a delay whose sum with now is ``t_h``)."""
+        now = self.env.now
+        delay = t_h - now
+        while now + delay < t_h:  # the subtraction may round: step to the delay that adds up
+            delay = math.nextafter(delay, math.inf)
+        while now + delay > t_h:
+            delay = math.nextafter(delay, -math.inf)
+        self.env.timeout(delay).callbacks.append(lambda _ev: action())
+
     def destroy_lots(self, lots: list[Lot], k: int, rng: CounterStream) -> int:
         """Remove ``k`` tankers from ``lots`` (chosen at random across lots); return litres."""
         counts = [lot.tankers for lot in lots]
@@ -313,6 +323,8 @@ class Replication(Formation, Journeys):
         plan, horizon = self.plan, self.plan.horizon_h
         censored = 0
         for mv in sorted(self.active, key=lambda m: m.id):
+            if mv.replay is not None:
+                self.replayed_so_far(mv, horizon)
             if mv.waiting_escort:  # still waiting: the wait so far is a lower bound
                 mv.escort_wait_h = horizon - mv.wait_start_h
                 self.escort_waits.append(mv.escort_wait_h)

@@ -75,6 +75,8 @@ class Movement:
     on_road: bool = False  # inside a stretch's timeout (a target for the adversary)
     rows: list = field(default_factory=list)  # (edge, t start h, t end h, ambush per km) being driven
     waiting_escort: bool = False
+    replay: object = None  # the FixedTrip of a batch run without a process (.feeders)
+    leg_ends: list = field(default_factory=list)  # its legs' arrival times, h
     tankers: int = 0  # sum over lots, kept up to date by Movement.remove
     litres: int = 0
 

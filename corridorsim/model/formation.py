@@ -19,6 +19,8 @@ import math
 from .counters import CounterStream
 from .entities import Lot, Movement, split_by_shares
 from .escorts import escort_request
+from .feeders import FixedTrip, plan_releases, plan_trip
+from .hazard import free_leg_end_h
 from .staging import TIE_H
 from .streams import keyed_rng, keyed_stream, movement_rng
 from .threats import draw_ambush
@@ -33,22 +35,28 @@ class Formation:
     def _supply(self, i: int):
         env, src, plan = self.env, self.sc.sources[i], self.plan
         sched = plan.supply[i]
-        rng = keyed_rng(self.seed, self.rep, "supply", i)
+        releases = plan_releases(plan, i)  # counts computed once per plan where they can be
+        rng = keyed_rng(self.seed, self.rep, "supply", i) if src.release == "poisson" else None
         carry = 0.0
         t = 0.0
+        step = 0
         while t < plan.horizon_h:
-            mean = sched.at(t) * src.release_interval_h / 24.0
-            if src.release == "poisson":
-                n = int(rng.poisson(mean)) if mean > 0 else 0
+            if releases is not None:
+                split = releases[step]
+                n = sum(split)
             else:
-                carry += mean
-                n = int(carry + 1e-9)
-                carry -= n
-            if src.fleet_tankers is not None:
-                n = min(n, self.fleet_available[i])
-                self.fleet_available[i] -= n
+                mean = sched.at(t) * src.release_interval_h / 24.0
+                if src.release == "poisson":
+                    n = int(rng.poisson(mean)) if mean > 0 else 0
+                else:
+                    carry += mean
+                    n = int(carry + 1e-9)
+                    carry -= n
+                if src.fleet_tankers is not None:
+                    n = min(n, self.fleet_available[i])
+                    self.fleet_available[i] -= n
+                split = split_by_shares(n, plan.source_shares[i], self.assigned[i]) if n > 0 else ()
             if n > 0:
-                split = split_by_shares(n, plan.source_shares[i], self.assigned[i])
                 lots = [Lot(i, x, src.payload_l, k) for k, x in enumerate(split) if x > 0]
                 for lot in lots:
                     self.loaded_t[lot.dest] += lot.tankers
@@ -61,6 +69,7 @@ class Formation:
                 self.start(mv, i)
             yield env.timeout(src.release_interval_h)
             t += src.release_interval_h
+            step += 1
 
     # ------------------------------------------------------------------ staging
     def _staging(self, node: str):
@@ -152,14 +161,69 @@ class Formation:
         self.start(mv, index)
 
     def start(self, mv: Movement, origin: int) -> None:
-        """Start a movement's process; ``origin`` indexes its source, staging point or convoy."""
+        """Start a movement's process; ``origin`` indexes its source, staging point or convoy.
+
+        A batch whose trip to its staging point is fixed (:mod:`.feeders`) is replayed instead.
+        """
         mv.tankers_start = mv.tankers
         mv.litres_start = mv.litres
         key = (mv.kind, origin)
         ordinal = self.ordinals.get(key, 0)
         self.ordinals[key] = ordinal + 1
         mv.rng = movement_rng(self.seed, self.rep, mv.kind, origin, ordinal)
+        self.active.add(mv)
+        if mv.to_staging:
+            via = mv.via if mv.via is not None else self.plan.router.via.get(mv.origin, ())
+            trip = plan_trip(self.plan, mv.origin, mv.target, tuple(via))
+            if trip is not None:
+                self.replay(mv, trip)
+                return
+        self._drive(mv)
+
+    def _drive(self, mv: Movement, resume: FixedTrip | None = None) -> None:
+        """Draw the movement's attack budgets and start its process (after a replayed trip)."""
         mv.budget_ambush = float(mv.rng.exponential())
         mv.budget_ied = float(mv.rng.exponential())
-        self.active.add(mv)
-        mv.process = self.env.process(self.movement(mv))
+        mv.process = self.env.process(self.movement(mv, resume))
+
+    # ------------------------------------------------------------------ fixed trips
+    def replay(self, mv: Movement, trip: FixedTrip) -> None:
+        """Drive the fixed part of a trip without a process: one callback where it ends.
+
+        The time is the one the leg-by-leg run reaches: each whole leg's end from
+        :func:`~.hazard.free_leg_end_h`, each leg's timeout ``now + (end - now)`` as SimPy adds
+        it, then the hazard-free pieces of the next leg as the hazard integration adds them.
+        """
+        plan, now = self.plan, self.env.now
+        table, lengths, speeds = plan.threats, plan.edge_length_km, plan.edge_speed_kmh
+        mv.depart_h = now
+        mv.route.append(mv.origin)
+        mv.replay = trip
+        t, ends = now, []
+        for pieces in trip.legs:
+            t = t + (free_leg_end_h(pieces, t, table, lengths, speeds) - t)
+            ends.append(t)
+        mv.leg_ends = ends
+        if trip.partial_done:
+            t = free_leg_end_h(trip.partial[:trip.partial_done], t, table, lengths, speeds)
+        mv.planned = trip.paths[0] if trip.paths else trip.partial_path
+        self.at(t, lambda: self._replayed(mv))
+
+    def _replayed(self, mv: Movement) -> None:
+        trip, mv.replay = mv.replay, None
+        mv.route = list(trip.route)
+        if not trip.complete:  # the rest of the way can be attacked: drive it leg by leg
+            self._drive(mv, trip)
+            return
+        mv.planned = trip.paths[-1]
+        self.active.discard(mv)
+        self.join_staging(mv.target, mv.lots)
+        self.end_movement(mv, "staged", mv.target)
+
+    @staticmethod
+    def replayed_so_far(mv: Movement, now: float) -> None:
+        """Set the route and planned path of a replayed trip still on the road at ``now``."""
+        trip = mv.replay
+        done = sum(1 for t in mv.leg_ends if t <= now)  # legs whose timeout would have fired
+        mv.route = list(trip.route[:trip.route_len[done - 1]]) if done else [mv.origin]
+        mv.planned = trip.paths[done] if done < len(trip.paths) else trip.partial_path

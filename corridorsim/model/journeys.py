@@ -44,17 +44,22 @@ class Journeys(Driving):
         return plan.dest_nodes[k]
 
     # ------------------------------------------------------------------ the journey
-    def movement(self, mv: Movement):
+    def movement(self, mv: Movement, resume=None):
+        """The movement's process; ``resume``: the replayed legs it starts after (.feeders)."""
         env, plan = self.env, self.plan
-        yield from self._acquire_escort(mv)
-        if mv.tankers == 0:
-            self.end_movement(mv, "destroyed", mv.origin)
-            return
-        mv.depart_h = env.now
-        mv.route.append(mv.origin)
-        at = mv.origin
-        via = list(mv.via if mv.via is not None else plan.router.via.get(mv.origin, ()))
         outcome = "in_transit"
+        skip = 0  # pieces of the first leg already driven (a replayed trip's last, partial leg)
+        if resume is not None:  # a batch that has driven the fixed part of its trip
+            at, via, skip = resume.end, list(resume.via), resume.partial_done
+        else:
+            yield from self._acquire_escort(mv)
+            if mv.tankers == 0:
+                self.end_movement(mv, "destroyed", mv.origin)
+                return
+            mv.depart_h = env.now
+            mv.route.append(mv.origin)
+            at = mv.origin
+            via = list(mv.via if mv.via is not None else plan.router.via.get(mv.origin, ()))
         if mv.kind not in ("batch", "lot"):
             self.event("departure", mv, node=at, tankers=mv.tankers, litres=mv.litres,
                        escort=mv.escort_units)
@@ -81,7 +86,8 @@ class Journeys(Driving):
                 continue
             mv.planned = path
             pieces, leg_end = plan.first_leg(path)
-            result, travelled, hit = yield from self._traverse(mv, pieces)
+            result, travelled, hit = yield from self._traverse(mv, pieces, skip=skip)
+            skip = 0
             if result == "arrived":
                 at = leg_end
                 self.walk(mv, pieces)

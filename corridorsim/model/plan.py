@@ -140,6 +140,7 @@ class ScenarioPlan:
     def _build_threats(self) -> None:
         self.threats = ThreatTable(self.scenario, self.graph, self.edge_index)
         self.standing = StandingTable(self.scenario, self.graph)
+        self.fixed_trips: dict = {}  # (origin, target, via) -> FixedTrip or None (.feeders)
 
     def _build_routes(self) -> None:
         self.router = Router(
@@ -148,6 +149,7 @@ class ScenarioPlan:
             {k: float(self.threats.ambush_rate_per_1000km[i]) for k, i in self.edge_index.items()},
             {k: float(self.threats.ied_rate_per_1000km[i]) for k, i in self.edge_index.items()},
         )
+        self.fixed_trips = {}
 
     def _build_stops(self) -> None:
         scenario = self.scenario
@@ -172,6 +174,7 @@ class ScenarioPlan:
             stops |= {n for n in g if g.degree(n) >= 3}
         self.stops = frozenset(stops)
         self._legs: dict[tuple[str, ...], tuple[tuple[Piece, ...], str]] = {}
+        self.fixed_trips = {}
 
     def _build_escorts(self) -> None:
         self.bases = list(self.scenario.escorts.bases)
@@ -203,6 +206,7 @@ class ScenarioPlan:
             StepSchedule(s.tankers_per_day, [(scenario.hours(x.start), x.tankers_per_day) for x in s.schedule])
             for s in scenario.sources
         ]
+        self.releases: dict = {}  # source -> release schedule or None (.feeders)
 
     def with_scenario(self, scenario: Scenario, paths: Iterable[str]) -> ScenarioPlan:
         """The plan of ``scenario``, which differs from this plan's only at ``paths``.
