@@ -275,6 +275,10 @@ class Driving:
         self.after(back, home)
 
     def convoy_row(self, mv: Movement, outcome: str, censored: bool = False) -> None:
+        if mv.kind not in ("batch", "lot"):
+            self.convoys_formed += 1
+        if not self.keep_convoys:
+            return
         route = tuple(mv.route) if len(mv.route) > 1 else (mv.origin,)
         # corridor of the trip: as travelled if it ended at the target, else as last planned
         whole = route

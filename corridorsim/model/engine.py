@@ -29,6 +29,7 @@ escorts, units = pool + with convoys + driving home + lost awaiting replacement.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 
 import simpy
 
@@ -39,7 +40,7 @@ from .escorts import EscortLedger
 from .formation import Formation
 from .journeys import Journeys
 from .plan import Piece, ScenarioPlan
-from .records import EventRow, ReplicationRecords
+from .records import RECORD_TABLES, EventRow, ReplicationRecords
 from .staging import StagingQueue
 from .stock import FluidStock
 from .streams import keyed_rng, replication_streams
@@ -60,11 +61,22 @@ class Replication(Formation, Journeys):
         Root seed of the run.
     replication : int
         Replication index; streams come from ``SeedSequence(seed, spawn_key=(replication, ...))``.
+    tables : collection of str
+        The tables of :data:`~.records.RECORD_TABLES` to build rows for (default all); the
+        summary is always built, and the others stay empty.
     """
 
     Interrupt = simpy.Interrupt  # for the processes in .journeys (which do not import SimPy)
 
-    def __init__(self, plan: ScenarioPlan, seed: int, replication: int):
+    def __init__(self, plan: ScenarioPlan, seed: int, replication: int,
+                 tables: Collection[str] = RECORD_TABLES):
+        unknown = set(tables) - RECORD_TABLES
+        if unknown:
+            raise ValueError(f"unknown tables {sorted(unknown)}; expected some of {sorted(RECORD_TABLES)}")
+        self.keep_events = "events" in tables
+        self.keep_convoys = "convoys" in tables
+        self.tables = frozenset(tables)
+        self.convoys_formed = 0  # convoy rows of kind convoy or scheduled (the summary's count)
         self.plan = plan
         self.sc = sc = plan.scenario
         self.rep = replication
@@ -162,7 +174,9 @@ class Replication(Formation, Journeys):
               piece: Piece | None = None, frac: float = math.nan, tankers: int = 0,
               litres: int = 0, destroyed_t: int = 0, destroyed_l: int = 0, escort: int = 0,
               escort_lost: int = 0, delay_h: float = 0.0, detail: str = "") -> None:
-        """Append one row to the events table."""
+        """Append one row to the events table (if it is kept)."""
+        if not self.keep_events:
+            return
         plan = self.plan
         if piece is not None:
             lat, lon = plan.position(piece, frac)
@@ -337,11 +351,13 @@ class Replication(Formation, Journeys):
         names = plan.dest_names
         args = (self.day_delivered_l, self.day_delivered_t, self.day_destroyed_t,
                 self.day_destroyed_l)
-        self.records.daily = daily_rows(self.rep, names, self.stocks, self.days, horizon, *args,
-                                        self.day_attacks, self.escorts.busy.per_day,
-                                        self.day_escort_lost, self.day_waiting)
+        if "daily" in self.tables:
+            self.records.daily = daily_rows(self.rep, names, self.stocks, self.days, horizon,
+                                            *args, self.day_attacks, self.escorts.busy.per_day,
+                                            self.day_escort_lost, self.day_waiting)
         dests = destination_rows(self.rep, names, self.stocks, *args)
-        self.records.destinations = dests
+        if "destinations" in self.tables:
+            self.records.destinations = dests
         util = (float(self.escorts.busy.per_day.sum()) / (self.escort_units_total * horizon)
                 if self.escort_units_total else 0.0)
         led = self.ledger()
@@ -350,12 +366,17 @@ class Replication(Formation, Journeys):
             delivered_t=led["delivered_t"], loaded_t=led["loaded_t"], loaded_l=led["loaded_l"],
             destroyed_t=led["destroyed_t"], destroyed_l=led["destroyed_l"],
             ambushes=self.ambushes, ieds=self.ieds, standing=self.standing_attacks,
-            convoys=sum(1 for r in self.records.convoys if r.kind not in ("batch", "lot")),
+            convoys=self.convoys_formed,
             utilisation=util, waits=self.escort_waits, censored=censored,
             in_transit_l=led["moving_l"], staged_l=led["staged_l"])
         self.records.sim_events = next(self.env._eid)  # events scheduled so far
 
 
-def run_replication(plan: ScenarioPlan, seed: int, replication: int) -> ReplicationRecords:
-    """Run one replication in-process and return its records (handy for debugging)."""
-    return Replication(plan, seed, replication).run()
+def run_replication(plan: ScenarioPlan, seed: int, replication: int,
+                    tables: Collection[str] = RECORD_TABLES) -> ReplicationRecords:
+    """Run one replication in-process and return its records.
+
+    ``tables``: which of :data:`~.records.RECORD_TABLES` to build (default all; the summary
+    always). Leaving out the events and convoys tables saves the rows' cost, not the model's.
+    """
+    return Replication(plan, seed, replication, tables).run()

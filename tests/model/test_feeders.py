@@ -135,3 +135,15 @@ def test_a_batch_without_hazard_is_staged_after_its_travel_time():
     assert staged and all(r.route.startswith("Abidjan>") and r.route.endswith(">Zegoua")
                           for r in staged)
     assert {r.outcome for r in batches} == {"staged", "in_transit"}
+
+
+def test_rows_are_built_only_for_the_tables_asked_for(blockade):
+    full = run_replication(blockade, 3, 1)
+    lean = run_replication(blockade, 3, 1, tables={"daily"})
+    assert lean.summary == full.summary and lean.daily == full.daily
+    assert full.events and full.convoys and full.destinations
+    assert (lean.events, lean.convoys, lean.destinations) == ([], [], [])
+    bare = run_replication(blockade, 3, 1, tables=())
+    assert bare.summary == full.summary and bare.daily == []
+    with pytest.raises(ValueError, match="unknown tables"):
+        run_replication(blockade, 3, 1, tables={"summary"})
