@@ -35,25 +35,21 @@ class Suffered(NamedTuple):
 class Driving:
     """Leg traversal, attacks and retreats, mixed into the engine's Replication."""
 
-    def _traverse(self, mv: Movement, pieces: tuple[Piece, ...], retreat: bool = False,
-                  skip: int = 0):
+    def _traverse(self, mv: Movement, pieces: tuple[Piece, ...], retreat: bool = False):
         """Drive along ``pieces``; return (result, pieces travelled, (piece, frac) of an attack).
 
         result is ``arrived``, ``destroyed``, ``turned_back`` or ``cut_off`` (a closure ahead).
-        ``skip``: the first pieces have been driven already (a replayed trip, :mod:`.feeders`).
         """
         env, plan = self.env, self.plan
         lengths, speeds = plan.edge_length_km, plan.edge_speed_kmh
-        det_spec = self.sc.threats.deterrence
         targeting, adversary = self.sc.threats.targeting, plan.threats.adversary
-        travelled: list[Piece] = list(pieces[:skip])
-        i = skip
-        f = pieces[skip].f0 if skip < len(pieces) else 0.0
+        travelled: list[Piece] = []
+        i = 0
+        f = pieces[0].f0 if pieces else 0.0
         while i < len(pieces):
             if not retreat and self.closed.blocked(pieces, i):
                 return "cut_off", travelled, None
-            det = deterrence_factor(escort_strength(mv.escort_units, mv.tankers),
-                                    det_spec.rate_floor, det_spec.rate_scale)
+            det = self.deterrence(mv)
             # with an adversary process ambushes come from its opportunities, not from budgets
             ba = math.inf if adversary else mv.budget_ambush
             sp = plan_stretch(pieces, i, f, env.now, ba, mv.budget_ied, plan.threats, det,
@@ -111,6 +107,12 @@ class Driving:
             if result is not None:
                 return result, travelled, (pieces[k], sp.end_f)
         return "arrived", travelled, None
+
+    def deterrence(self, mv: Movement) -> float:
+        """Deterrence factor on the attack rates a moving convoy faces, its escort as it is now."""
+        spec = self.sc.threats.deterrence
+        return deterrence_factor(escort_strength(mv.escort_units, mv.tankers),
+                                 spec.rate_floor, spec.rate_scale)
 
     def adversary(self):
         """Ambush opportunities (:mod:`corridorsim.model.adversary`) meet the convoys on the road.

@@ -43,7 +43,7 @@ from .plan import Piece, ScenarioPlan
 from .records import RECORD_TABLES, EventRow, ReplicationRecords
 from .staging import StagingQueue
 from .stock import FluidStock
-from .streams import keyed_rng, replication_streams
+from .streams import MovementStreams, keyed_rng, replication_streams
 from .tally import daily_rows, destination_rows, summary_row
 from .threats import draw_duration
 
@@ -81,7 +81,7 @@ class Replication(Formation, Journeys):
         self.sc = sc = plan.scenario
         self.rep = replication
         self.seed = seed
-        self.ordinals: dict[tuple[str, int], int] = {}  # movements started per (kind, origin)
+        self.streams = MovementStreams(seed, replication)  # movement streams, by (kind, origin)
         self.env = simpy.Environment()
         self.rng = replication_streams(seed, replication)
         self.records = ReplicationRecords(replication)

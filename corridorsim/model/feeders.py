@@ -11,18 +11,21 @@ release schedule (:func:`release_schedule`)
     same times in every replication.
 fixed trip (:func:`fixed_trip`)
     In a scenario without closures (routes cannot change), the trip of a batch heading for its
-    staging point is fixed up to the first edge on which an attack can happen (an ambush or IED
-    intensity above zero in some phase) or the first stop that holds it (a checkpoint with a
-    delay or a random wait). That part (whole legs, then the first pieces of the next leg), the
-    paths planned at each stop and the route walked are the same in every replication; the
-    engine drives it as one callback (:meth:`.formation.Formation.replay`) at the time the
-    leg-by-leg run reaches, computed with the same floating-point operations
-    (:func:`.hazard.free_leg_end_h`), and starts the batch's process there only if the trip
-    goes on (``FixedTrip.complete`` false: its last edges can be attacked).
+    staging point is fixed up to the first leg on which an attack can happen (an edge with an
+    ambush or IED intensity above zero in some phase) or whose end holds it (a checkpoint with
+    a delay or a random wait). Those legs, the paths planned at each stop and the route walked
+    are the same in every replication; the engine drives them as one callback
+    (:meth:`.formation.Formation.replay`) at the time the leg-by-leg run reaches, computed with
+    the same floating-point operations (:func:`.hazard.free_leg_end_h`). When what is left is
+    one leg to the staging point (``FixedTrip.last``; usually the few km from the border to the
+    staging point, in the threatened country), the engine integrates its hazard with the
+    batch's budgets at once (:func:`.hazard.plan_stretch`, no adversary process): if no attack
+    comes, the whole trip is one callback; otherwise the batch's process drives that leg.
 
-A batch draws nothing from its stream (:func:`.streams.movement_rng`) on hazard-free legs, so
-the draws of the rest of its trip, and the stream keys of every other movement, are the same
-as when it drives them leg by leg.
+The batch draws its two attack budgets (the first numbers of its stream,
+:func:`.streams.movement_rng`) only when it drives a leg that can be attacked, as the leg-by-leg
+run would, and the stream keys of the movements after it are counted as before: every
+movement's numbers are the same as without the replay.
 
 Pure, no SimPy. May import :mod:`.plan`, :mod:`.entities` and :mod:`.threats`.
 """
@@ -43,9 +46,9 @@ class FixedTrip(NamedTuple):
     ``legs[j]`` are the pieces of leg ``j``; ``paths[j]`` the path planned at its start (the
     convoy row's ``planned``); ``route_len[j]`` the length of the route walked once leg ``j``
     has ended (``route[:route_len[j]]``). ``end`` is the stop the last leg reaches, ``via`` the
-    via nodes still to pass there and ``complete`` whether ``end`` is the staging point. When
-    the next leg starts with hazard-free edges, ``partial`` are its pieces (the path
-    ``partial_path``) of which the first ``partial_done`` are driven in the replay too.
+    via nodes still to pass there and ``complete`` whether ``end`` is the staging point. If
+    not, and the next leg (``last``, planned as ``last_path``) ends at the staging point, which
+    does not hold it, ``full_route`` is the route walked at the end of that leg.
     """
 
     legs: tuple[tuple[Piece, ...], ...]
@@ -55,9 +58,9 @@ class FixedTrip(NamedTuple):
     end: str
     via: tuple[str, ...]
     complete: bool
-    partial: tuple[Piece, ...] = ()
-    partial_path: tuple[str, ...] = ()
-    partial_done: int = 0
+    last: tuple[Piece, ...] = ()
+    last_path: tuple[str, ...] = ()
+    full_route: tuple[str, ...] = ()
 
 
 def release_schedule(plan: ScenarioPlan, source: int) -> tuple[tuple[int, ...], ...] | None:
@@ -100,7 +103,7 @@ def fixed_trip(plan: ScenarioPlan, origin: str, target: str,
     at, pending = origin, list(via)
     route = [origin]
     legs, paths, lens = [], [], []
-    partial, partial_path, done = (), (), 0
+    last, last_path, full_route = (), (), ()
     while at != target:
         path = router.route(at, target, tuple(pending))
         if path is None and pending:
@@ -108,28 +111,35 @@ def fixed_trip(plan: ScenarioPlan, origin: str, target: str,
         if path is None:
             break
         pieces, end = plan.first_leg(path)
-        if not table.hazard_free(p.edge for p in pieces):
-            done = next(k for k, p in enumerate(pieces) if not table.hazard_free((p.edge,)))
-            if done:
-                partial, partial_path = pieces, path
-            break
         cp = plan.checkpoints.get(end)
-        if cp is not None and end not in plan.dest_node_set \
-                and (cp.fixed_delay_h > 0 or cp.random_wait is not None):
+        holds = cp is not None and end not in plan.dest_node_set \
+            and (cp.fixed_delay_h > 0 or cp.random_wait is not None)
+        if not table.hazard_free(p.edge for p in pieces):
+            if end == target and not holds:
+                last, last_path = pieces, path
+                full_route = tuple(_walk(list(route), pieces))
+            break
+        if holds:
             break
         at = end
-        for p in pieces:
-            if p.f1 >= 1.0 - 1e-12 and route[-1] != p.v:
-                route.append(p.v)
+        _walk(route, pieces)
         legs.append(pieces)
         paths.append(path)
         lens.append(len(route))
         if pending:
             pending = [n for n in pending if n not in route]
-    if not legs and not done:
+    if not legs and not last:
         return None
     return FixedTrip(tuple(legs), tuple(paths), tuple(route), tuple(lens), at, tuple(pending),
-                     at == target, partial, partial_path, done)
+                     at == target, last, last_path, full_route)
+
+
+def _walk(route: list[str], pieces: tuple[Piece, ...]) -> list[str]:
+    """Add to ``route`` the nodes reached at the end of whole pieces (as the engine walks)."""
+    for p in pieces:
+        if p.f1 >= 1.0 - 1e-12 and route[-1] != p.v:
+            route.append(p.v)
+    return route
 
 
 def plan_trip(plan: ScenarioPlan, origin: str, target: str,

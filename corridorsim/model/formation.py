@@ -20,9 +20,10 @@ from .counters import CounterStream
 from .entities import Lot, Movement, split_by_shares
 from .escorts import escort_request
 from .feeders import FixedTrip, plan_releases, plan_trip
-from .hazard import free_leg_end_h
+from .hazard import free_leg_end_h, plan_stretch
 from .staging import TIE_H
-from .streams import keyed_rng, keyed_stream, movement_rng
+from .streams import keyed_rng, keyed_stream
+from .targeting import size_factor
 from .threats import draw_ambush
 
 __all__ = ["Formation"]
@@ -167,10 +168,7 @@ class Formation:
         """
         mv.tankers_start = mv.tankers
         mv.litres_start = mv.litres
-        key = (mv.kind, origin)
-        ordinal = self.ordinals.get(key, 0)
-        self.ordinals[key] = ordinal + 1
-        mv.rng = movement_rng(self.seed, self.rep, mv.kind, origin, ordinal)
+        mv.rng = self.streams.next(mv.kind, origin)  # (the ordinal-th of its kind and origin)
         self.active.add(mv)
         if mv.to_staging:
             via = mv.via if mv.via is not None else self.plan.router.via.get(mv.origin, ())
@@ -180,19 +178,32 @@ class Formation:
                 return
         self._drive(mv)
 
-    def _drive(self, mv: Movement, resume: FixedTrip | None = None) -> None:
-        """Draw the movement's attack budgets and start its process (after a replayed trip)."""
+    def _drive(self, mv: Movement, resume: FixedTrip | None = None, drawn: bool = False) -> None:
+        """Start the movement's process (after a replayed trip's fixed legs: ``resume``).
+
+        ``drawn``: the budgets are drawn already (by :meth:`replay`, for the last leg).
+        """
+        if not drawn:
+            self.draw_budgets(mv)
+        mv.replay = None
+        mv.process = self.env.process(self.movement(mv, resume))
+
+    @staticmethod
+    def draw_budgets(mv: Movement) -> None:
+        """The movement's first two draws: its unit-exponential ambush and IED budgets."""
         mv.budget_ambush = float(mv.rng.exponential())
         mv.budget_ied = float(mv.rng.exponential())
-        mv.process = self.env.process(self.movement(mv, resume))
 
     # ------------------------------------------------------------------ fixed trips
     def replay(self, mv: Movement, trip: FixedTrip) -> None:
-        """Drive the fixed part of a trip without a process: one callback where it ends.
+        """Drive a batch's fixed legs without a process (:mod:`.feeders`), and its last leg too
+        if no attack comes on it: one callback at the end, where the process takes over if the
+        trip goes on.
 
-        The time is the one the leg-by-leg run reaches: each whole leg's end from
-        :func:`~.hazard.free_leg_end_h`, each leg's timeout ``now + (end - now)`` as SimPy adds
-        it, then the hazard-free pieces of the next leg as the hazard integration adds them.
+        Times are those of the leg-by-leg run: each fixed leg's end from
+        :func:`~.hazard.free_leg_end_h` and the last leg's from :func:`~.hazard.plan_stretch`
+        with the budgets and factors :meth:`_traverse` would use, each leg's timeout
+        ``now + (end - now)`` as SimPy adds it.
         """
         plan, now = self.plan, self.env.now
         table, lengths, speeds = plan.threats, plan.edge_length_km, plan.edge_speed_kmh
@@ -204,18 +215,34 @@ class Formation:
             t = t + (free_leg_end_h(pieces, t, table, lengths, speeds) - t)
             ends.append(t)
         mv.leg_ends = ends
-        if trip.partial_done:
-            t = free_leg_end_h(trip.partial[:trip.partial_done], t, table, lengths, speeds)
-        mv.planned = trip.paths[0] if trip.paths else trip.partial_path
-        self.at(t, lambda: self._replayed(mv))
+        mv.planned = trip.paths[0] if trip.paths else trip.last_path
+        if trip.last and not table.adversary:
+            self.draw_budgets(mv)
+            sp = plan_stretch(trip.last, 0, trip.last[0].f0, t, mv.budget_ambush, mv.budget_ied,
+                              table, self.deterrence(mv), lengths, speeds,
+                              size_factor(mv.tankers, self.sc.threats.targeting))
+            if sp.attack is None:  # it reaches the staging point unharmed
+                ends.append(t + (sp.end_h - t))
+                self.at(ends[-1], lambda: self._staged(mv, trip.full_route, trip.last_path))
+                return
+            if not trip.legs:  # attacked on its first leg: the process drives it all
+                self._drive(mv, drawn=True)
+                return
+        if trip.complete:
+            self.at(t, lambda: self._staged(mv, trip.route, trip.paths[-1]))
+        else:
+            drawn = bool(trip.last) and not table.adversary
+            self.at(t, lambda: self._resume(mv, trip, drawn))
 
-    def _replayed(self, mv: Movement) -> None:
-        trip, mv.replay = mv.replay, None
+    def _resume(self, mv: Movement, trip: FixedTrip, drawn: bool) -> None:
         mv.route = list(trip.route)
-        if not trip.complete:  # the rest of the way can be attacked: drive it leg by leg
-            self._drive(mv, trip)
-            return
-        mv.planned = trip.paths[-1]
+        self._drive(mv, trip, drawn)
+
+    def _staged(self, mv: Movement, route: tuple[str, ...], planned: tuple[str, ...]) -> None:
+        """A replayed batch reaches its staging point."""
+        mv.replay = None
+        mv.route = list(route)
+        mv.planned = planned
         self.active.discard(mv)
         self.join_staging(mv.target, mv.lots)
         self.end_movement(mv, "staged", mv.target)
@@ -224,6 +251,6 @@ class Formation:
     def replayed_so_far(mv: Movement, now: float) -> None:
         """Set the route and planned path of a replayed trip still on the road at ``now``."""
         trip = mv.replay
-        done = sum(1 for t in mv.leg_ends if t <= now)  # legs whose timeout would have fired
+        done = sum(1 for t in mv.leg_ends[:len(trip.legs)] if t <= now)  # legs whose timeout
         mv.route = list(trip.route[:trip.route_len[done - 1]]) if done else [mv.origin]
-        mv.planned = trip.paths[done] if done < len(trip.paths) else trip.partial_path
+        mv.planned = trip.paths[done] if done < len(trip.paths) else trip.last_path

@@ -48,9 +48,8 @@ class Journeys(Driving):
         """The movement's process; ``resume``: the replayed legs it starts after (.feeders)."""
         env, plan = self.env, self.plan
         outcome = "in_transit"
-        skip = 0  # pieces of the first leg already driven (a replayed trip's last, partial leg)
-        if resume is not None:  # a batch that has driven the fixed part of its trip
-            at, via, skip = resume.end, list(resume.via), resume.partial_done
+        if resume is not None:  # a batch that has driven the fixed legs of its trip
+            at, via = resume.end, list(resume.via)
         else:
             yield from self._acquire_escort(mv)
             if mv.tankers == 0:
@@ -86,8 +85,7 @@ class Journeys(Driving):
                 continue
             mv.planned = path
             pieces, leg_end = plan.first_leg(path)
-            result, travelled, hit = yield from self._traverse(mv, pieces, skip=skip)
-            skip = 0
+            result, travelled, hit = yield from self._traverse(mv, pieces)
             if result == "arrived":
                 at = leg_end
                 self.walk(mv, pieces)
