@@ -19,6 +19,7 @@ from corridorsim.model.hazard import free_leg_end_h, plan_stretch
 from corridorsim.model.plan import Piece, compile_scenario
 from corridorsim.scenario.documents import scenario_from_dict
 from corridorsim.scenario.loading import load_scenario
+from corridorsim.scenario.priors import apply_parameters
 
 from ..conftest import SCENARIOS, make_plan, smoke_dict
 
@@ -30,7 +31,8 @@ def records(plan, reps=2, seed=5):
 
 
 def rows(recs):
-    return [(r.daily, r.events, r.convoys, r.destinations, r.summary) for r in recs]
+    """Every row of every table, as text (nan equals nan, and a float shows all its digits)."""
+    return [repr((r.daily, r.events, r.convoys, r.destinations, r.summary)) for r in recs]
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +50,17 @@ def test_replayed_feeders_give_the_records_of_driving_leg_by_leg(blockade, monke
     assert fast == slow
 
 
+def test_batches_attacked_on_their_last_leg_are_driven_as_before(blockade, monkeypatch):
+    # forty times the attack rates: batches are attacked on the few km before their staging point
+    hot = compile_scenario(apply_parameters(blockade.scenario, {"threats.ambush_multiplier": 40,
+                                                                "threats.ied_multiplier": 40}))
+    fast = records(hot, reps=1)
+    attacked = [r for r in fast[0].convoys if r.kind == "batch" and r.attacks]
+    assert attacked
+    monkeypatch.setattr(formation, "plan_trip", lambda *a: None)
+    assert rows(fast) == rows(records(compile_scenario(hot.scenario), reps=1))
+
+
 def test_batches_still_on_the_road_at_the_horizon_keep_their_route_so_far(blockade, monkeypatch):
     # the last days' batches are replayed when the run ends: rows as if driven leg by leg
     (fast,) = records(blockade, reps=1)
@@ -58,15 +71,17 @@ def test_batches_still_on_the_road_at_the_horizon_keep_their_route_so_far(blocka
     assert moving == [r for r in slow.convoys if r.kind == "batch" and r.outcome == "in_transit"]
 
 
-def test_fixed_trip_stops_at_the_first_edge_that_can_be_attacked(blockade):
+def test_fixed_trip_stops_at_the_first_leg_that_can_be_attacked(blockade):
     # Dakar - Diboli: hazard-free to Tambacounda (a junction stop), then Tambacounda - Kidira
     # free and the 3 km Kidira - Diboli edge in threat region ML
     trip = fixed_trip(blockade, "Dakar", "Diboli", ())
     assert trip.end == "Tambacounda" and not trip.complete
-    assert [p.v for p in trip.partial[:trip.partial_done]] == ["Kidira"]
     assert trip.route == ("Dakar", "Kaolack", "Kaffrine", "Koungheul", "Tambacounda")
+    # the last leg ends at the staging point: integrated at release, with the batch's budgets
+    assert [p.v for p in trip.last] == ["Kidira", "Diboli"]
+    assert trip.full_route == trip.route + ("Kidira", "Diboli")
     whole = fixed_trip(blockade, "Conakry", "Kouremale", ())
-    assert whole.complete and whole.end == "Kouremale" and whole.partial_done == 0
+    assert whole.complete and whole.end == "Kouremale" and whole.last == ()
 
 
 def test_no_fixed_trip_with_closures_or_a_holding_checkpoint():
