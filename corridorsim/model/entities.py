@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from .counters import CounterStream
 
-__all__ = ["Lot", "Movement", "split_by_shares"]
+__all__ = ["Lot", "Movement", "split_by_shares", "merge_lots"]
 
 
 @dataclass(slots=True)
@@ -110,3 +110,23 @@ def split_by_shares(n: int, shares: list[float], assigned: list[int]) -> list[in
         assigned[k] += 1
         out[k] += 1
     return out
+
+
+def merge_lots(lots: list[Lot]) -> list[Lot]:
+    """One lot per (source, payload, destination), in the order of their first lots.
+
+    Lots alike in all three are interchangeable once in one movement (nothing reads which of
+    them a tanker came in), so a convoy formed from many daily batches carries a handful of lots
+    instead of dozens. A loss shared out across the merged lots at random (multivariate
+    hypergeometric) has the distribution of the same loss shared across the original lots and
+    summed.
+    """
+    merged: dict[tuple[int, int, int], Lot] = {}
+    for lot in lots:
+        key = (lot.source, lot.payload_l, lot.dest)
+        have = merged.get(key)
+        if have is None:
+            merged[key] = Lot(lot.source, lot.tankers, lot.payload_l, lot.dest)
+        else:
+            have.tankers += lot.tankers
+    return list(merged.values())

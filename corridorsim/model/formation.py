@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 
 from .counters import CounterStream
-from .entities import Lot, Movement, split_by_shares
+from .entities import Lot, Movement, merge_lots, split_by_shares
 from .escorts import escort_request
 from .feeders import FixedTrip, plan_releases, plan_trip
 from .hazard import free_leg_end_h, plan_stretch
@@ -130,7 +130,7 @@ class Formation:
     def _form_convoy(self, node: str) -> None:
         plan = self.plan
         sp = plan.staging[node]
-        lots = self.queues[node].take(sp.max_tankers)
+        lots = merge_lots(self.queues[node].take(sp.max_tankers))
         n = sum(lot.tankers for lot in lots)
         base = plan.staging_base[node]
         wanted = 0

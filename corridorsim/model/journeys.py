@@ -183,15 +183,18 @@ class Journeys(Driving):
         now = self.env.now
         d = self.day_of(now)
         mv.take_lots(lots)
+        into: dict[int, int] = {}  # litres per destination: one addition to each stock
         for lot in lots:
             k = lot.dest
             self.delivered_t[k] += lot.tankers
             self.delivered_l[k] += lot.litres
             self.day_delivered_l[k][d] += lot.litres
             self.day_delivered_t[k][d] += lot.tankers
-            self.stocks[k].add(now, lot.litres)
+            into[k] = into.get(k, 0) + lot.litres
             if lot.source >= 0 and self.sc.sources[lot.source].fleet_tankers is not None:
                 self._return_empty(lot.source, lot.tankers, node)
+        for k, litres in into.items():
+            self.stocks[k].add(now, litres)
         self.event("delivery", mv, node=node, tankers=sum(x.tankers for x in lots),
                    litres=sum(x.litres for x in lots), escort=mv.escort_units)
 

@@ -162,3 +162,14 @@ def test_rows_are_built_only_for_the_tables_asked_for(blockade):
     assert bare.summary == full.summary and bare.daily == []
     with pytest.raises(ValueError, match="unknown tables"):
         run_replication(blockade, 3, 1, tables={"summary"})
+
+
+def test_merged_lots_keep_the_tankers_of_each_source_payload_and_destination():
+    from corridorsim.model.entities import Lot, merge_lots
+
+    lots = [Lot(0, 3, 100, 1), Lot(1, 2, 100, 1), Lot(0, 4, 100, 1), Lot(0, 5, 200, 1),
+            Lot(0, 1, 100, 0)]
+    merged = merge_lots(lots)
+    assert [(x.source, x.tankers, x.payload_l, x.dest) for x in merged] == [
+        (0, 7, 100, 1), (1, 2, 100, 1), (0, 5, 200, 1), (0, 1, 100, 0)]
+    assert lots[0].tankers == 3  # the originals are left as they were
