@@ -225,13 +225,18 @@ class ScenarioPlan:
         paths : iterable of str
             The dotted paths whose values changed.
         """
-        parts = set(parts_fed_by(frozenset(paths)))
+        paths = frozenset(paths)
+        threat_paths = frozenset(p for p in paths if p == "threats" or p.startswith("threats."))
+        parts = set(parts_fed_by(paths - threat_paths))
+        if threat_paths:
+            threat_parts = set(parts_fed_by(threat_paths))
+            if scenario.routing.policy != "least_loss":
+                threat_parts.discard("routes")  # threat rates weigh routes only under least_loss
+            parts |= threat_parts
         if "network" in parts:
             return ScenarioPlan(scenario)
         if parts - {"threats"}:  # a drawn count or capacity could break a reference
             check_references(scenario, self.graph)
-        if "threats" in parts and scenario.routing.policy != "least_loss":
-            parts.discard("routes")  # the threat rates weigh routes only under least_loss
         new = copy.copy(self)
         new.scenario = scenario
         if "routes" in parts:
