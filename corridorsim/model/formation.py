@@ -226,6 +226,7 @@ class Formation:
                 self.at(ends[-1], lambda: self._staged(mv, trip.full_route, trip.last_path))
                 return
             if not trip.legs:  # attacked on its first leg: the process drives it all
+                mv.route.clear()
                 self._drive(mv, drawn=True)
                 return
         if trip.complete:

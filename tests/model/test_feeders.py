@@ -61,6 +61,26 @@ def test_batches_attacked_on_their_last_leg_are_driven_as_before(blockade, monke
     assert rows(fast) == rows(records(compile_scenario(hot.scenario), reps=1))
 
 
+@pytest.mark.parametrize("rate", [0.5, 50.0])
+def test_a_batch_whose_only_leg_can_be_attacked_is_driven_as_before(rate, monkeypatch):
+    # Abidjan - Zegoua is one leg whose last edges lie in ML: integrated at release, and driven
+    # by the process from the start when an attack comes (50 per 1000 km: most batches)
+    plan = make_plan(
+        end="2025-09-21", convoys=[],
+        sources=[{"name": "abj", "node": "Abidjan", "staging": "Zegoua", "tankers_per_day": 10}],
+        staging=[{"node": "Zegoua", "min_tankers": 10, "max_wait_h": 24}],
+        threats={"enabled": True, "rules": [{"region": "ML", "ambush_rate_per_1000km": rate,
+                                             "ied_rate_per_1000km": rate / 2}]})
+    fast = records(plan, reps=3)
+    trip = plan.fixed_trips[("Abidjan", "Zegoua", ())]
+    assert trip.legs == () and trip.last and not trip.complete
+    attacked = [r for rec in fast for r in rec.convoys if r.kind == "batch" and r.attacks]
+    assert bool(attacked) == (rate > 1)
+    assert all(r.route.startswith("Abidjan>Yamoussoukro>") for r in attacked)
+    monkeypatch.setattr(formation, "plan_trip", lambda *a: None)
+    assert rows(fast) == rows(records(compile_scenario(plan.scenario), reps=3))
+
+
 def test_batches_still_on_the_road_at_the_horizon_keep_their_route_so_far(blockade, monkeypatch):
     # the last days' batches are replayed when the run ends: rows as if driven leg by leg
     (fast,) = records(blockade, reps=1)
