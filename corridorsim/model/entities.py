@@ -32,7 +32,7 @@ class Lot:
         return self.tankers * self.payload_l
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Movement:
     """A convoy or a batch of tankers on the road (an entity with counts, not trucks)."""
 

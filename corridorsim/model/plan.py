@@ -93,11 +93,15 @@ class StepSchedule:
 
     def at(self, t_h: float) -> float:
         """Value at time ``t_h``."""
+        if not self.starts:
+            return self.initial
         i = bisect.bisect_right(self.starts, t_h) - 1
         return self.initial if i < 0 else self.values[i]
 
     def next_change_after(self, t_h: float) -> float:
         """First step start strictly after ``t_h`` (``inf`` if none)."""
+        if not self.starts:
+            return math.inf
         i = bisect.bisect_right(self.starts, t_h)
         return self.starts[i] if i < len(self.starts) else math.inf
 
