@@ -60,12 +60,13 @@ def run_batch(plan: ScenarioPlan, seed: int, replications: Sequence[int],
 
     Each replication's records depend only on ``(seed, replication)``, whichever engine runs
     it and whichever replications share its batch. ``tables``: the tables besides the
-    summary that the caller will use (the fast path skips the others; the SimPy engine makes
-    them all).
+    summary that the caller will use (both engines skip the others; the SimPy engine builds
+    the destinations rows, one per destination, always).
     """
     reps = list(replications)
     if not reps:
         return []
     if choose_engine(plan, engine).engine == "vector":
         return run_replications_vector(plan, seed, reps, tables=tables)
-    return [run_replication_with_uncertainty(plan, seed, r) for r in reps]
+    wanted = set(tables) | {"destinations"}
+    return [run_replication_with_uncertainty(plan, seed, r, tables=wanted) for r in reps]

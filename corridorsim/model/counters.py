@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MASK64", "mix64", "seed_word", "stream_key", "uniform", "exponential",
+__all__ = ["MASK64", "mix64", "seed_word", "stream_key", "extend_key", "uniform", "exponential",
            "CounterStream", "mix64_array", "stream_keys_array", "uniforms_array"]
 
 MASK64 = (1 << 64) - 1
@@ -70,6 +70,11 @@ def stream_key(seed: int, parts: Sequence[int]) -> int:
     for p in parts:
         k = mix64(k ^ ((p * _G + _C) & MASK64))
     return k
+
+
+def extend_key(key: int, part: int) -> int:
+    """The key of ``parts + (part,)`` from the key of ``parts``: ``stream_key`` one part on."""
+    return mix64(key ^ ((part * _G + _C) & MASK64))
 
 
 def uniform(key: int, index: int) -> float:

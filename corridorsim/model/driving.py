@@ -42,7 +42,6 @@ class Driving:
         """
         env, plan = self.env, self.plan
         lengths, speeds = plan.edge_length_km, plan.edge_speed_kmh
-        det_spec = self.sc.threats.deterrence
         targeting, adversary = self.sc.threats.targeting, plan.threats.adversary
         travelled: list[Piece] = []
         i = 0
@@ -50,8 +49,7 @@ class Driving:
         while i < len(pieces):
             if not retreat and self.closed.blocked(pieces, i):
                 return "cut_off", travelled, None
-            det = deterrence_factor(escort_strength(mv.escort_units, mv.tankers),
-                                    det_spec.rate_floor, det_spec.rate_scale)
+            det = self.deterrence(mv)
             # with an adversary process ambushes come from its opportunities, not from budgets
             ba = math.inf if adversary else mv.budget_ambush
             sp = plan_stretch(pieces, i, f, env.now, ba, mv.budget_ied, plan.threats, det,
@@ -109,6 +107,12 @@ class Driving:
             if result is not None:
                 return result, travelled, (pieces[k], sp.end_f)
         return "arrived", travelled, None
+
+    def deterrence(self, mv: Movement) -> float:
+        """Deterrence factor on the attack rates a moving convoy faces, its escort as it is now."""
+        spec = self.sc.threats.deterrence
+        return deterrence_factor(escort_strength(mv.escort_units, mv.tankers),
+                                 spec.rate_floor, spec.rate_scale)
 
     def adversary(self):
         """Ambush opportunities (:mod:`corridorsim.model.adversary`) meet the convoys on the road.
@@ -273,6 +277,10 @@ class Driving:
         self.after(back, home)
 
     def convoy_row(self, mv: Movement, outcome: str, censored: bool = False) -> None:
+        if mv.kind not in ("batch", "lot"):
+            self.convoys_formed += 1
+        if not self.keep_convoys:
+            return
         route = tuple(mv.route) if len(mv.route) > 1 else (mv.origin,)
         # corridor of the trip: as travelled if it ended at the target, else as last planned
         whole = route

@@ -29,6 +29,7 @@ escorts, units = pool + with convoys + driving home + lost awaiting replacement.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 
 import simpy
 
@@ -39,10 +40,10 @@ from .escorts import EscortLedger
 from .formation import Formation
 from .journeys import Journeys
 from .plan import Piece, ScenarioPlan
-from .records import EventRow, ReplicationRecords
+from .records import RECORD_TABLES, EventRow, ReplicationRecords
 from .staging import StagingQueue
 from .stock import FluidStock
-from .streams import keyed_rng, replication_streams
+from .streams import MovementStreams, keyed_rng, replication_streams
 from .tally import daily_rows, destination_rows, summary_row
 from .threats import draw_duration
 
@@ -60,16 +61,27 @@ class Replication(Formation, Journeys):
         Root seed of the run.
     replication : int
         Replication index; streams come from ``SeedSequence(seed, spawn_key=(replication, ...))``.
+    tables : collection of str
+        The tables of :data:`~.records.RECORD_TABLES` to build rows for (default all); the
+        summary is always built, and the others stay empty.
     """
 
     Interrupt = simpy.Interrupt  # for the processes in .journeys (which do not import SimPy)
 
-    def __init__(self, plan: ScenarioPlan, seed: int, replication: int):
+    def __init__(self, plan: ScenarioPlan, seed: int, replication: int,
+                 tables: Collection[str] = RECORD_TABLES):
+        unknown = set(tables) - RECORD_TABLES
+        if unknown:
+            raise ValueError(f"unknown tables {sorted(unknown)}; expected some of {sorted(RECORD_TABLES)}")
+        self.keep_events = "events" in tables
+        self.keep_convoys = "convoys" in tables
+        self.tables = frozenset(tables)
+        self.convoys_formed = 0  # convoy rows of kind convoy or scheduled (the summary's count)
         self.plan = plan
         self.sc = sc = plan.scenario
         self.rep = replication
         self.seed = seed
-        self.ordinals: dict[tuple[str, int], int] = {}  # movements started per (kind, origin)
+        self.streams = MovementStreams(seed, replication)  # movement streams, by (kind, origin)
         self.env = simpy.Environment()
         self.rng = replication_streams(seed, replication)
         self.records = ReplicationRecords(replication)
@@ -162,7 +174,9 @@ class Replication(Formation, Journeys):
               piece: Piece | None = None, frac: float = math.nan, tankers: int = 0,
               litres: int = 0, destroyed_t: int = 0, destroyed_l: int = 0, escort: int = 0,
               escort_lost: int = 0, delay_h: float = 0.0, detail: str = "") -> None:
-        """Append one row to the events table."""
+        """Append one row to the events table (if it is kept)."""
+        if not self.keep_events:
+            return
         plan = self.plan
         if piece is not None:
             lat, lon = plan.position(piece, frac)
@@ -189,6 +203,16 @@ class Replication(Formation, Journeys):
             self.env.timeout(delay_h).callbacks.append(lambda _ev: action())
         else:
             action()
+
+    def at(self, t_h: float, action) -> None:
+        """Call ``action()`` at exactly ``t_h`` (>= now; a delay whose sum with now is ``t_h``)."""
+        now = self.env.now
+        delay = t_h - now
+        while now + delay < t_h:  # the subtraction may round: step to the delay that adds up
+            delay = math.nextafter(delay, math.inf)
+        while now + delay > t_h:
+            delay = math.nextafter(delay, -math.inf)
+        self.env.timeout(delay).callbacks.append(lambda _ev: action())
 
     def destroy_lots(self, lots: list[Lot], k: int, rng: CounterStream) -> int:
         """Remove ``k`` tankers from ``lots`` (chosen at random across lots); return litres."""
@@ -313,6 +337,8 @@ class Replication(Formation, Journeys):
         plan, horizon = self.plan, self.plan.horizon_h
         censored = 0
         for mv in sorted(self.active, key=lambda m: m.id):
+            if mv.replay is not None:
+                self.replayed_so_far(mv, horizon)
             if mv.waiting_escort:  # still waiting: the wait so far is a lower bound
                 mv.escort_wait_h = horizon - mv.wait_start_h
                 self.escort_waits.append(mv.escort_wait_h)
@@ -325,11 +351,13 @@ class Replication(Formation, Journeys):
         names = plan.dest_names
         args = (self.day_delivered_l, self.day_delivered_t, self.day_destroyed_t,
                 self.day_destroyed_l)
-        self.records.daily = daily_rows(self.rep, names, self.stocks, self.days, horizon, *args,
-                                        self.day_attacks, self.escorts.busy.per_day,
-                                        self.day_escort_lost, self.day_waiting)
+        if "daily" in self.tables:
+            self.records.daily = daily_rows(self.rep, names, self.stocks, self.days, horizon,
+                                            *args, self.day_attacks, self.escorts.busy.per_day,
+                                            self.day_escort_lost, self.day_waiting)
         dests = destination_rows(self.rep, names, self.stocks, *args)
-        self.records.destinations = dests
+        if "destinations" in self.tables:
+            self.records.destinations = dests
         util = (float(self.escorts.busy.per_day.sum()) / (self.escort_units_total * horizon)
                 if self.escort_units_total else 0.0)
         led = self.ledger()
@@ -338,12 +366,17 @@ class Replication(Formation, Journeys):
             delivered_t=led["delivered_t"], loaded_t=led["loaded_t"], loaded_l=led["loaded_l"],
             destroyed_t=led["destroyed_t"], destroyed_l=led["destroyed_l"],
             ambushes=self.ambushes, ieds=self.ieds, standing=self.standing_attacks,
-            convoys=sum(1 for r in self.records.convoys if r.kind not in ("batch", "lot")),
+            convoys=self.convoys_formed,
             utilisation=util, waits=self.escort_waits, censored=censored,
             in_transit_l=led["moving_l"], staged_l=led["staged_l"])
         self.records.sim_events = next(self.env._eid)  # events scheduled so far
 
 
-def run_replication(plan: ScenarioPlan, seed: int, replication: int) -> ReplicationRecords:
-    """Run one replication in-process and return its records (handy for debugging)."""
-    return Replication(plan, seed, replication).run()
+def run_replication(plan: ScenarioPlan, seed: int, replication: int,
+                    tables: Collection[str] = RECORD_TABLES) -> ReplicationRecords:
+    """Run one replication in-process and return its records.
+
+    ``tables``: which of :data:`~.records.RECORD_TABLES` to build (default all; the summary
+    always). Leaving out the events and convoys tables saves the rows' cost, not the model's.
+    """
+    return Replication(plan, seed, replication, tables).run()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from .counters import CounterStream
 
-__all__ = ["Lot", "Movement", "split_by_shares"]
+__all__ = ["Lot", "Movement", "split_by_shares", "merge_lots"]
 
 
 @dataclass(slots=True)
@@ -32,7 +32,7 @@ class Lot:
         return self.tankers * self.payload_l
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Movement:
     """A convoy or a batch of tankers on the road (an entity with counts, not trucks)."""
 
@@ -75,6 +75,8 @@ class Movement:
     on_road: bool = False  # inside a stretch's timeout (a target for the adversary)
     rows: list = field(default_factory=list)  # (edge, t start h, t end h, ambush per km) being driven
     waiting_escort: bool = False
+    replay: object = None  # the FixedTrip of a batch run without a process (.feeders)
+    leg_ends: list = field(default_factory=list)  # its legs' arrival times, h
     tankers: int = 0  # sum over lots, kept up to date by Movement.remove
     litres: int = 0
 
@@ -108,3 +110,23 @@ def split_by_shares(n: int, shares: list[float], assigned: list[int]) -> list[in
         assigned[k] += 1
         out[k] += 1
     return out
+
+
+def merge_lots(lots: list[Lot]) -> list[Lot]:
+    """One lot per (source, payload, destination), in the order of their first lots.
+
+    Lots alike in all three are interchangeable once in one movement (nothing reads which of
+    them a tanker came in), so a convoy formed from many daily batches carries a handful of lots
+    instead of dozens. A loss shared out across the merged lots at random (multivariate
+    hypergeometric) has the distribution of the same loss shared across the original lots and
+    summed.
+    """
+    merged: dict[tuple[int, int, int], Lot] = {}
+    for lot in lots:
+        key = (lot.source, lot.payload_l, lot.dest)
+        have = merged.get(key)
+        if have is None:
+            merged[key] = Lot(lot.source, lot.tankers, lot.payload_l, lot.dest)
+        else:
+            have.tankers += lot.tankers
+    return list(merged.values())

@@ -17,10 +17,13 @@ from __future__ import annotations
 import math
 
 from .counters import CounterStream
-from .entities import Lot, Movement, split_by_shares
+from .entities import Lot, Movement, merge_lots, split_by_shares
 from .escorts import escort_request
+from .feeders import FixedTrip, plan_releases, plan_trip
+from .hazard import free_leg_end_h, plan_stretch
 from .staging import TIE_H
-from .streams import keyed_rng, keyed_stream, movement_rng
+from .streams import keyed_rng, keyed_stream
+from .targeting import size_factor
 from .threats import draw_ambush
 
 __all__ = ["Formation"]
@@ -33,22 +36,28 @@ class Formation:
     def _supply(self, i: int):
         env, src, plan = self.env, self.sc.sources[i], self.plan
         sched = plan.supply[i]
-        rng = keyed_rng(self.seed, self.rep, "supply", i)
+        releases = plan_releases(plan, i)  # counts computed once per plan where they can be
+        rng = keyed_rng(self.seed, self.rep, "supply", i) if src.release == "poisson" else None
         carry = 0.0
         t = 0.0
+        step = 0
         while t < plan.horizon_h:
-            mean = sched.at(t) * src.release_interval_h / 24.0
-            if src.release == "poisson":
-                n = int(rng.poisson(mean)) if mean > 0 else 0
+            if releases is not None:
+                split = releases[step]
+                n = sum(split)
             else:
-                carry += mean
-                n = int(carry + 1e-9)
-                carry -= n
-            if src.fleet_tankers is not None:
-                n = min(n, self.fleet_available[i])
-                self.fleet_available[i] -= n
+                mean = sched.at(t) * src.release_interval_h / 24.0
+                if src.release == "poisson":
+                    n = int(rng.poisson(mean)) if mean > 0 else 0
+                else:
+                    carry += mean
+                    n = int(carry + 1e-9)
+                    carry -= n
+                if src.fleet_tankers is not None:
+                    n = min(n, self.fleet_available[i])
+                    self.fleet_available[i] -= n
+                split = split_by_shares(n, plan.source_shares[i], self.assigned[i]) if n > 0 else ()
             if n > 0:
-                split = split_by_shares(n, plan.source_shares[i], self.assigned[i])
                 lots = [Lot(i, x, src.payload_l, k) for k, x in enumerate(split) if x > 0]
                 for lot in lots:
                     self.loaded_t[lot.dest] += lot.tankers
@@ -61,6 +70,7 @@ class Formation:
                 self.start(mv, i)
             yield env.timeout(src.release_interval_h)
             t += src.release_interval_h
+            step += 1
 
     # ------------------------------------------------------------------ staging
     def _staging(self, node: str):
@@ -120,7 +130,7 @@ class Formation:
     def _form_convoy(self, node: str) -> None:
         plan = self.plan
         sp = plan.staging[node]
-        lots = self.queues[node].take(sp.max_tankers)
+        lots = merge_lots(self.queues[node].take(sp.max_tankers))
         n = sum(lot.tankers for lot in lots)
         base = plan.staging_base[node]
         wanted = 0
@@ -152,14 +162,96 @@ class Formation:
         self.start(mv, index)
 
     def start(self, mv: Movement, origin: int) -> None:
-        """Start a movement's process; ``origin`` indexes its source, staging point or convoy."""
+        """Start a movement's process; ``origin`` indexes its source, staging point or convoy.
+
+        A batch whose trip to its staging point is fixed (:mod:`.feeders`) is replayed instead.
+        """
         mv.tankers_start = mv.tankers
         mv.litres_start = mv.litres
-        key = (mv.kind, origin)
-        ordinal = self.ordinals.get(key, 0)
-        self.ordinals[key] = ordinal + 1
-        mv.rng = movement_rng(self.seed, self.rep, mv.kind, origin, ordinal)
+        mv.rng = self.streams.next(mv.kind, origin)  # (the ordinal-th of its kind and origin)
+        self.active.add(mv)
+        if mv.to_staging:
+            via = mv.via if mv.via is not None else self.plan.router.via.get(mv.origin, ())
+            trip = plan_trip(self.plan, mv.origin, mv.target, tuple(via))
+            if trip is not None:
+                self.replay(mv, trip)
+                return
+        self._drive(mv)
+
+    def _drive(self, mv: Movement, resume: FixedTrip | None = None, drawn: bool = False) -> None:
+        """Start the movement's process (after a replayed trip's fixed legs: ``resume``).
+
+        ``drawn``: the budgets are drawn already (by :meth:`replay`, for the last leg).
+        """
+        if not drawn:
+            self.draw_budgets(mv)
+        mv.replay = None
+        mv.process = self.env.process(self.movement(mv, resume))
+
+    @staticmethod
+    def draw_budgets(mv: Movement) -> None:
+        """The movement's first two draws: its unit-exponential ambush and IED budgets."""
         mv.budget_ambush = float(mv.rng.exponential())
         mv.budget_ied = float(mv.rng.exponential())
-        self.active.add(mv)
-        mv.process = self.env.process(self.movement(mv))
+
+    # ------------------------------------------------------------------ fixed trips
+    def replay(self, mv: Movement, trip: FixedTrip) -> None:
+        """Drive a batch's fixed legs without a process (:mod:`.feeders`), and its last leg too
+        if no attack comes on it: one callback at the end, where the process takes over if the
+        trip goes on.
+
+        Times are those of the leg-by-leg run: each fixed leg's end from
+        :func:`~.hazard.free_leg_end_h` and the last leg's from :func:`~.hazard.plan_stretch`
+        with the budgets and factors :meth:`_traverse` would use, each leg's timeout
+        ``now + (end - now)`` as SimPy adds it.
+        """
+        plan, now = self.plan, self.env.now
+        table, lengths, speeds = plan.threats, plan.edge_length_km, plan.edge_speed_kmh
+        mv.depart_h = now
+        mv.route.append(mv.origin)
+        mv.replay = trip
+        t, ends = now, []
+        for pieces in trip.legs:
+            t = t + (free_leg_end_h(pieces, t, table, lengths, speeds) - t)
+            ends.append(t)
+        mv.leg_ends = ends
+        mv.planned = trip.paths[0] if trip.paths else trip.last_path
+        if trip.last and not table.adversary:
+            self.draw_budgets(mv)
+            sp = plan_stretch(trip.last, 0, trip.last[0].f0, t, mv.budget_ambush, mv.budget_ied,
+                              table, self.deterrence(mv), lengths, speeds,
+                              size_factor(mv.tankers, self.sc.threats.targeting))
+            if sp.attack is None:  # it reaches the staging point unharmed
+                ends.append(t + (sp.end_h - t))
+                self.at(ends[-1], lambda: self._staged(mv, trip.full_route, trip.last_path))
+                return
+            if not trip.legs:  # attacked on its first leg: the process drives it all
+                mv.route.clear()
+                self._drive(mv, drawn=True)
+                return
+        if trip.complete:
+            self.at(t, lambda: self._staged(mv, trip.route, trip.paths[-1]))
+        else:
+            drawn = bool(trip.last) and not table.adversary
+            self.at(t, lambda: self._resume(mv, trip, drawn))
+
+    def _resume(self, mv: Movement, trip: FixedTrip, drawn: bool) -> None:
+        mv.route = list(trip.route)
+        self._drive(mv, trip, drawn)
+
+    def _staged(self, mv: Movement, route: tuple[str, ...], planned: tuple[str, ...]) -> None:
+        """A replayed batch reaches its staging point."""
+        mv.replay = None
+        mv.route = list(route)
+        mv.planned = planned
+        self.active.discard(mv)
+        self.join_staging(mv.target, mv.lots)
+        self.end_movement(mv, "staged", mv.target)
+
+    @staticmethod
+    def replayed_so_far(mv: Movement, now: float) -> None:
+        """Set the route and planned path of a replayed trip still on the road at ``now``."""
+        trip = mv.replay
+        done = sum(1 for t in mv.leg_ends[:len(trip.legs)] if t <= now)  # legs whose timeout
+        mv.route = list(trip.route[:trip.route_len[done - 1]]) if done else [mv.origin]
+        mv.planned = trip.paths[done] if done < len(trip.paths) else trip.last_path

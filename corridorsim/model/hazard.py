@@ -19,7 +19,7 @@ from typing import NamedTuple
 from .plan import Piece
 from .threats import ThreatTable
 
-__all__ = ["Stretch", "StretchPlan", "plan_stretch"]
+__all__ = ["Stretch", "StretchPlan", "plan_stretch", "free_leg_end_h"]
 
 
 class Stretch(NamedTuple):
@@ -110,3 +110,31 @@ def plan_stretch(pieces: Sequence[Piece], i: int, f: float, t_h: float, budget_a
         j += 1
         fj = pieces[j].f0 if j < len(pieces) else 0.0
     return StretchPlan(tuple(rows), None, fj, t, ba, bi)
+
+
+def free_leg_end_h(pieces: Sequence[Piece], t_h: float, table: ThreatTable,
+                   lengths_km: Sequence[float], speeds_kmh: Sequence[float]) -> float:
+    """Arrival time (h) at the end of a whole leg started at ``t_h`` on which nothing can attack.
+
+    The same floating-point operations as :func:`plan_stretch` with zero intensities (a phase
+    boundary still cuts the stretch where it falls), so that a trip replayed without a process
+    (:mod:`.feeders`) arrives at exactly the time the leg-by-leg run reaches.
+    """
+    t = t_h
+    next_break = table.next_break_after(t)
+    j, fj = 0, pieces[0].f0
+    n = len(pieces)
+    while j < n:
+        p = pieces[j]
+        length, speed = lengths_km[p.edge], speeds_kmh[p.edge]
+        if t >= next_break:
+            next_break = table.next_break_after(t)
+        dt = (p.f1 - fj) * length / speed
+        if t + dt > next_break:
+            fj += (next_break - t) * speed / length
+            t = next_break
+            continue
+        t += dt
+        j += 1
+        fj = pieces[j].f0 if j < n else 0.0
+    return t

@@ -44,17 +44,21 @@ class Journeys(Driving):
         return plan.dest_nodes[k]
 
     # ------------------------------------------------------------------ the journey
-    def movement(self, mv: Movement):
+    def movement(self, mv: Movement, resume=None):
+        """The movement's process; ``resume``: the replayed legs it starts after (.feeders)."""
         env, plan = self.env, self.plan
-        yield from self._acquire_escort(mv)
-        if mv.tankers == 0:
-            self.end_movement(mv, "destroyed", mv.origin)
-            return
-        mv.depart_h = env.now
-        mv.route.append(mv.origin)
-        at = mv.origin
-        via = list(mv.via if mv.via is not None else plan.router.via.get(mv.origin, ()))
         outcome = "in_transit"
+        if resume is not None:  # a batch that has driven the fixed legs of its trip
+            at, via = resume.end, list(resume.via)
+        else:
+            yield from self._acquire_escort(mv)
+            if mv.tankers == 0:
+                self.end_movement(mv, "destroyed", mv.origin)
+                return
+            mv.depart_h = env.now
+            mv.route.append(mv.origin)
+            at = mv.origin
+            via = list(mv.via if mv.via is not None else plan.router.via.get(mv.origin, ()))
         if mv.kind not in ("batch", "lot"):
             self.event("departure", mv, node=at, tankers=mv.tankers, litres=mv.litres,
                        escort=mv.escort_units)
@@ -179,15 +183,18 @@ class Journeys(Driving):
         now = self.env.now
         d = self.day_of(now)
         mv.take_lots(lots)
+        into: dict[int, int] = {}  # litres per destination: one addition to each stock
         for lot in lots:
             k = lot.dest
             self.delivered_t[k] += lot.tankers
             self.delivered_l[k] += lot.litres
             self.day_delivered_l[k][d] += lot.litres
             self.day_delivered_t[k][d] += lot.tankers
-            self.stocks[k].add(now, lot.litres)
+            into[k] = into.get(k, 0) + lot.litres
             if lot.source >= 0 and self.sc.sources[lot.source].fleet_tankers is not None:
                 self._return_empty(lot.source, lot.tankers, node)
+        for k, litres in into.items():
+            self.stocks[k].add(now, litres)
         self.event("delivery", mv, node=node, tankers=sum(x.tankers for x in lots),
                    litres=sum(x.litres for x in lots), escort=mv.escort_units)
 

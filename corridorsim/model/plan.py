@@ -93,11 +93,15 @@ class StepSchedule:
 
     def at(self, t_h: float) -> float:
         """Value at time ``t_h``."""
+        if not self.starts:
+            return self.initial
         i = bisect.bisect_right(self.starts, t_h) - 1
         return self.initial if i < 0 else self.values[i]
 
     def next_change_after(self, t_h: float) -> float:
         """First step start strictly after ``t_h`` (``inf`` if none)."""
+        if not self.starts:
+            return math.inf
         i = bisect.bisect_right(self.starts, t_h)
         return self.starts[i] if i < len(self.starts) else math.inf
 
@@ -140,6 +144,7 @@ class ScenarioPlan:
     def _build_threats(self) -> None:
         self.threats = ThreatTable(self.scenario, self.graph, self.edge_index)
         self.standing = StandingTable(self.scenario, self.graph)
+        self.fixed_trips: dict = {}  # (origin, target, via) -> FixedTrip or None (.feeders)
 
     def _build_routes(self) -> None:
         self.router = Router(
@@ -148,6 +153,7 @@ class ScenarioPlan:
             {k: float(self.threats.ambush_rate_per_1000km[i]) for k, i in self.edge_index.items()},
             {k: float(self.threats.ied_rate_per_1000km[i]) for k, i in self.edge_index.items()},
         )
+        self.fixed_trips = {}
 
     def _build_stops(self) -> None:
         scenario = self.scenario
@@ -172,6 +178,7 @@ class ScenarioPlan:
             stops |= {n for n in g if g.degree(n) >= 3}
         self.stops = frozenset(stops)
         self._legs: dict[tuple[str, ...], tuple[tuple[Piece, ...], str]] = {}
+        self.fixed_trips = {}
 
     def _build_escorts(self) -> None:
         self.bases = list(self.scenario.escorts.bases)
@@ -203,6 +210,7 @@ class ScenarioPlan:
             StepSchedule(s.tankers_per_day, [(scenario.hours(x.start), x.tankers_per_day) for x in s.schedule])
             for s in scenario.sources
         ]
+        self.releases: dict = {}  # source -> release schedule or None (.feeders)
 
     def with_scenario(self, scenario: Scenario, paths: Iterable[str]) -> ScenarioPlan:
         """The plan of ``scenario``, which differs from this plan's only at ``paths``.
@@ -221,13 +229,18 @@ class ScenarioPlan:
         paths : iterable of str
             The dotted paths whose values changed.
         """
-        parts = set(parts_fed_by(frozenset(paths)))
+        paths = frozenset(paths)
+        threat_paths = frozenset(p for p in paths if p == "threats" or p.startswith("threats."))
+        parts = set(parts_fed_by(paths - threat_paths))
+        if threat_paths:
+            threat_parts = set(parts_fed_by(threat_paths))
+            if scenario.routing.policy != "least_loss":
+                threat_parts.discard("routes")  # threat rates weigh routes only under least_loss
+            parts |= threat_parts
         if "network" in parts:
             return ScenarioPlan(scenario)
         if parts - {"threats"}:  # a drawn count or capacity could break a reference
             check_references(scenario, self.graph)
-        if "threats" in parts and scenario.routing.policy != "least_loss":
-            parts.discard("routes")  # the threat rates weigh routes only under least_loss
         new = copy.copy(self)
         new.scenario = scenario
         if "routes" in parts:

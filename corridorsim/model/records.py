@@ -51,6 +51,7 @@ __all__ = [
     "DATE_COLUMNS",
     "TEXT_COLUMNS",
     "ReplicationRecords",
+    "RECORD_TABLES",
     "to_frames",
     "Tables",
 ]
@@ -179,6 +180,10 @@ class DestinationRow(NamedTuple):
     final_stock_l: float
     min_cover_days: float
 
+
+#: The tables a replication can build rows for (the summary is always built). A run that keeps
+#: only some (a sweep, a calibration) asks the engine for those alone and the others stay empty.
+RECORD_TABLES = frozenset({"daily", "events", "convoys", "destinations"})
 
 DAILY_COLUMNS = DailyRow._fields
 EVENT_COLUMNS = EventRow._fields

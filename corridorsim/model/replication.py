@@ -13,24 +13,29 @@ Part of the model layer: imports :mod:`corridorsim.scenario` and the other model
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from ..scenario.priors import apply_parameters, draw_parameters
 from .engine import run_replication
 from .plan import ScenarioPlan
-from .records import ReplicationRecords
+from .records import RECORD_TABLES, ReplicationRecords
 from .streams import replication_streams
 
 __all__ = ["run_replication_with_uncertainty"]
 
 
-def run_replication_with_uncertainty(plan: ScenarioPlan, seed: int,
-                                     replication: int) -> ReplicationRecords:
-    """Run one replication, first drawing its uncertain parameters if the scenario has any."""
+def run_replication_with_uncertainty(plan: ScenarioPlan, seed: int, replication: int,
+                                     tables: Collection[str] = RECORD_TABLES) -> ReplicationRecords:
+    """Run one replication, first drawing its uncertain parameters if the scenario has any.
+
+    ``tables``: the tables to build rows for (:func:`~.engine.run_replication`).
+    """
     if not plan.scenario.uncertainty.active:
-        return run_replication(plan, seed, replication)
+        return run_replication(plan, seed, replication, tables)
     values = draw_parameters(plan.scenario, replication_streams(seed, replication)["parameters"])
     if not values:
-        return run_replication(plan, seed, replication)
+        return run_replication(plan, seed, replication, tables)
     drawn = plan.with_scenario(apply_parameters(plan.scenario, values), values)
-    rec = run_replication(drawn, seed, replication)
+    rec = run_replication(drawn, seed, replication, tables)
     rec.parameters = values
     return rec

@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from ..scenario.schema import AmbushEffects, Deterrence
 from .deterrence import deterrence_factor, escort_strength
@@ -98,7 +98,10 @@ def loss_pmf(tankers: int, escort_units: int, amb: AmbushEffects, det: Deterrenc
         return none
     if b <= 1e-12:
         return none[::-1].copy()
-    return stats.betabinom.pmf(k, n, a, b)
+    # scipy.stats.betabinom.pmf's own formula (the same numbers) without its argument handling
+    kf = k.astype(float)
+    combiln = -np.log(n + 1) - special.betaln(n - kf + 1, kf + 1)
+    return np.exp(combiln + special.betaln(kf + a, n - kf + b) - special.betaln(a, b))
 
 
 def tankers_lost(u: float, tankers: int, escort_units: int, amb: AmbushEffects,

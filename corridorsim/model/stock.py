@@ -82,12 +82,13 @@ class FluidStock:
     def advance(self, t_h: float) -> None:
         """Let demand drain the stock up to ``t_h`` (exact for the piecewise-constant rate)."""
         t_h = min(t_h, self.horizon_h)
+        demand, last_day, horizon = self.demand, self.days - 1, self.horizon_h
         while self.t_h < t_h:
             t = self.t_h
-            d = self.day_of(t)
-            day_end = self.day_end_h(d)
-            end = min(t_h, day_end, self.demand.next_change_after(t))
-            base = self.demand.at(t)
+            d = min(int(t // 24), last_day)  # (day_of and day_end_h, inlined: a hot loop)
+            day_end = min(24.0 * (d + 1), horizon)
+            end = min(t_h, day_end, demand.next_change_after(t))
+            base = demand.at(t)
             rate = base * (1.0 - self.cut(self.stock_l, base)) / 24.0  # litres per hour
             level = 0.0  # the next stock level at which the rate changes
             if base > 0:

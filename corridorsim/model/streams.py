@@ -30,10 +30,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .counters import CounterStream, stream_key
+from .counters import CounterStream, extend_key, stream_key
 
 __all__ = ["STREAM_NAMES", "MOVEMENT_KINDS", "replication_streams", "movement_rng", "keyed_rng",
-           "keyed_stream", "movement_key"]
+           "keyed_stream", "movement_key", "MovementStreams"]
 
 #: Stochastic sources, each with its own stream (the order fixes the spawn keys: append only).
 STREAM_NAMES = (
@@ -99,6 +99,34 @@ def movement_rng(seed: int, replication: int, kind: str, origin: int, ordinal: i
         journey asks for (checkpoint waits, per attack a new budget and the attack's uniforms).
     """
     return CounterStream(movement_key(seed, replication, kind, origin, ordinal))
+
+
+class MovementStreams:
+    """The streams of one replication's movements, handed out in order of creation.
+
+    The ``ordinal``-th movement of a kind and origin gets :func:`movement_rng` of that ordinal;
+    the key of ``(S; r, k_movements, kind, origin)`` is computed once per kind and origin and
+    extended by the ordinal (:func:`~.counters.extend_key`), the same key for a fifth of the work.
+    """
+
+    __slots__ = ("seed", "replication", "_prefix", "_count")
+
+    def __init__(self, seed: int, replication: int) -> None:
+        self.seed = seed
+        self.replication = replication
+        self._prefix: dict[tuple[str, int], int] = {}
+        self._count: dict[tuple[str, int], int] = {}
+
+    def next(self, kind: str, origin: int) -> CounterStream:
+        """The stream of the next movement of ``kind`` from ``origin``."""
+        key = (kind, origin)
+        prefix = self._prefix.get(key)
+        if prefix is None:
+            prefix = self._prefix[key] = stream_key(
+                self.seed, (self.replication, _MOVEMENTS, MOVEMENT_KINDS[kind], origin))
+        ordinal = self._count.get(key, 0)
+        self._count[key] = ordinal + 1
+        return CounterStream(extend_key(prefix, ordinal))
 
 
 def keyed_rng(seed: int, replication: int, name: str, index: int) -> np.random.Generator:

@@ -20,6 +20,7 @@ def daily_rows(rep: int, names: Sequence[str], stocks: Sequence[FluidStock], day
                busy_per_day, escort_lost, waiting) -> list[DailyRow]:
     """One row per day and destination (the per-day arrays are indexed [destination][day])."""
     rows = []
+    cumulative = [0] * len(names)  # litres delivered so far, per destination
     for d in range(days):
         t0, t1 = 24.0 * d, min(24.0 * (d + 1), horizon_h)
         busy = busy_per_day[d] / (t1 - t0) if t1 > t0 else 0.0
@@ -27,10 +28,11 @@ def daily_rows(rep: int, names: Sequence[str], stocks: Sequence[FluidStock], day
             base_rate = st.demand.at(t0)
             stock = st.end_stock_l[d]
             base, dem, used = st.base_demand_l[d], st.demand_l[d], st.consumed_l[d]
+            cumulative[k] += delivered_l[k][d]
             rows.append(DailyRow(
                 replication=rep, day=d, destination=name,
                 delivered_l=int(delivered_l[k][d]),
-                cumulative_delivered_l=int(sum(delivered_l[k][: d + 1])),
+                cumulative_delivered_l=int(cumulative[k]),
                 stock_l=round(stock, 3),
                 cover_days=round(stock / base_rate, 6) if base_rate > 0 else math.inf,
                 base_demand_l=round(base, 3), demand_l=round(dem, 3), consumed_l=round(used, 3),

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from ..scenario.network import edge_key
 from ..scenario.schema import Duration, Scenario
@@ -137,13 +137,15 @@ def duration_from_uniform(u: float, d: Duration) -> float:
         return float(d.low_h + (d.high_h - d.low_h) * u)
     if d.cv == 0:
         return d.mean_h
+    # scipy.special's inverse functions are what scipy.stats' ppf calls for these two laws,
+    # without its argument checking (30x faster per call; the same numbers)
     if d.dist == "gamma":
         shape = 1.0 / d.cv**2
-        return float(stats.gamma.ppf(u, shape, scale=d.mean_h / shape))
+        return float(special.gammaincinv(shape, u) * (d.mean_h / shape))
     # lognormal with the given mean and coefficient of variation
     sigma2 = math.log1p(d.cv**2)
     mu = math.log(d.mean_h) - sigma2 / 2
-    return float(math.exp(mu + math.sqrt(sigma2) * stats.norm.ppf(u)))
+    return float(math.exp(mu + math.sqrt(sigma2) * special.ndtri(u)))
 
 
 def draw_duration(rng: np.random.Generator, d: Duration) -> float:
@@ -167,6 +169,13 @@ def _binomial_from_uniform(u: float, n: int, p: float) -> int:
     if p >= 1.0:
         return n
     return max(0, int(stats.binom.ppf(u, n, p)))  # (ppf(0) is -1)
+
+
+def _poisson_quantile(u: float, mean: float) -> int:
+    """``scipy.stats.poisson.ppf(u, mean)`` for ``0 < u < 1``, by the same special functions."""
+    k = math.ceil(special.pdtrik(u, mean))
+    below = max(k - 1, 0)
+    return below if special.pdtr(below, mean) >= u else k
 
 
 #: Uniforms one ambush or IED uses, whatever the convoy and its escort (common random numbers).
@@ -198,7 +207,7 @@ def draw_ied(
     ied = scenario.threats.ied
     _, u_loss, u_delay, u_escort = rng.random(ATTACK_UNIFORMS).tolist()
     mean = ied.tankers_destroyed_mean
-    destroyed = min(tankers, int(stats.poisson.ppf(u_loss, mean))) if mean > 0 and tankers > 0 else 0
+    destroyed = min(tankers, _poisson_quantile(u_loss, mean)) if mean > 0 and tankers > 0 else 0
     delay = duration_from_uniform(u_delay, ied.delay)
     lost = _binomial_from_uniform(u_escort, escort_units, ied.escort_unit_loss_prob)
     return AttackOutcome(max(destroyed, 0), delay, lost, False)
@@ -277,6 +286,12 @@ class ThreatTable:
             # plain lists: the engine reads single elements, much faster than from arrays
             self._ambush_mult.append((ma * self.ambush_per_km).tolist())
             self._ied_mult.append((mi * self.ied_per_km).tolist())
+
+    def hazard_free(self, edges) -> bool:
+        """Whether no ambush or IED can happen on any of ``edges`` (indices) in any phase."""
+        edges = list(edges)
+        return all(ra[e] == 0.0 and ri[e] == 0.0 for ra, ri in zip(self._ambush_mult, self._ied_mult)
+                   for e in edges)
 
     def intensities_at(self, t_h: float) -> tuple[list[float], list[float]]:
         """Ambush and IED intensity per convoy-km of every edge at time ``t_h`` (unescorted)."""

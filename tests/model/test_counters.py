@@ -99,3 +99,16 @@ def test_seed_word_folds_large_seeds_and_refuses_negative():
     assert seed_word(2**64 + 5) != seed_word(5)
     with pytest.raises(ValueError):
         seed_word(-1)
+
+
+@given(seed=st.integers(0, 2**70), rep=st.integers(0, 10**6),
+       kinds=st.lists(st.tuples(st.sampled_from(["batch", "convoy", "scheduled", "lot"]),
+                                st.integers(0, 20)), min_size=1, max_size=30))
+def test_movement_streams_hand_out_the_keys_of_movement_rng_in_order(seed, rep, kinds):
+    from corridorsim.model.streams import MovementStreams, movement_rng
+
+    streams, seen = MovementStreams(seed, rep), {}
+    for kind, origin in kinds:
+        ordinal = seen.get((kind, origin), 0)
+        seen[(kind, origin)] = ordinal + 1
+        assert streams.next(kind, origin).key == movement_rng(seed, rep, kind, origin, ordinal).key

@@ -97,3 +97,17 @@ def test_parts_fed_by_paths():
     assert parts_fed_by(frozenset({"convoys[0].tankers"})) == frozenset()
     assert parts_fed_by(frozenset({"network.default_speed_kmh"})) == ALL_PARTS
     assert parts_fed_by(frozenset({"end"})) == ALL_PARTS
+
+
+def test_a_threat_draw_under_fastest_keeps_a_routing_draw_rebuilding_the_routes():
+    # the routes stay shared for the threat path alone, but a via drawn beside it rebuilds them
+    data = smoke_dict()
+    data["routing"] = {"policy": "fastest", "via": {"Zegoua": ["Koutiala"]}}
+    plan = compile_scenario(scenario_from_dict(data))
+    paths = ["threats.ambush_multiplier", "routing.via.Zegoua[0]"]
+    drawn = apply_parameters(plan.scenario, {paths[0]: 2.0, paths[1]: "Bougouni"})
+    new = plan.with_scenario(drawn, paths)
+    assert new.router is not plan.router
+    assert new.router.route("Zegoua", "Bamako") == compile_scenario(drawn).router.route("Zegoua", "Bamako")
+    only = plan.with_scenario(apply_parameters(plan.scenario, {paths[0]: 2.0}), paths[:1])
+    assert only.router is plan.router
