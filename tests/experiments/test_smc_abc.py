@@ -122,6 +122,13 @@ def test_smc_abc_narrows_the_tolerance_and_resumes_identically(tmp_path):
     pd.testing.assert_frame_equal(again["posterior"], post)
 
 
+def _weighted_p5_p95(x: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    """P5 and P95 of a weighted sample (the first value whose cumulative weight reaches each)."""
+    order = np.argsort(x)
+    cw = np.cumsum(w[order])
+    return x[order][np.searchsorted(cw, 0.05)], x[order][min(np.searchsorted(cw, 0.95), len(x) - 1)]
+
+
 @pytest.mark.slow
 def test_smc_abc_posterior_intervals_cover_the_truth_at_their_nominal_rate(tmp_path):
     """Truths drawn from the prior, one synthetic record each (the mean of 4 replications, as the
@@ -148,11 +155,7 @@ def test_smc_abc_posterior_intervals_cover_the_truth_at_their_nominal_rate(tmp_p
         post = out["posterior"]
         w = post.weight.to_numpy()
         for path in covered:
-            x = post[path].to_numpy()
-            order = np.argsort(x)
-            cw = np.cumsum(w[order])
-            lo = x[order][np.searchsorted(cw, 0.05)]
-            hi = x[order][min(np.searchsorted(cw, 0.95), len(x) - 1)]
+            lo, hi = _weighted_p5_p95(post[path].to_numpy(), w)
             covered[path] += int(lo <= truth[path] <= hi)
     for path, n in covered.items():
         assert n >= 7, (path, n, cases)
@@ -217,11 +220,7 @@ def test_smc_abc_recovers_the_targeting_size_exponent_at_its_nominal_coverage(tm
         post = run_smc_abc(spec, d / "smc", InProcessExecutor(), chunk_size=4)["posterior"]
         w = post.weight.to_numpy()
         for path in covered:
-            x = post[path].to_numpy()
-            order = np.argsort(x)
-            cw = np.cumsum(w[order])
-            lo = x[order][np.searchsorted(cw, 0.05)]
-            hi = x[order][min(np.searchsorted(cw, 0.95), len(x) - 1)]
+            lo, hi = _weighted_p5_p95(post[path].to_numpy(), w)
             covered[path] += int(lo <= truth[path] <= hi)
         b = post[beta].to_numpy()
         widths.append(math.sqrt(float(np.sum(w * (b - np.sum(w * b)) ** 2))))
