@@ -24,7 +24,7 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ..errors import CorridorSimError, LockedError, ResourceError, ScenarioErrors
+from ..errors import CorridorSimError, ResourceError
 
 __all__ = ["set_debug", "debug_enabled", "keeping", "kept_note", "clear_kept", "exit_code_for", "report",
            "one_line", "EXIT_INPUT", "EXIT_ENVIRONMENT", "EXIT_INTERRUPTED"]
@@ -104,13 +104,9 @@ def report(exc: BaseException) -> tuple[list[str], int]:
     code = exit_code_for(exc)
     if isinstance(exc, KeyboardInterrupt):
         return [f"interrupted: {kept_note()}"], code
-    if isinstance(exc, ScenarioErrors):
-        return [f"error: {one_line(str(exc))}"], code
-    if isinstance(exc, LockedError):
-        return [f"error: {one_line(str(exc))}"], code
     if isinstance(exc, ResourceError):
         return [f"error: {one_line(str(exc))}; {kept_note()}"], code
-    if isinstance(exc, CorridorSimError):
+    if isinstance(exc, CorridorSimError):  # bad input, a locked directory, an ineligible engine
         return [f"error: {one_line(str(exc))}"], code
     if isinstance(exc, OSError):
         return [f"error: {one_line(_os_error_text(exc))}; {kept_note()}"], code
