@@ -24,13 +24,18 @@ _REJECTED = "#9ecae1"
 _ACCEPTED = OKABE_ITO["blue"]
 
 
-def _grid(fig: Any, n: int, max_cols: int = 3) -> list[Any]:
+def _panels(n: int, row_height_in: float, max_cols: int = 3) -> tuple[Any, list[Any], int]:
+    """(figure, axes, columns): ``n`` panels (at least one), at most ``max_cols`` a row, 8 in
+    wide and ``row_height_in`` per row plus room for titles; call inside ``plot_style()``."""
+    n = max(1, n)
     cols = min(max_cols, n)
     rows = math.ceil(n / cols)
+    fig = _new_figure((8.0, 1.2 + row_height_in * rows))
+    fig._corridorsim_own = True
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
     for ax in axes[n:]:
         ax.set_visible(False)
-    return list(axes[:n])
+    return fig, list(axes[:n]), cols
 
 
 def _panel_title(ax: Any, text: str, width_in: float) -> None:
@@ -58,12 +63,8 @@ def calibration_fit(samples: pd.DataFrame, observed: Mapping[str, float], *,
     from matplotlib.lines import Line2D
 
     names = list(observed)
-    cols = min(3, max(1, len(names)))
-    rows = math.ceil(len(names) / cols) if names else 1
     with plot_style():
-        fig = _new_figure((8.0, 1.2 + 3.2 * rows))
-        fig._corridorsim_own = True
-        axes = _grid(fig, max(1, len(names)), cols)
+        fig, axes, cols = _panels(len(names), 3.2)
         rng = np.random.default_rng(0)  # jitter only
         acc = samples["accepted"].astype(bool).to_numpy()
         panel_w = 8.0 / cols
@@ -109,12 +110,8 @@ def posterior_parameters(samples: pd.DataFrame, parameters: Sequence[str], *,
     from matplotlib.patches import Patch
 
     params = [p for p in parameters if p in samples.columns]
-    cols = min(3, max(1, len(params)))
-    rows = math.ceil(len(params) / cols) if params else 1
     with plot_style():
-        fig = _new_figure((8.0, 1.2 + 2.9 * rows))
-        fig._corridorsim_own = True
-        axes = _grid(fig, max(1, len(params)), cols)
+        fig, axes, cols = _panels(len(params), 2.9)
         acc = samples["accepted"].astype(bool).to_numpy()
         for ax, p in zip(axes, params):
             x = pd.to_numeric(samples[p], errors="coerce").to_numpy(float)
