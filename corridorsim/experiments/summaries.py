@@ -26,8 +26,12 @@ import pandas as pd
 from ..errors import OutputError
 from .statistics import mean_interval, proportion_interval
 
-__all__ = ["DEFAULT_METRICS", "point_metrics", "paired_differences", "stockout_probability",
+__all__ = ["POINT_STAT_COLUMNS", "DEFAULT_METRICS", "point_metrics", "paired_differences", "stockout_probability",
            "sensitivity", "summarize_sweep", "write_summaries"]
+
+#: Columns of ``points_summary`` besides the factor columns (one row per point and metric).
+POINT_STAT_COLUMNS = ("point", "metric", "n", "mean", "sd", "p5", "p50", "p95",
+                      "ci95_halfwidth", "ci95_low", "ci95_high")
 
 #: Summary columns summarised by default (plus every ``delivered_l_by_day_*`` column).
 DEFAULT_METRICS = ("delivered_l", "litres_destroyed", "tankers_destroyed", "unmet_l",
@@ -72,8 +76,7 @@ def point_metrics(summary: pd.DataFrame, design: pd.DataFrame,
                              ci.high))
             else:
                 rows.append((point, m, 0, *([np.nan] * 8)))
-    out = pd.DataFrame(rows, columns=["point", "metric", "n", "mean", "sd", "p5", "p50", "p95",
-                                      "ci95_halfwidth", "ci95_low", "ci95_high"])
+    out = pd.DataFrame(rows, columns=list(POINT_STAT_COLUMNS))
     return design.reset_index().merge(out, on="point", how="right")
 
 

@@ -34,7 +34,6 @@ OBS = OKABE_ITO["black"]
 ATTACK_KINDS = ("ambush", "ied")
 _ATTACK_STYLE = {"ambush": ("^", "ambush"), "ied": ("X", "IED")}
 
-_SUMMARY_STATS = ("point", "metric", "n", "mean", "sd", "p5", "p50", "p95", "ci95_halfwidth")
 _STOCK_EPS_L = 1e-6  # same threshold as the engine's first_stockout_day
 
 

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ..experiments.statistics import mean_interval_from_summary, proportion_interval
+from ..experiments.summaries import POINT_STAT_COLUMNS
 from .layout import (
-    _SUMMARY_STATS,
     _dates,
     _finish,
     _is_litres,
@@ -47,7 +47,7 @@ __all__ = ["sweep_heatmap", "sweep_lines", "stockout_by_date", "sensitivity_bars
 
 
 def _factor_columns(points_summary: pd.DataFrame) -> list[str]:
-    return [c for c in points_summary.columns if c not in _SUMMARY_STATS]
+    return [c for c in points_summary.columns if c not in POINT_STAT_COLUMNS]
 
 
 def _levels(values: pd.Series) -> list:
@@ -260,7 +260,7 @@ def _point_labels(design: pd.DataFrame | None, points: Sequence[int]) -> dict[in
     if design is None:
         return {p: f"point {p}" for p in points}
     d = design.drop_duplicates("point").set_index("point") if "point" in design.columns else design
-    factors = [c for c in d.columns if c not in _SUMMARY_STATS and not str(c).startswith("_unit_")]
+    factors = [c for c in d.columns if c not in POINT_STAT_COLUMNS and not str(c).startswith("_unit_")]
     out = {}
     for p in points:
         if p in d.index:

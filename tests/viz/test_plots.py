@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import matplotlib
+import matplotlib.text
 import matplotlib.ticker
 import numpy as np
 import pandas as pd
@@ -407,6 +408,11 @@ def test_sweep_heatmap_shape_values_and_paired(sweep_tables):
     assert grid[0, 0] == pytest.approx(cell / 1e6)
     assert ax.get_xlabel() == X and ax.get_ylabel() == Y
     assert "(ML)" in fig.axes[1].get_ylabel()
+    # both factors are on the axes: nothing is averaged over (the interval columns of the
+    # points summary are not factors)
+    texts = [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
+    assert any("95 % CI of the mean" in t for t in texts)
+    assert not any("averaged over" in t for t in texts), texts
     ref = 2  # point (6, 1) in a grid ordered 2/1, 2/3, 6/1, 6/3
     paired = plots.sweep_heatmap(ps, X, Y, "delivered_l",
                                  paired=sweep_tables["paired_differences"], reference=ref)
@@ -428,6 +434,8 @@ def test_sweep_lines_one_line_and_band_per_group(sweep_tables):
     assert any("95 % CI" in t for t in legend_texts(fig))
     averaged = plots.sweep_lines(ps, X, "tankers_destroyed")  # other factor averaged
     assert len(averaged.axes[0].get_lines()) == 1
+    said = [t.get_text() for t in averaged.findobj(matplotlib.text.Text) if "averaged over" in t.get_text()]
+    assert len(said) == 1 and "ci95" not in said[0] and "ambush" in said[0], said
 
 
 def test_stockout_by_date_lines_per_point(sweep_dir, sweep_tables):
