@@ -50,12 +50,12 @@ from .sweep_runner import SweepRunner, read_table
 from .sweep_spec import Design, Factor, SweepSpec, base_label, load_spec_file, resolve_sweep
 from .sweep_tasks import point_seed
 
-#: Key of the generation seeds of a sequential calibration (apart from the point indices).
-GENERATION_KEY = 1 << 40
-
 __all__ = ["calibration_sweep", "CalibrationSpec", "Statistic", "ObservedSummary", "load_calibration", "run_calibration",
            "simulated_statistics", "statistics_from_tables", "abc_accept", "abc_scales",
            "abc_distance"]
+
+#: Key of the generation seeds of a sequential calibration (apart from the point indices).
+GENERATION_KEY = 1 << 40
 
 
 class _Strict(BaseModel):
