@@ -19,11 +19,11 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "corridorsim"
 
 #: Packages (or top-level modules), lowest first.
-ORDER = ["version", "errors", "atomic", "scenario", "model", "experiments", "observed", "decisions", "viz",
+ORDER = ["version", "errors", "atomic", "manifests", "scenario", "model", "experiments", "observed", "decisions", "viz",
          "export", "cli", "__init__", "__main__"]
 RANK = {name: i for i, name in enumerate(ORDER)}
 #: Shared helpers every layer may use.
-SHARED = {"version", "errors", "atomic"}
+SHARED = {"version", "errors", "atomic", "manifests"}
 
 #: Longest module, in lines: one concept per module.
 MAX_LINES = 400

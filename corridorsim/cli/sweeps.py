@@ -235,14 +235,16 @@ def _print_sweep_tables(tables, factors: list[str], metric: str, rows: int = 10)
 def summarize(results_dir: Path, out_dir: Path | None, metrics: tuple[str, ...], quiet: bool) -> None:
     """Summarise a sweep: per-point metrics, paired differences to the reference point,
     stock-out probabilities by date and sensitivity indices, as CSV files."""
-    import json as _json
 
     from ..experiments.summaries import summarize_sweep, write_summaries
 
     tables = summarize_sweep(results_dir, list(metrics) or None)
     paths = write_summaries(results_dir, tables, out_dir)
     if not quiet:
-        manifest = _json.loads((results_dir / "sweep.json").read_text(encoding="utf-8"))
+        from ..manifests import read_manifest
+
+        manifest = read_manifest(results_dir / "sweep.json", "a sweep results directory",
+                                 ("factors",))
         _print_sweep_tables(tables, list(manifest["factors"]), metrics[0] if metrics else "delivered_l")
         if "sensitivity" in tables and not tables["sensitivity"].empty:
             out_console.print(tables["sensitivity"].head(20).to_string(index=False), markup=False)

@@ -31,6 +31,7 @@ import pandas as pd
 from ..atomic import atomic_write_text
 from ..errors import CorridorSimError, OutputError
 from ..experiments.sweep_runner import read_table
+from ..manifests import read_manifest, read_results_csv
 from .metrics import metric_values
 from .prim import bootstrap_limits, choose_box, prim_peel
 
@@ -38,10 +39,7 @@ __all__ = ["discovery_cases", "cart_leaves", "discover"]
 
 
 def _manifest(root: Path) -> dict[str, Any]:
-    path = root / "sweep.json"
-    if not path.is_file():
-        raise OutputError(f"{root}: no sweep.json (not a sweep directory)")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return read_manifest(root / "sweep.json", "a sweep results directory")
 
 
 def discovery_cases(sweep_dir: str | Path, metric: str, level: str = "replication") -> pd.DataFrame:
@@ -51,7 +49,7 @@ def discovery_cases(sweep_dir: str | Path, metric: str, level: str = "replicatio
     """
     root = Path(sweep_dir)
     man = _manifest(root)
-    design = pd.read_csv(root / "design.csv")
+    design = read_results_csv(root / "design.csv", "a sweep results directory")
     summary = read_table(root, "summary")
     if summary.empty:
         raise OutputError(f"{root}: the sweep has no results yet")

@@ -34,6 +34,7 @@ from ..errors import OutputError
 from ..experiments.simulate import simulate
 from ..experiments.sweep_runner import SweepRunner, read_table
 from ..experiments.sweep_schema import Precision
+from ..manifests import read_manifest
 from ..model.plan import compile_scenario
 from ..scenario.documents import read_scenario_dict, scenario_from_dict
 from .criticality import corridor_losses, criticality_table, segment_losses, stress_test
@@ -185,10 +186,7 @@ def read_study(out_dir: str | Path) -> tuple[dict[str, Any], dict[str, pd.DataFr
     """The manifest and every CSV table of a study directory (criticality, value, discovery
     or regret), tables by file stem."""
     root = Path(out_dir)
-    path = root / STUDY_FILE
-    if not path.is_file():
-        raise OutputError(f"{root}: no {STUDY_FILE} (not a decisions study directory)")
-    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest = read_manifest(root / STUDY_FILE, "a decisions study directory")
     tables = {}
     for f in sorted(root.glob("*.csv")):
         try:

@@ -34,6 +34,7 @@ import pandas as pd
 
 from ..atomic import check_output_dir, make_temp_dir
 from ..errors import OutputError, ResourceError
+from ..manifests import read_manifest
 from ..model.records import DATE_COLUMNS, DATE_FORMATS, TEXT_COLUMNS, Tables
 from ..scenario.documents import scenario_from_dict, scenario_hash, scenario_to_dict
 from .simulate import RunResult
@@ -186,9 +187,7 @@ def read_run(run_dir: str | Path) -> RunResult:
         and the ``manifest`` and ``source`` directory.
     """
     d = Path(run_dir)
-    if not (d / "manifest.json").is_file():
-        raise OutputError(f"{d}: not a corridorsim run directory (no manifest.json)")
-    manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+    manifest = read_manifest(d / "manifest.json", "a corridorsim run directory")
     fmt = manifest.get("format", "csv")
     frames: dict[str, pd.DataFrame] = {}
     for name in TABLES:

@@ -16,7 +16,6 @@ metric (first stock-out day censored at the horizon).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import OutputError
+from ..manifests import read_manifest, read_results_csv
 from .statistics import mean_interval, proportion_interval
 
 __all__ = ["POINT_STAT_COLUMNS", "DEFAULT_METRICS", "point_metrics", "paired_differences", "stockout_probability",
@@ -189,11 +189,8 @@ def summarize_sweep(root: str | Path, metrics: list[str] | None = None) -> dict[
     from .sweep_runner import read_table
 
     root = Path(root)
-    manifest_path = root / "sweep.json"
-    if not manifest_path.is_file():
-        raise OutputError(f"{root}: not a sweep results directory (no sweep.json)")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    design = pd.read_csv(root / "design.csv").set_index("point")
+    manifest = read_manifest(root / "sweep.json", "a sweep results directory", ("spec", "factors"))
+    design = read_results_csv(root / "design.csv", "a sweep results directory").set_index("point")
     summary = read_table(root, "summary")
     if summary.empty:
         raise OutputError(f"{root}: no finished tasks yet")

@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import OutputError, ScenarioError
+from ..manifests import read_manifest, read_results_csv
 
 __all__ = ["SweepResult", "run_sweep", "read_sweep"]
 
@@ -76,12 +77,10 @@ class SweepResult:
 
     def __init__(self, root: str | Path):
         self.root = Path(root)
-        path = self.root / "sweep.json"
-        if not path.is_file():
-            raise OutputError(f"{self.root}: not a sweep results directory (no sweep.json)")
-        self.manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        self.manifest: dict[str, Any] = read_manifest(self.root / "sweep.json", "a sweep results directory",
+                                                      ("factors", "spec", "reference_point"))
         self.factors: list[str] = list(self.manifest["factors"])
-        self.points = pd.read_csv(self.root / "design.csv").set_index("point")[self.factors]
+        self.points = read_results_csv(self.root / "design.csv", "a sweep results directory").set_index("point")[self.factors]
         keep = self.manifest["spec"].get("keep") or ()
         self.tables: Mapping[str, pd.DataFrame] = _Tables(
             self.root, ["summary", *[t for t in _TABLES[1:] if t in keep]])

@@ -48,6 +48,7 @@ import pyarrow.parquet as pq
 
 from ..atomic import atomic_write, atomic_write_text, check_output_dir
 from ..errors import OutputError, ScenarioError
+from ..manifests import read_manifest
 from .rundir import _utc_now
 from .statistics import PointMoments
 from .sweep_parts import (
@@ -157,7 +158,8 @@ class SweepRunner:
         if exists and self.resume:
             if not manifest_path.is_file():
                 raise OutputError(f"{root}: cannot resume: no sweep.json (not a sweep directory)")
-            old = json.loads(manifest_path.read_text(encoding="utf-8"))
+            old = read_manifest(manifest_path, "a sweep results directory to resume",
+                                ("chunk_size",))
             if old.get("design_hash") != self.sweep.design_hash():
                 raise OutputError(f"{root}: cannot resume: the sweep file, base scenario or design "
                                   "changed since this directory was written")

@@ -9,7 +9,6 @@ shared helpers; draws nothing.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..manifests import read_manifest, read_results_csv
 from .observations import read_observed_deliveries, read_observed_incidents
 
 __all__ = ["CaptionedFigure", "RunContext", "SweepContext", "CalibrationContext", "kind_of",
@@ -169,7 +169,7 @@ def sweep_context(root: Path) -> SweepContext:
     from ..version import __version__
 
     root = Path(root)
-    man = json.loads((root / "sweep.json").read_text(encoding="utf-8"))
+    man = read_manifest(root / "sweep.json", "a sweep results directory")
     tables: dict[str, pd.DataFrame] = {}
     names = ("points_summary", "paired_differences", "stockout_probability", "sensitivity")
     if all((root / f"{n}.csv").is_file() for n in names[:2]):
@@ -184,7 +184,7 @@ def sweep_context(root: Path) -> SweepContext:
         from ..experiments.summaries import summarize_sweep
 
         tables = summarize_sweep(root)
-    design = pd.read_csv(root / "design.csv")
+    design = read_results_csv(root / "design.csv", "a sweep results directory")
     when = run_date(man, root / "sweep.json")
     base = man.get("base_scenario", {})
     text = (f"Simulation: corridorsim {man.get('versions', {}).get('corridorsim', __version__)}, "
@@ -200,8 +200,8 @@ def calibration_context(root: Path) -> CalibrationContext:
     from ..version import __version__
 
     root = Path(root)
-    man = json.loads((root / "calibration.json").read_text(encoding="utf-8"))
-    samples = pd.read_csv(root / "samples.csv")
+    man = read_manifest(root / "calibration.json", "a calibration results directory")
+    samples = read_results_csv(root / "samples.csv", "a calibration results directory")
     diag_path = root / "diagnostics.csv"
     diagnostics = pd.read_csv(diag_path) if diag_path.is_file() else pd.DataFrame()
     spec = man.get("spec", {})

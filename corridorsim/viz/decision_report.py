@@ -10,7 +10,6 @@ Imports: decisions (to read studies), scenario (the network of a criticality map
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from ..decisions.studies import read_study
+from ..manifests import read_manifest
 from .decision_figures import (
     box_figure,
     criticality_bars,
@@ -55,7 +55,7 @@ def study_dirs(path: str | Path) -> list[Path]:
         if root.is_dir() else []
 
     def kind(d: Path) -> int:
-        k = json.loads((d / "study.json").read_text(encoding="utf-8")).get("kind", "")
+        k = read_manifest(d / "study.json", "a decisions study directory").get("kind", "")
         return KINDS.index(k) if k in KINDS else len(KINDS)
 
     return sorted(found, key=kind)
@@ -65,7 +65,8 @@ def _network(root: Path):
     from ..scenario.documents import scenario_from_dict
     from ..scenario.network import build_network
 
-    man = json.loads((root / "sweep" / "sweep.json").read_text(encoding="utf-8"))
+    man = read_manifest(root / "sweep" / "sweep.json", "a sweep results directory",
+                        ("base_scenario",))
     return build_network(scenario_from_dict(man["base_scenario"]))
 
 

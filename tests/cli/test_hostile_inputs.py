@@ -234,3 +234,45 @@ def test_a_reference_value_is_parsed_by_the_guarded_reader(tmp_path):
     res = invoke(["sweep", str(SCENARIOS / "smoke.yaml"), "--set", "seed=1,2", "--reference",
                   "seed=" + "9" * 5000, "--dry-run"])
     assert classify(res) == "refused"
+
+
+# ---------------------------------------------------------------- results directories read back
+BAD_MANIFESTS = {
+    "not_json": b"{\"factors\": [",
+    "binary": b"\x00\xff\xfe\x01" * 64,
+    "a_list": b"[1, 2, 3]",
+    "nested": b"[" * 100_000 + b"]" * 100_000,
+    "empty_object": b"{}",
+}
+READERS = {  # command line (the directory appended, then the output if any), manifest name
+    "summarize": (["summarize"], "sweep.json", None),
+    "plot-sweep": (["plot"], "sweep.json", None),
+    "report-sweep": (["report"], "sweep.json", "-o"),
+    "export-sweep": (["export"], "sweep.json", "-o"),
+    "discover": (["discover", "--metric", "delivered_l", "--threshold", "0"], "sweep.json", "-o"),
+    "plot-run": (["plot"], "manifest.json", None),
+    "report-run": (["report"], "manifest.json", "-o"),
+    "plot-calibration": (["plot"], "calibration.json", None),
+}
+
+
+@pytest.mark.parametrize("reader", sorted(READERS))
+@pytest.mark.parametrize("bad", sorted(BAD_MANIFESTS))
+def test_results_directory_with_a_bad_manifest_is_refused(reader, bad, tmp_path):
+    """A results directory whose manifest is corrupt (or a valid but empty object, with every
+    table missing): one line naming the manifest (or the directory), exit code 2, nothing
+    written (not even in the directory)."""
+    args, manifest, out_option = READERS[reader]
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / manifest).write_bytes(BAD_MANIFESTS[bad])
+    out = tmp_path / "out"
+    cmd = [*args, str(results)] + ([out_option, str(out)] if out_option else [])
+    result = invoke(cmd)
+    assert result.exit_code == 2, (result.exit_code, result.stderr)
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    named = results if bad == "empty_object" else results / manifest
+    assert str(named) in lines[0]
+    assert not out.exists()
+    assert [p.name for p in results.iterdir()] == [manifest]
