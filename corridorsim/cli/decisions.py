@@ -159,6 +159,9 @@ def value(scenario: Path, out_dir: Path | None, **kw: Any) -> None:
 @click.argument("sweep_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--metric", required=True, help="Summary column, or stockout_by:YYYY-MM-DD.")
 @click.option("--threshold", type=float, required=True, help="Cases at or beyond it are bad.")
+@click.option("--destination", default=None, metavar="NAME",
+              help="Judge METRIC at this destination (the sweep must keep: [destinations]) "
+                   "[default: the national summary].")
 @click.option("--below", is_flag=True, help="Bad means at or below the threshold [default: above].")
 @click.option("--level", type=click.Choice(["replication", "point"]), default="replication",
               show_default=True, help="Cases: each replication, or each point's mean.")
@@ -176,8 +179,8 @@ def value(scenario: Path, out_dir: Path | None, **kw: Any) -> None:
               help="Output directory [default: SWEEP_DIR/discovery].")
 @click.option("--force", is_flag=True, help="Replace the files of an existing output directory.")
 @user_errors
-def discover(sweep_dir: Path, metric: str, threshold: float, below: bool, level: str,
-             min_coverage: float, peel_alpha: float, mass_min: float, bootstrap: int, seed: int,
+def discover(sweep_dir: Path, metric: str, threshold: float, destination: str | None, below: bool,
+             level: str, min_coverage: float, peel_alpha: float, mass_min: float, bootstrap: int, seed: int,
              out_dir: Path | None, force: bool) -> None:
     """Scenario discovery on a finished sweep: PRIM boxes (and a CART tree) of the conditions
     under which METRIC is beyond THRESHOLD."""
@@ -187,7 +190,7 @@ def discover(sweep_dir: Path, metric: str, threshold: float, below: bool, level:
 
     out = out_dir or sweep_dir / "discovery"
     man = run_discovery(sweep_dir, out, metric, threshold, "below" if below else "above", level,
-                        min_coverage, peel_alpha, mass_min, bootstrap, seed, force)
+                        min_coverage, peel_alpha, mass_min, bootstrap, seed, force, destination)
     out_console.print(f"{man['bad_cases']} of {man['cases']} cases are bad ({man['bad_share']:.0%}); "
                       f"box {man['box']}: coverage {man['coverage']:.2f}, density {man['density']:.2f}, "
                       f"mass {man['mass']:.2f}", markup=False)
@@ -210,6 +213,8 @@ def discover(sweep_dir: Path, metric: str, threshold: float, below: bool, level:
               default=None, help="Take the uncertainties and design from this sweep file instead.")
 @click.option("--metric", default="unmet_l", show_default=True,
               help="Summary column, or stockout_by:YYYY-MM-DD.")
+@click.option("--destination", default=None, metavar="NAME",
+              help="Judge METRIC at this destination [default: the national summary].")
 @click.option("-n", "--replications", type=click.IntRange(min=1), default=20, show_default=True,
               help="Replications per lever and point.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Root seed.")
@@ -221,7 +226,7 @@ def discover(sweep_dir: Path, metric: str, threshold: float, below: bool, level:
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no table.")
 @user_errors
 def regret(levers: tuple[Path, ...], sets: tuple[str, ...], sweep_file: Path | None, metric: str,
-           replications: int, seed: int, workers: int, out_dir: Path, resume: bool, force: bool,
+           destination: str | None, replications: int, seed: int, workers: int, out_dir: Path, resume: bool, force: bool,
            quiet: bool) -> None:
     """Rank LEVERS (what-if scenario files) by regret across the uncertainties (minimax regret,
     regret percentiles), on common random numbers."""
@@ -233,14 +238,15 @@ def regret(levers: tuple[Path, ...], sets: tuple[str, ...], sweep_file: Path | N
 
     def work(progress):
         return regret_study(levers, out_dir, executor, metric, sets, sweep_file, replications, seed,
-                            resume=resume, force=force, progress=progress)
+                            resume=resume, force=force, progress=progress, destination=destination)
 
     resumable(work, "regret", replications * len(levers), executor, out_dir, "levers", quiet)
     _save_figures(out_dir, quiet)
     if quiet:
         return
     r = pd.read_csv(out_dir / "regret.csv")
-    table = Table(title=f"What-ifs ranked by maximum regret ({metric})", title_justify="left",
+    where = f" at {destination}" if destination else ""
+    table = Table(title=f"What-ifs ranked by maximum regret ({metric}{where})", title_justify="left",
                   show_edge=False)
     for col in ("rank", "what-if", "mean", "max regret", "P90 regret", "P50 regret"):
         table.add_column(col, justify="left" if col == "what-if" else "right")

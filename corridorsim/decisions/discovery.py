@@ -30,9 +30,8 @@ import pandas as pd
 
 from ..atomic import atomic_write_text
 from ..errors import CorridorSimError, OutputError
-from ..experiments.sweep_runner import read_table
 from ..manifests import read_manifest, read_results_csv
-from .metrics import metric_values
+from .metrics import metric_values, outcome_rows
 from .prim import bootstrap_limits, choose_box, prim_peel
 
 __all__ = ["discovery_cases", "cart_leaves", "discover"]
@@ -42,15 +41,18 @@ def _manifest(root: Path) -> dict[str, Any]:
     return read_manifest(root / "sweep.json", "a sweep results directory")
 
 
-def discovery_cases(sweep_dir: str | Path, metric: str, level: str = "replication") -> pd.DataFrame:
+def discovery_cases(sweep_dir: str | Path, metric: str, level: str = "replication",
+                    destination: str | None = None) -> pd.DataFrame:
     """The cases of a sweep: numeric inputs and the metric, one row per replication or point.
 
-    Constant inputs are dropped (PRIM cannot restrict them).
+    ``destination``: judge the metric on that destination's rows (the sweep must keep its
+    ``destinations`` table) instead of the national summary. Constant inputs are dropped (PRIM
+    cannot restrict them).
     """
     root = Path(sweep_dir)
     man = _manifest(root)
     design = read_results_csv(root / "design.csv", "a sweep results directory")
-    summary = read_table(root, "summary")
+    summary = outcome_rows(root, destination)
     if summary.empty:
         raise OutputError(f"{root}: the sweep has no results yet")
     start = man.get("base_scenario", {}).get("start")
@@ -119,7 +121,7 @@ def _csv(df: pd.DataFrame, path: Path) -> None:
 def discover(sweep_dir: str | Path, out_dir: str | Path, metric: str, threshold: float,
              bad_when: str = "above", level: str = "replication", min_coverage: float = 0.5,
              peel_alpha: float = 0.05, mass_min: float = 0.05, bootstrap: int = 100,
-             seed: int = 0, force: bool = False) -> dict[str, Any]:
+             seed: int = 0, force: bool = False, destination: str | None = None) -> dict[str, Any]:
     """PRIM (and CART) on a sweep; writes the output directory and returns its manifest.
 
     Parameters
@@ -130,13 +132,16 @@ def discover(sweep_dir: str | Path, out_dir: str | Path, metric: str, threshold:
         Bootstrap resamples for the limits' intervals (0: none).
     seed : int
         Seed of the bootstrap and of the tree.
+    destination : str, optional
+        Judge the metric on this destination's rows (:func:`.metrics.outcome_rows`); default:
+        the national summary.
     """
     out = Path(out_dir)
     if out.exists() and any(out.iterdir()) and not force:
         raise OutputError(f"{out}: output directory exists; use --force to replace its files")
     if bad_when not in ("above", "below"):
         raise CorridorSimError(f"bad_when must be 'above' or 'below', got {bad_when!r}")
-    cases = discovery_cases(sweep_dir, metric, level)
+    cases = discovery_cases(sweep_dir, metric, level, destination)
     values = cases["metric"].to_numpy(dtype=float)
     bad = (values >= threshold) if bad_when == "above" else (values <= threshold)
     bad &= np.isfinite(values)
@@ -159,7 +164,8 @@ def discover(sweep_dir: str | Path, out_dir: str | Path, metric: str, threshold:
         _csv(leaves, out / "cart.csv")
     row = res.trajectory.iloc[k]
     manifest = {"kind": "discovery", "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-                "sweep": str(sweep_dir), "metric": metric, "threshold": threshold,
+                "sweep": str(sweep_dir), "metric": metric, "destination": destination,
+                "threshold": threshold,
                 "bad_when": bad_when, "level": level, "cases": len(cases),
                 "bad_cases": int(bad.sum()), "bad_share": res.bad_share, "box": k,
                 "coverage": float(row["coverage"]), "density": float(row["density"]),

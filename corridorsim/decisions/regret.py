@@ -27,10 +27,10 @@ import pandas as pd
 from ..atomic import atomic_write_text
 from ..errors import CorridorSimError, OutputError
 from ..experiments.statistics import mean_interval
-from ..experiments.sweep_runner import SweepRunner, read_table
+from ..experiments.sweep_runner import SweepRunner
 from ..experiments.sweep_schema import SweepSpec
 from ..experiments.sweep_spec import load_sweep, resolve_sweep, sweep_from_sets
-from .metrics import better_sense, metric_values
+from .metrics import better_sense, metric_values, outcome_rows
 
 __all__ = ["regret_by_point", "rank_by_regret", "regret_study"]
 
@@ -92,20 +92,27 @@ def rank_by_regret(per_point: pd.DataFrame) -> pd.DataFrame:
 
 
 def _lever_spec(lever: Path, sets: Sequence[str], sweep_file: Path | None, replications: int,
-                seed: int) -> SweepSpec:
+                seed: int, keep: tuple[str, ...] = ()) -> SweepSpec:
     if sweep_file is not None:
         spec = load_sweep(sweep_file)
+        kept = tuple(dict.fromkeys((*spec.keep, *keep)))
         return spec.model_copy(update={"base": str(lever.resolve()), "name": f"regret_{lever.stem}",
-                                       "replications": replications, "seed": seed, "precision": None})
-    return sweep_from_sets(lever, sets, replications, seed)
+                                       "replications": replications, "seed": seed, "precision": None,
+                                       "keep": kept})
+    spec = sweep_from_sets(lever, sets, replications, seed)
+    return spec.model_copy(update={"keep": keep}) if keep else spec
 
 
 def regret_study(levers: Sequence[str | Path], out_dir: str | Path, executor: Any, metric: str,
                  sets: Sequence[str] = (), sweep_file: str | Path | None = None,
                  replications: int = 20, seed: int = 0, chunk_size: int = 10,
                  sense: int | None = None, resume: bool = False, force: bool = False,
-                 progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+                 progress: Callable[[int, int], None] | None = None,
+                 destination: str | None = None) -> dict[str, Any]:
     """Run every lever over the same uncertainty points and rank the levers by regret.
+
+    ``destination``: judge ``metric`` on that destination's rows (each lever's sweep then keeps
+    its ``destinations`` table) instead of the national summary.
 
     Writes ``OUT/levers/<lever>/`` (one sweep per lever), ``OUT/regret_by_point.csv``,
     ``OUT/regret.csv`` (the ranking), ``OUT/design.csv`` and ``OUT/study.json``.
@@ -122,8 +129,9 @@ def regret_study(levers: Sequence[str | Path], out_dir: str | Path, executor: An
     if out.exists() and not (resume or force):
         raise OutputError(f"{out}: output directory exists; use --resume to continue it or "
                           "--force to replace it")
+    keep = ("destinations",) if destination is not None else ()
     resolved = [resolve_sweep(_lever_spec(p, sets, Path(sweep_file) if sweep_file else None,
-                                          replications, seed), str(p)) for p in paths]
+                                          replications, seed, keep), str(p)) for p in paths]
     columns = resolved[0].factor_columns
     design0 = resolved[0].design[columns]
     for p, r in zip(paths[1:], resolved[1:]):
@@ -135,7 +143,7 @@ def regret_study(levers: Sequence[str | Path], out_dir: str | Path, executor: An
         root = out / "levers" / stem
         runner = SweepRunner(r, root, executor, chunk_size, resume=resume and root.exists(), force=force)
         runner.run(progress)
-        s = read_table(root, "summary")
+        s = outcome_rows(root, destination)
         frames.append(pd.DataFrame({"lever": stem, "point": s["point"], "replication": s["replication"],
                                     "value": metric_values(s, metric, r.base["start"])}))
     values = pd.concat(frames, ignore_index=True)
@@ -148,7 +156,7 @@ def regret_study(levers: Sequence[str | Path], out_dir: str | Path, executor: An
     atomic_write_text(out / "regret.csv", ranking.to_csv(**fmt))
     atomic_write_text(out / "design.csv", design0.rename_axis("point").reset_index().to_csv(**fmt))
     manifest = {"kind": "regret", "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-                "levers": [str(p) for p in paths], "metric": metric,
+                "levers": [str(p) for p in paths], "metric": metric, "destination": destination,
                 "sense": "more is better" if sense > 0 else "less is better",
                 "factors": columns, "points": len(design0), "replications": replications,
                 "seed": seed, "sets": list(sets), "sweep_file": str(sweep_file) if sweep_file else None,

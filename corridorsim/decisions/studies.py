@@ -76,13 +76,15 @@ def _run_variants(scenario_file: str | Path, base: dict, variants: list[Variant]
                   name: str, replications: int, seed: int, precision: Precision | None,
                   executor: Any, chunk_size: int, resume: bool, force: bool,
                   progress: Callable[[int, int], None] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    sweep = variant_sweep(scenario_file, base, variants, name, replications, seed, precision)
+    # judged per destination: the summary's litres and stock-outs are national
+    sweep = variant_sweep(scenario_file, base, variants, name, replications, seed, precision,
+                          keep=("destinations",))
     runner = SweepRunner(sweep, out / "sweep", executor, chunk_size, resume=resume and (out / "sweep").exists(),
                          force=force)
     runner.run(progress)
-    summary = read_table(out / "sweep", "summary")
+    rows = read_table(out / "sweep", "destinations")
     design = sweep.design.copy()
-    return summary, design
+    return rows, design
 
 
 def _by_day(scenario, by_date: dt.date | None) -> tuple[int, str]:
@@ -124,10 +126,10 @@ def criticality_study(scenario_file: str | Path, out_dir: str | Path, executor: 
     for a, b, label in zip(used["edge_from"], used["edge_to"], used["edge"]):
         variants.append(Variant(f"safe:{label}", "safe", label, make_safe(base, a, b)))
         variants.append(Variant(f"closed:{label}", "closed", label, make_closed(base, a, b)))
-    summary, design = _run_variants(scenario_file, base, variants, out, f"{scenario.name}_criticality",
+    rows, design = _run_variants(scenario_file, base, variants, out, f"{scenario.name}_criticality",
                                     n, s, precision, executor, chunk_size, resume, force, progress)
     day, date_text = _by_day(scenario, by_date)
-    outcomes = destination_outcomes(summary, day, scenario.destination.node)
+    outcomes = destination_outcomes(rows, day, scenario.destination.node)
     effects = paired_effects(outcomes)
     table = criticality_table(effects, design)
     stress = stress_test(outcomes, design, scenario, assumed_recovery_days)
@@ -138,7 +140,7 @@ def criticality_study(scenario_file: str | Path, out_dir: str | Path, executor: 
     _csv(stress, out / "stress_test.csv")
     manifest = {"kind": "criticality", "created": _utc_now(), "scenario": scenario.name,
                 "scenario_file": str(scenario_file), "seed": s, "replications": n,
-                "replications_per_point": summary.groupby("point").size().to_dict(),
+                "replications_per_point": rows.groupby("point")["replication"].nunique().to_dict(),
                 "stockout_date": date_text, "stockout_day": day,
                 "assumed_recovery_days": assumed_recovery_days,
                 "segments_varied": len(used), "segments_total": int(plan.graph.number_of_edges()),
@@ -166,16 +168,16 @@ def value_study(scenario_file: str | Path, out_dir: str | Path, executor: Any,
                  for d in destinations_of(base)]
     variants += [Variant(f"tanker+1/day:{src.name}", "tanker_per_day", src.name,
                          add_tanker_per_day(base, src.name)) for src in scenario.sources]
-    summary, design = _run_variants(scenario_file, base, variants, out, f"{scenario.name}_value",
+    rows, design = _run_variants(scenario_file, base, variants, out, f"{scenario.name}_value",
                                     n, s, precision, executor, chunk_size, resume, force, progress)
     day, date_text = _by_day(scenario, by_date)
-    outcomes = destination_outcomes(summary, day, scenario.destination.node)
+    outcomes = destination_outcomes(rows, day, scenario.destination.node)
     effects = _effects_with_design(paired_effects(outcomes), design)
     _csv(effects, out / "effects.csv")
     _csv(unit_statements(effects, date_text), out / "value.csv")
     manifest = {"kind": "value", "created": _utc_now(), "scenario": scenario.name,
                 "scenario_file": str(scenario_file), "seed": s, "replications": n,
-                "replications_per_point": summary.groupby("point").size().to_dict(),
+                "replications_per_point": rows.groupby("point")["replication"].nunique().to_dict(),
                 "stockout_date": date_text, "stockout_day": day,
                 "precision": precision.model_dump() if precision else None}
     atomic_write_text(out / STUDY_FILE, json.dumps(manifest, indent=2, default=str) + "\n")

@@ -99,11 +99,12 @@ def run_manifest(result: RunResult, extra: dict[str, Any] | None = None,
 def arrow_ready(table: str, df: pd.DataFrame) -> pd.DataFrame:
     """A table as it is stored in Parquet files (runs and sweeps alike).
 
-    ``first_stockout_day`` is a float whether or not the stock ran out (NaN if it did not), so
-    that every file of a sweep, and a run's file, has the same schema (pyarrow refuses to read
-    an int64 column in one file and a double in another as one dataset).
+    ``first_stockout_day`` (of the summary and destinations tables) is a float whether or not
+    the stock ran out (NaN if it did not), so that every file of a sweep, and a run's file, has
+    the same schema (pyarrow refuses to read an int64 column in one file and a double in
+    another as one dataset).
     """
-    if table == "summary" and "first_stockout_day" in df.columns:
+    if table in ("summary", "destinations") and "first_stockout_day" in df.columns:
         df = df.assign(first_stockout_day=df["first_stockout_day"].astype("float64"))
     return df
 

@@ -30,7 +30,7 @@ from ..manifests import read_manifest, read_results_csv
 
 __all__ = ["SweepResult", "run_sweep", "read_sweep"]
 
-_TABLES = ("summary", "daily", "events", "convoys")
+_TABLES = ("summary", "daily", "events", "convoys", "destinations")
 
 
 class _Tables(Mapping):

@@ -12,7 +12,8 @@ Results directory::
     design.csv                         one row per point: factor values
     summary/part-000000.parquet        per-replication summary rows of many tasks, with the
                                        point and its factor values as columns
-    daily/part-000000.parquet          (only with keep: [daily]) and likewise events, convoys
+    daily/part-000000.parquet          (only with keep: [daily]) and likewise events, convoys,
+                                       destinations
 
 Each table directory is one Parquet dataset (``pyarrow.dataset.dataset("summary")``,
 ``pandas.read_parquet``, Dask). The driver gathers finished tasks and writes them together, one

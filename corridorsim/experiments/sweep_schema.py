@@ -118,8 +118,10 @@ class SweepSpec(_Strict):
         "comparisons). false: each point has its own root seed, derived from seed and the point "
         "index, so that points carry independent noise (what approximate Bayesian computation "
         "needs: with shared streams its accepted draws would ignore the simulation noise).")
-    keep: tuple[Literal["daily", "events", "convoys"], ...] = Field(
-        (), description="Tables kept besides the per-replication summary.")
+    keep: tuple[Literal["daily", "events", "convoys", "destinations"], ...] = Field(
+        (), description="Tables kept besides the per-replication summary (whose litres and "
+        "stock-outs are national: every destination together); destinations: one row per "
+        "replication and destination.")
     delivered_by_days: tuple[int, ...] = Field(
         (), description="Extra metrics: litres delivered by the end of these days (0-based).")
     stockout_dates: tuple[IsoDate, ...] = Field(

@@ -124,7 +124,7 @@ def _tables(task: SweepTask, recs: list) -> dict[str, pd.DataFrame]:
             summary[f"delivered_l_by_day_{d}"] = summary["replication"].map(col).astype("int64")
     out = {"summary": summary}
     for name in task.keep:
-        out[name] = getattr(tables, name)
+        out[name] = arrow_ready(name, getattr(tables, name))
     for df in out.values():
         df.insert(0, "point", task.point)
     return out

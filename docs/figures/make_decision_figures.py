@@ -29,11 +29,13 @@ def commands(runs: Path) -> list[tuple[Path, list[str]]]:
         (runs / "lhs_blockade_discovery", ["sweep", str(S / "sweeps" / "lhs_blockade_discovery.yaml"),
                                            "-w", "1", "-o", str(runs / "lhs_blockade_discovery")]),
         (runs / "discovery", ["discover", str(runs / "lhs_blockade_discovery"), "--metric",
-                              "stockout_by:2025-10-14", "--threshold", "1", "-o", str(runs / "discovery")]),
+                              "stockout_by:2025-10-14", "--threshold", "1", "--destination", "Bamako",
+                              "-o", str(runs / "discovery")]),
         (runs / "regret", ["regret", str(S / "mali" / "hindcast_2025-09_2025-10.yaml"), *whatifs,
                            "--set", "threats.ambush_multiplier=0.5,1,2",
                            "--set", "destinations[Bamako].demand_l_per_day=1500000,2000000,2500000",
-                           "--metric", "unmet_l", "-n", "10", "--seed", "1", "-o", str(runs / "regret")]),
+                           "--metric", "unmet_l", "--destination", "Bamako", "-n", "10", "--seed", "1",
+                           "-o", str(runs / "regret")]),
     ]
 
 

@@ -4,14 +4,16 @@ and the one-line errors."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from corridorsim.cli import main
+from corridorsim.experiments.sweep_runner import read_table
 
-from ..decisions.test_decisions import one_edge_scenario
+from ..decisions.test_decisions import one_edge_scenario, two_destination_scenario
 
 # end to end: the decision commands with their sweeps and reports
 pytestmark = pytest.mark.e2e
@@ -80,3 +82,52 @@ def test_discover_errors_are_one_line(tmp_path):
     assert "Under which conditions" not in (tmp_path / "sweep.html").read_text()
     r = invoke("report", tmp_path / "sw" / "discovery", "-o", tmp_path / "disc.html")
     assert r.exit_code == 0 and "Under which conditions" in (tmp_path / "disc.html").read_text()
+
+
+def test_discover_and_regret_at_one_destination(tmp_path):
+    """--destination judges the metric on that destination's rows of the destinations table
+    (kept by the sweep), and says how to get them when the sweep did not keep them."""
+    import yaml
+
+    towns = two_destination_scenario(tmp_path)
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(yaml.safe_dump({
+        "name": "towns", "base": towns, "replications": 3, "keep": ["destinations"],
+        "factors": [{"path": "threats.ambush_multiplier", "values": [0.5, 1.0, 2.0]}]}))
+    r = invoke("sweep", sweep, "-w", 1, "-o", tmp_path / "sw", "-q")
+    assert r.exit_code == 0, r.output
+    r = invoke("discover", tmp_path / "sw", "--metric", "litres_destroyed", "--threshold", 1,
+               "--destination", "B", "--bootstrap", 0, "-o", tmp_path / "disc")
+    assert r.exit_code == 0, r.output
+    cases = pd.read_csv(tmp_path / "disc" / "cases.csv").set_index(["point", "replication"])
+    b = read_table(tmp_path / "sw", "destinations").query("destination == 'B'")
+    expected = b.set_index(["point", "replication"])["litres_destroyed"]
+    assert cases["metric"].sort_index().tolist() == expected.sort_index().astype(float).tolist()
+    assert json.loads((tmp_path / "disc" / "study.json").read_text())["destination"] == "B"
+    r = invoke("discover", tmp_path / "sw", "--metric", "litres_destroyed", "--threshold", 1,
+               "--destination", "C", "-o", tmp_path / "disc2")
+    assert r.exit_code == 2 and "expected one of: A, B" in r.output
+    assert not (tmp_path / "disc2").exists()
+    r = invoke("sweep", towns, "--set", "threats.ambush_multiplier=1,2", "-n", 2, "-w", 1,
+               "-o", tmp_path / "sw2", "-q")
+    assert r.exit_code == 0, r.output
+    r = invoke("discover", tmp_path / "sw2", "--metric", "litres_destroyed", "--threshold", 1,
+               "--destination", "B", "-o", tmp_path / "disc3")
+    assert r.exit_code == 2 and "keep: [destinations]" in r.output
+
+    # regret at A, which no attack reaches: a lever without threats is no better there
+    doc = yaml.safe_load(Path(towns).read_text())
+    doc["threats"] = {"enabled": False}
+    calm = tmp_path / "calm_towns.yaml"
+    calm.write_text(yaml.safe_dump(doc))
+    for dest, regrets in (("A", [0.0, 0.0]), (None, None)):
+        extra = ["--destination", dest] if dest else []
+        out = tmp_path / f"regret_{dest}"
+        r = invoke("regret", towns, calm, "--set", "threats.ambush_multiplier=1,2", "--metric",
+                   "delivered_l", *extra, "-n", 3, "-o", out, "-q")
+        assert r.exit_code == 0, r.output
+        rank = pd.read_csv(out / "regret.csv").set_index("lever")
+        if regrets is not None:
+            assert rank["max_regret"].tolist() == regrets
+        else:  # nationally the calm lever wins: B's losses count
+            assert rank.loc["calm_towns", "max_regret"] == 0 and rank.loc["two_towns", "max_regret"] > 0

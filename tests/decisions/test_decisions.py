@@ -196,3 +196,55 @@ def test_outcomes_per_destination_when_the_summary_has_a_destination_column():
     one = pd.DataFrame(rows).query("destination == 'A'").drop(columns="destination")
     single = destination_outcomes(one, 4, "Town")
     assert set(single["destination"]) == {"Town"} and len(single) == 6
+
+
+def two_destination_scenario(tmp_path) -> str:
+    """Convoys from Depot to two towns through Hub; only the branch to Town B is threatened."""
+    (tmp_path / "nodes2.csv").write_text(
+        "node,lat,lon,country,role\nDepot,12.0,-8.0,ML,origin\nHub,12.5,-8.0,ML,junction\n"
+        "TownA,13.0,-8.0,ML,destination\nTownB,12.5,-7.5,ML,destination\n")
+    (tmp_path / "edges2.csv").write_text(
+        "from,to,road_km,corridor,region\nDepot,Hub,100,X,ML\nHub,TownA,100,X,ML\n"
+        "Hub,TownB,400,Y,ML\n")
+    doc = {
+        "name": "two_towns", "start": "2025-01-01", "end": "2025-02-15", "seed": 5,
+        "replications": 12,
+        "destinations": [
+            {"name": "A", "node": "TownA", "initial_stock_l": 1e6, "demand_l_per_day": 0},
+            {"name": "B", "node": "TownB", "initial_stock_l": 1e6, "demand_l_per_day": 0}],
+        "network": {"nodes_csv": "nodes2.csv", "edges_csv": "edges2.csv", "default_speed_kmh": 20},
+        "convoys": [{"name": f"c{i}", "depart": f"2025-01-{i + 1:02d}", "origin": "Depot",
+                     "destination": "A" if i % 2 else "B", "tankers": 20, "payload_l": 30000}
+                    for i in range(10)],
+        "threats": {"rules": [{"corridor": "Y", "ambush_rate_per_1000km": 1.5,
+                               "ied_rate_per_1000km": 1.0}],
+                    "ambush": {"turn_back_prob": 0.0}},
+    }
+    path = tmp_path / "two_towns.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return str(path)
+
+
+def test_criticality_judges_each_destination_on_its_own_rows(tmp_path):
+    """With two destinations the effects are per destination (the sweep's destinations table),
+    not the national summary labelled with the first destination: making the only threatened
+    branch safe changes nothing at A and gives B back exactly what its attacks burnt."""
+    out = tmp_path / "crit"
+    criticality_study(two_destination_scenario(tmp_path), out, InProcessExecutor(),
+                      replications=12, assumed_recovery_days=10)
+    _, t = read_study(out)
+    rows = read_table(out / "sweep", "destinations")
+    base = rows[rows["point"] == 0].set_index(["destination", "replication"])
+    assert base.loc["B", "litres_destroyed"].sum() > 0 and base.loc["A", "litres_destroyed"].sum() == 0
+    eff = t["effects"].set_index(["variant", "destination", "outcome"])
+    assert set(t["effects"]["destination"]) == {"A", "B"}
+    for dest in ("A", "B"):  # the reference is that destination's own mean, not the nation's
+        ref = eff.loc[("safe:Hub-TownB", dest, "delivered_l"), "reference_mean"]
+        assert ref == pytest.approx(base.loc[dest, "delivered_l"].mean(), rel=1e-12)
+    assert eff.loc[("safe:Hub-TownB", "A", "delivered_l"), "diff"] == 0
+    assert eff.loc[("safe:Hub-TownB", "B", "delivered_l"), "diff"] == pytest.approx(
+        base.loc["B", "litres_destroyed"].mean(), rel=1e-12)
+    # closing B's branch leaves A's deliveries alone and removes all of B's
+    assert eff.loc[("closed:Hub-TownB", "A", "delivered_l"), "diff"] == 0
+    assert eff.loc[("closed:Hub-TownB", "B", "delivered_l"), "diff"] == pytest.approx(
+        -base.loc["B", "delivered_l"].mean(), rel=1e-12)
