@@ -31,15 +31,19 @@ def _errbars(ax: Any, y: np.ndarray, x: np.ndarray, lo: np.ndarray, hi: np.ndarr
     ax.errorbar(x, y + offset, xerr=err, fmt="none", ecolor="#333333", elinewidth=1, capsize=2)
 
 
+def _one_destination(table: pd.DataFrame, destination: str | None) -> tuple[pd.DataFrame, str]:
+    """The rows of one destination (default: the first listed) and its name."""
+    if destination is None and len(table):
+        destination = str(table["destination"].iloc[0])
+    return table[table["destination"].astype(str) == str(destination)], destination or ""
+
+
 def criticality_bars(table: pd.DataFrame, destination: str | None = None, top: int = 15,
                      footer: str | None = None) -> Any:
     """Per segment: unmet demand added by closing it and litres gained by making it safe
     (paired means, 95 % intervals), the most critical first."""
-    if destination is None and len(table):
-        destination = str(table["destination"].iloc[0])
-    t = table[table["destination"].astype(str) == str(destination)]
+    t, dest = _one_destination(table, destination)
     t = t.head(top).iloc[::-1]
-    dest = destination or ""
     with plot_style():
         fig, (ax,) = _setup(None, 1, (8.0, 1.6 + 0.36 * max(4, len(t))))
         y = np.arange(len(t))
@@ -121,10 +125,13 @@ def criticality_map(graph: Any, table: pd.DataFrame, column: str = "closed_unmet
         return _finish(fig, footer, True)
 
 
-def stress_figure(stress: pd.DataFrame, top: int = 15, footer: str | None = None) -> Any:
-    """Time-to-survive (median, whisker to the 10th percentile) of each destination against each
-    segment's time-to-recover; flagged segments (survival < recovery) in red."""
-    t = stress.sort_values("tts_median_days").head(top).iloc[::-1]
+def stress_figure(stress: pd.DataFrame, destination: str | None = None, top: int = 15,
+                  footer: str | None = None) -> Any:
+    """Time-to-survive (median, whisker to the 10th percentile) of one destination (default: the
+    first listed) against each segment's time-to-recover; flagged segments (survival <
+    recovery) in red."""
+    t, dest = _one_destination(stress, destination)
+    t = t.sort_values("tts_median_days", kind="stable").head(top).iloc[::-1]
     with plot_style():
         fig, (ax,) = _setup(None, 1, (8.0, 1.6 + 0.34 * max(4, len(t))))
         y = np.arange(len(t))
@@ -142,20 +149,21 @@ def stress_figure(stress: pd.DataFrame, top: int = 15, footer: str | None = None
             if math.isfinite(base):
                 ax.axvline(base, color="#555555", ls="--", lw=1,
                            label=f"without the closure: {base:.0f} days (median)")
-        ax.set_yticks(y, [f"{e} ({d})" for e, d in zip(t["edge"], t["destination"])])
+        ax.set_yticks(y, t["edge"].tolist())
         ax.set_xlabel("days from the start")
         ax.legend(loc="upper right", fontsize=9, framealpha=0.95)
-        _titles(ax, "Stress test: time to survive against time to recover",
+        _titles(ax, f"Stress test at {dest}: time to survive against time to recover",
                 "Bars: days until the stock runs out with the segment closed (red: before it "
                 "would reopen)")
         return _finish(fig, footer, True)
 
 
-def value_bars(value: pd.DataFrame, footer: str | None = None) -> Any:
-    """Litres delivered gained and days at zero stock avoided per extra unit (paired means,
-    95 % intervals)."""
-    t = value.iloc[::-1]
-    labels = [f"{v} ({d})" for v, d in zip(t["variant"], t["destination"])]
+def value_bars(value: pd.DataFrame, destination: str | None = None, footer: str | None = None) -> Any:
+    """Litres delivered gained and days at zero stock avoided at one destination (default: the
+    first listed) per extra unit (paired means, 95 % intervals)."""
+    t, dest = _one_destination(value, destination)
+    t = t.iloc[::-1]
+    labels = t["variant"].astype(str).tolist()
     with plot_style():
         fig, axes = _setup(None, 2, (8.0, 2.2 + 0.5 * max(4, len(t))), sharex=False)
         y = np.arange(len(t))
@@ -172,7 +180,7 @@ def value_bars(value: pd.DataFrame, footer: str | None = None) -> Any:
             ax.axvline(0, color="#555555", lw=0.8)
             ax.set_yticks(y, labels)
             ax.set_xlabel(f"{unit} per extra unit (95 % CI)")
-        _titles(axes[0], "What one more unit is worth",
+        _titles(axes[0], f"What one more unit is worth at {dest}",
                 "Paired on common random numbers against the scenario as written")
         return _finish(fig, footer, True)
 

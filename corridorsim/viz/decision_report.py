@@ -90,14 +90,19 @@ def study_figures(path: str | Path) -> list[CaptionedFigure]:
                                     criticality_map(_network(root), t["criticality"], footer=foot),
                                     "Segments that carry traffic, coloured by the unmet demand their "
                                     "closure adds (summed over the destinations)."))
-        if not t["stress_test"].empty:
-            figs.append(CaptionedFigure("stress_test", stress_figure(t["stress_test"], footer=foot),
-                                        "Time to survive a closure (median days until the stock runs "
-                                        "out) against the segment's time to recover."))
+        stress = t["stress_test"]
+        for dest in (list(dict.fromkeys(stress["destination"].astype(str))) if not stress.empty else []):
+            name = "stress_test" + (f"_{dest}" if len(dests) > 1 else "")
+            figs.append(CaptionedFigure(name, stress_figure(stress, dest, footer=foot),
+                                        f"Time for {dest} to survive a closure (median days until its "
+                                        "stock runs out) against the segment's time to recover."))
     elif kind == "value" and not t["value"].empty:
-        figs.append(CaptionedFigure("value", value_bars(t["value"], footer=foot),
-                                    "Marginal value of one more escort unit, day of stock or tanker "
-                                    "a day (paired means, 95 % CI)."))
+        dests = list(dict.fromkeys(t["value"]["destination"].astype(str)))
+        for dest in dests:
+            name = "value" + (f"_{dest}" if len(dests) > 1 else "")
+            figs.append(CaptionedFigure(name, value_bars(t["value"], dest, footer=foot),
+                                        f"Marginal value at {dest} of one more escort unit, day of "
+                                        "stock or tanker a day (paired means, 95 % CI)."))
     elif kind == "discovery":
         figs.append(CaptionedFigure("peeling", peeling_figure(t["trajectory"], int(man["box"]), footer=foot),
                                     "PRIM peeling trajectory: coverage against density of each box."))

@@ -4,12 +4,14 @@
 
 Runs the four decision commands on the shipped Mali scenarios into RUNS (default
 ``runs/decisions``; commands whose output directory already exists are skipped) with the small
-replication counts of docs/decisions.md, then saves each study's figures here as
-``decisions_<name>.png``. Takes a few minutes on one core.
+replication counts of docs/decisions.md, then saves here, as ``decisions_<name>.png``, the
+study figures that docs/decisions.md shows (a study of a scenario with several destinations
+makes one figure per destination; the page shows Bamako's). Takes a few minutes on one core.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -48,10 +50,13 @@ def main() -> None:
         if not out.exists():
             quiet = [] if args[0] == "discover" else ["-q"]
             subprocess.run([sys.executable, "-m", "corridorsim", *args, *quiet], check=True)
+    shown = set(re.findall(r"figures/decisions_([\w-]+)\.png",
+                           (ROOT / "docs" / "decisions.md").read_text(encoding="utf-8")))
     for name in ("criticality", "value", "discovery", "regret"):
         for cf in study_figures(runs / name):
-            cf.figure.savefig(HERE / f"decisions_{cf.name}.png", dpi=100)
-            print(f"wrote docs/figures/decisions_{cf.name}.png")
+            if cf.name in shown:
+                cf.figure.savefig(HERE / f"decisions_{cf.name}.png", dpi=100)
+                print(f"wrote docs/figures/decisions_{cf.name}.png")
 
 
 if __name__ == "__main__":

@@ -248,3 +248,26 @@ def test_criticality_judges_each_destination_on_its_own_rows(tmp_path):
     assert eff.loc[("closed:Hub-TownB", "A", "delivered_l"), "diff"] == 0
     assert eff.loc[("closed:Hub-TownB", "B", "delivered_l"), "diff"] == pytest.approx(
         -base.loc["B", "delivered_l"].mean(), rel=1e-12)
+
+
+def test_study_figures_are_per_destination(tmp_path):
+    """A study of two destinations draws each destination's bars, stress test and values
+    apart, titled with its name (one figure mixing them was unreadable and mislabelled)."""
+    from corridorsim.viz.decision_report import study_figures
+
+    path = two_destination_scenario(tmp_path)
+    criticality_study(path, tmp_path / "crit", InProcessExecutor(), replications=3,
+                      assumed_recovery_days=10)
+    value_study(path, tmp_path / "value", InProcessExecutor(), replications=3)
+    figs = {f.name: f for f in study_figures(tmp_path / "crit")}
+    figs.update({f.name: f for f in study_figures(tmp_path / "value")})
+    assert set(figs) == {"criticality_bars_A", "criticality_bars_B", "criticality_map",
+                         "stress_test_A", "stress_test_B", "value_A", "value_B"}
+    for name, dest in (("stress_test_B", "B"), ("value_A", "A")):
+        fig = figs[name].figure
+        titles = " ".join(t.get_text() for ax in fig.axes for t in ax.texts)  # annotations
+        assert f"at {dest}" in titles
+        labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+        assert labels and not any("(" in label for label in labels)  # one destination: no tags
+    _, t = read_study(tmp_path / "value")
+    assert set(t["value"]["destination"]) == {"A", "B"}
