@@ -18,11 +18,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-S = ROOT / "scenarios"
+S = Path("scenarios")  # relative to ROOT, where the commands run
 
 
 def commands(runs: Path) -> list[tuple[Path, list[str]]]:
-    whatifs = sorted(str(p) for p in (S / "mali").glob("whatif_*.yaml"))
+    whatifs = sorted(str(p.relative_to(ROOT)) for p in (ROOT / S / "mali").glob("whatif_*.yaml"))
     return [
         (runs / "criticality", ["criticality", str(S / "mali_blockade_2025.yaml"), "-n", "20",
                                 "--by", "2025-10-14", "-o", str(runs / "criticality")]),
@@ -44,12 +44,15 @@ def commands(runs: Path) -> list[tuple[Path, list[str]]]:
 def main() -> None:
     from corridorsim.viz.decision_report import study_figures
 
-    runs = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "runs" / "decisions"
-    runs.mkdir(parents=True, exist_ok=True)
+    # paths relative to the repository, so that figure footers name no machine's folders
+    runs = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("runs") / "decisions"
+    (ROOT / runs).mkdir(parents=True, exist_ok=True)
     for out, args in commands(runs):
-        if not out.exists():
+        if not (ROOT / out).exists():
             quiet = [] if args[0] == "discover" else ["-q"]
-            subprocess.run([sys.executable, "-m", "corridorsim", *args, *quiet], check=True)
+            subprocess.run([sys.executable, "-m", "corridorsim", *args, *quiet], check=True,
+                           cwd=ROOT)
+    runs = ROOT / runs
     shown = set(re.findall(r"figures/decisions_([\w-]+)\.png",
                            (ROOT / "docs" / "decisions.md").read_text(encoding="utf-8")))
     for name in ("criticality", "value", "discovery", "regret"):
