@@ -40,11 +40,11 @@ from .formation_schedule import (
     ChainBatch,
     ChainFormation,
     FormationTimeline,
-    batches_unharmed,
     check_groups,
     last_leg_hazards,
     plan_timeline,
     refusal,
+    sources_at_risk,
 )
 
 __all__ = ["ChainRecorder", "FastForward", "Ambiguous"]
@@ -64,6 +64,7 @@ class ChainRecorder:
         self._ordinals = [0] * len(self.sc.sources)
         self._groups: list[list] = []  # [time, node, wake-up serial, formations]
         self._serial = dict.fromkeys(plan.staging, 0)
+        self._waiting = {n: [[0] * self.days for _ in range(self.n_dest)] for n in plan.staging}
         for i in range(len(self.sc.sources)):  # the engine's order, without the other actors
             env.process(self._supply(i))
         for node in plan.staging:
@@ -72,6 +73,15 @@ class ChainRecorder:
         env.run(until=self.done)
         self._finish()
         return self.timeline()
+
+    def _clock(self):  # the engine's clock, noting each queue on its own
+        env, waiting = self.env, self._waiting
+        for d in range(self.days):
+            yield env.timeout(min(24.0 * (d + 1), self.plan.horizon_h) - env.now)
+            for node, q in self.queues.items():
+                for k, n in enumerate(q.tankers_by_dest):
+                    waiting[node][k][d] += n
+        self.done.succeed()
 
     @staticmethod
     def draw_budgets(mv: Movement) -> None:
@@ -107,7 +117,7 @@ class ChainRecorder:
             steps[t] = k
             t += interval
         rows = {r.convoy_id: r for r in self.records.convoys}
-        ticks: list[list[int]] = [[] for _ in steps]
+        ticks = [[-1] * len(steps) for _ in sc.sources]
         batches, trips = [], {}
         why = None
         for b, (mv, t0, src, ordinal, key) in enumerate(self._batches):
@@ -115,18 +125,22 @@ class ChainRecorder:
             if trip is None or not (trip.complete or trip.last) or not mv.leg_ends:
                 why = "a feeder trip with random legs"
                 break
-            ticks[steps[t0]].append(b)
+            ticks[src][steps[t0]] = b
             ends = mv.leg_ends
             start = (ends[len(trip.legs) - 1] if trip.legs else t0) if trip.last else math.nan
-            batches.append(ChainBatch(t0, src, ordinal, tuple(mv.lots), key, start, ends[-1],
-                                      sc.sources[src].name, rows[mv.id]))
-        ledgers = [self.ledger(k) for k in range(self.n_dest)]
+            batches.append(ChainBatch(t0, src, mv.target, ordinal, tuple(mv.lots), key, start,
+                                      ends[-1], sc.sources[src].name, rows[mv.id]))
+        staged = {}
+        for node, q in self.queues.items():
+            per = [[0, 0] for _ in range(self.n_dest)]
+            for lot in q.lots():
+                per[lot.dest][0] += lot.tankers
+                per[lot.dest][1] += lot.litres
+            staged[node] = tuple(tuple(x) for x in per)
         out = FormationTimeline(
             why, interval_h=interval, ticks=tuple(tuple(x) for x in ticks), batches=tuple(batches),
-            groups=tuple((g[0], tuple(g[3])) for g in self._groups), trips=trips,
-            day_waiting=[list(x) for x in self.day_waiting],
-            moving=tuple((x["moving_t"], x["moving_l"]) for x in ledgers),
-            staged=tuple((x["staged_t"], x["staged_l"]) for x in ledgers))
+            groups=tuple((g[0], g[1], tuple(g[3])) for g in self._groups), trips=trips,
+            day_waiting=self._waiting, staged=staged)
         if why is None:
             out.refusal = check_groups(out, plan)
         return out
@@ -139,88 +153,122 @@ class FastForward:
     fast_forward_reason: str | None = "not tried"
 
     def fast_forward_timeline(self) -> FormationTimeline | None:
-        """The timeline to replay in this replication, or None (``fast_forward_reason`` says why)."""
+        """The timeline to replay in this replication, or None (``fast_forward_reason`` says why).
+
+        Sets the sources and staging points replayed; the others are run in full.
+        """
         plan = self.plan
         why = refusal(plan)
         timeline = None
         if why is None:
             timeline = plan_timeline(plan, self.simulate_chain)
             why = timeline.refusal
-        if why is None and not batches_unharmed(last_leg_hazards(plan, timeline), self.seed,
-                                                self.rep):
-            why = "a batch may be attacked"
-        self.fast_forward_reason = why
-        return timeline if why is None else None
+        if why is not None:
+            self.fast_forward_reason = why
+            return None
+        srcs = self.sc.sources
+        at_risk = sources_at_risk(last_leg_hazards(plan, timeline), self.seed, self.rep)
+        full = {srcs[i].staging for i in at_risk}
+        self._ff_sources = frozenset(i for i, s in enumerate(srcs) if s.staging not in full)
+        self._ff_nodes = frozenset(n for n in plan.staging if n not in full)
+        self.fast_forward_reason = None if not full else \
+            f"a batch may be attacked: {', '.join(sorted(full))} run in full"
+        return timeline if self._ff_sources else None
 
     def start_fast_forward(self, timeline: FormationTimeline) -> None:
-        """Start the ticker (in the supply processes' place) and schedule the formations."""
+        """Start the supply side: tickers for the replayed sources, each standing for a run of
+        consecutive ones, the supply processes of the others, in the sources' order; then the
+        staging processes of the staging points run in full."""
         self._ff = timeline
         self._ff_ids = [0] * len(timeline.batches)
-        self._ff_steps = 0  # release steps done
-        self._ff_groups = 0  # groups of convoys formed
+        self._ff_groups: list[int] = []  # groups of convoys formed
         self._ff_final = False
-        self.env.process(self._ticker(timeline))
+        env, run = self.env, []
+        for i in range(len(self.sc.sources)):
+            if i in self._ff_sources:
+                run.append(i)
+                continue
+            if run:
+                env.process(self._ticker(timeline, run))
+                run = []
+            env.process(self._supply(i))
+        if run:
+            env.process(self._ticker(timeline, run))
+        for node in self.plan.staging:
+            if node not in self._ff_nodes:
+                env.process(self._staging(node))
 
     def schedule_formations(self) -> None:
-        for g, (t, _) in enumerate(self._ff.groups):
-            self.first_at(t, lambda g=g: self._form_group(g))
+        for g, (t, node, _) in enumerate(self._ff.groups):
+            if node in self._ff_nodes:
+                self.first_at(t, lambda g=g: self._form_group(g))
 
-    def _ticker(self, tl: FormationTimeline):
+    def _ticker(self, tl: FormationTimeline, sources: list[int]):
         env, ids, batches = self.env, self._ff_ids, tl.batches
-        for released in tl.ticks:
-            for b in released:
+        ticks = [tl.ticks[i] for i in sources]
+        for step in range(len(ticks[0])):
+            for per_step in ticks:
+                b = per_step[step]
+                if b < 0:
+                    continue
                 self.next_id += 1
                 ids[b] = self.next_id
                 for lot in batches[b].lots:
                     self.loaded_t[lot.dest] += lot.tankers
                     self.loaded_l[lot.dest] += lot.litres
-            self._ff_steps += 1
             yield env.timeout(tl.interval_h)
 
     def _form_group(self, g: int) -> None:
-        t, formed = self._ff.groups[g]
+        t, _, formed = self._ff.groups[g]
         if self.pending_at(t):
             raise Ambiguous(t)
-        self._ff_groups = g + 1
+        self._ff_groups.append(g)
         for f in formed:
             self.start_convoy(f.node, [Lot(x.source, x.tankers, x.payload_l, x.dest)
                                        for x in f.lots])
 
     def chain_ledger(self, dest: int | None) -> tuple[int, int, int, int]:
-        """Tankers and litres of the chain's batches on the road and in queues now."""
+        """Tankers and litres of the replayed batches on the road and in queues now."""
         tl = self._ff
-
-        def total(pairs) -> tuple[int, int]:
-            return (sum(p[0] for p in pairs), sum(p[1] for p in pairs)) if dest is None \
-                else pairs[dest]
-
-        if self._ff_final:
-            return (*total(tl.moving), *total(tl.staged))
-        nd, now = self.n_dest, self.env.now
-        moving, staged = [[0, 0] for _ in range(nd)], [[0, 0] for _ in range(nd)]
-        for released in tl.ticks[:self._ff_steps]:
-            for b in released:
-                where = staged if tl.batches[b].arrival_h <= now else moving
-                for lot in tl.batches[b].lots:
+        now, final = self.env.now, self._ff_final
+        moving, staged = [[0, 0] for _ in range(self.n_dest)], [[0, 0] for _ in range(self.n_dest)]
+        for b, mv_id in zip(tl.batches, self._ff_ids):
+            if not mv_id:  # not released yet, or not replayed
+                continue
+            on_road = b.row.outcome == "in_transit" if final else b.arrival_h > now
+            if on_road or not final:
+                where = moving if on_road else staged
+                for lot in b.lots:
                     where[lot.dest][0] += lot.tankers
                     where[lot.dest][1] += lot.litres
-        for _, formed in tl.groups[:self._ff_groups]:
-            for f in formed:
-                for lot in f.lots:
-                    staged[lot.dest][0] -= lot.tankers
-                    staged[lot.dest][1] -= lot.litres
-        return (*total(moving), *total(staged))
+        if final:
+            for node in self._ff_nodes:
+                for k, (t, litres) in enumerate(tl.staged[node]):
+                    staged[k][0] += t
+                    staged[k][1] += litres
+        else:
+            for g in self._ff_groups:
+                for f in tl.groups[g][2]:
+                    for lot in f.lots:
+                        staged[lot.dest][0] -= lot.tankers
+                        staged[lot.dest][1] -= lot.litres
+        if dest is None:
+            return (sum(x[0] for x in moving), sum(x[1] for x in moving),
+                    sum(x[0] for x in staged), sum(x[1] for x in staged))
+        return (*moving[dest], *staged[dest])
 
     def finish_fast_forward(self) -> None:
-        """Add what the chain leaves in the records (before the engine's own end)."""
+        """Add what the replayed chain leaves in the records (before the engine's own end)."""
         tl = self._ff
         self._ff_final = True
-        for k, days in enumerate(tl.day_waiting):
-            mine = self.day_waiting[k]
-            for d, n in enumerate(days):
-                mine[d] += n
+        for node in self._ff_nodes:
+            for k, days in enumerate(tl.day_waiting[node]):
+                mine = self.day_waiting[k]
+                for d, n in enumerate(days):
+                    mine[d] += n
         if self.keep_convoys:
             rows, rep = self.records.convoys, self.rep
             for b, mv_id in zip(tl.batches, self._ff_ids):
-                rows.append(b.row._replace(replication=rep, convoy_id=mv_id,
-                                           convoy=f"{b.name}-{mv_id}"))
+                if mv_id:
+                    rows.append(b.row._replace(replication=rep, convoy_id=mv_id,
+                                               convoy=f"{b.name}-{mv_id}"))

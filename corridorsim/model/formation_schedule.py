@@ -16,10 +16,11 @@ staging and batch code with the batches' attack budgets set to infinity (the eng
 lots, escort request), the convoy rows of the batches, the tankers waiting in the queues at
 each day's close and the state at the end. A replication then checks BEFORE it runs, from each
 batch's own counter-based stream (its first two draws are its ambush and IED budgets,
-:func:`.streams.movement_key`), that no batch would be attacked on its last leg
-(:func:`batches_unharmed`, with a relative margin of 1e-9 against the leg's integrated hazard:
-in doubt, it is run in full); if so, the engine replays the timeline instead of running the
-chain (:mod:`.fastforward`).
+:func:`.streams.movement_key`), which batches might be attacked on their last leg
+(:func:`sources_at_risk`, with a relative margin of 1e-9 against the leg's integrated hazard:
+in doubt, a batch counts as attacked). The staging points are independent of each other (each
+source feeds one), so the engine replays the timeline of every staging point none of whose
+batches might be attacked, and runs the others in full (:mod:`.fastforward`).
 
 The timeline depends on the plan's sources, schedules, stops, routes and escort counts, and on
 the threat table only through the fixed trips and the phase boundaries (which cut the floating-
@@ -41,7 +42,7 @@ import numpy as np
 
 from .counters import stream_keys_array, uniforms_array
 from .entities import Lot
-from .feeders import FixedTrip, plan_trip
+from .feeders import plan_trip
 from .hazard import plan_stretch
 from .plan import ScenarioPlan
 from .records import ConvoyRow
@@ -50,7 +51,7 @@ from .targeting import size_factor
 from .threats import deterrence_factor, escort_strength
 
 __all__ = ["ChainBatch", "ChainFormation", "FormationTimeline", "refusal", "plan_timeline",
-           "last_leg_hazards", "batches_unharmed", "MARGIN"]
+           "last_leg_hazards", "sources_at_risk", "check_groups", "MARGIN"]
 
 #: Relative margin between a batch's budget and its last leg's integrated hazard below which
 #: the replication is run in full (the sums are taken in another order than the engine's).
@@ -62,6 +63,7 @@ class ChainBatch(NamedTuple):
 
     release_h: float
     source: int
+    node: str  # its staging point
     ordinal: int  # its ordinal among the batches of its source (its stream's key)
     lots: tuple[Lot, ...]
     trip: tuple[str, str, tuple[str, ...]]  # (origin, staging point, via): the fixed trip's key
@@ -88,15 +90,16 @@ class FormationTimeline:
     interval_h : float
         The sources' common release interval, hours.
     ticks : tuple of tuple of int
-        Per release step, the indices of the batches released (in the order of the sources).
+        Per source, per release step, the index of the batch released (-1: none).
     batches : tuple of ChainBatch
-    groups : tuple of (float, tuple of ChainFormation)
-        Convoys formed, by the staging process's wake-up that formed them, in order; each
-        group at its own time (hours).
-    day_waiting : list of list of int
-        Tankers waiting in the queues at each day's close, per destination and day.
-    moving, staged : tuple of (int, int) per destination
-        Tankers and litres of the batches still on the road, and in the queues, at the end.
+    groups : tuple of (float, str, tuple of ChainFormation)
+        Convoys formed, by the staging process's wake-up that formed them, in order: time
+        (hours), staging point, convoys; each group at its own time.
+    day_waiting : dict
+        Per staging point, tankers waiting in its queue at each day's close, per destination
+        and day.
+    staged : dict
+        Per staging point, (tankers, litres) per destination in its queue at the end.
     trips : dict
         The fixed trips the batches drove, by key (checked against a plan that shares it).
     """
@@ -161,12 +164,12 @@ def check_groups(timeline: FormationTimeline, plan: ScenarioPlan) -> str | None:
     such instants are float sums that practically never coincide, and refusing them is exact.
     (Ties with the other movements' events are caught when they happen: :mod:`.fastforward`.)
     """
-    times = [t for t, _ in timeline.groups]
+    times = [t for t, _, _ in timeline.groups]
     if len(set(times)) != len(times):
         return "two convoy formations at one instant"
     busy = {min(24.0 * (d + 1), plan.horizon_h) for d in range(plan.days)}
     t = 0.0
-    for _ in timeline.ticks:  # the release steps, summed as the supply loop sums them
+    for _ in timeline.ticks[0]:  # the release steps, summed as the supply loop sums them
         busy.add(t)
         t += timeline.interval_h
     tied = sorted(busy.intersection(times))
@@ -182,72 +185,101 @@ class LastLegHazards(NamedTuple):
     ied: np.ndarray
 
 
+class _LegIndex(NamedTuple):
+    """What the hazards of the batches' last legs depend on, per timeline (batch by batch)."""
+
+    source: np.ndarray
+    ordinal: np.ndarray
+    legs: list[tuple]  # the distinct (trip key, phase period) of legs inside one period
+    leg_of: np.ndarray  # index into legs (-1: the leg is cut by a phase boundary)
+    sizes: list[int]  # the distinct sizes
+    size_of: np.ndarray  # index into sizes
+    cut: list[int]  # batches whose leg a phase boundary cuts
+
+
+def _leg_index(timeline: FormationTimeline, breaks_h: list[float]) -> _LegIndex:
+    hit = getattr(timeline, "leg_index", None)
+    if hit is not None:
+        return hit
+    src, ords, legs_of, sizes_of, cut = [], [], [], [], []
+    legs: dict[tuple, int] = {}
+    sizes: dict[int, int] = {}
+    for b in timeline.batches:
+        if math.isnan(b.last_start_h):
+            continue
+        period = bisect.bisect_right(breaks_h, b.last_start_h)
+        inside = period >= len(breaks_h) or breaks_h[period] >= b.arrival_h
+        if not inside:
+            cut.append(len(src))
+        legs_of.append(legs.setdefault((b.trip, period), len(legs)) if inside else -1)
+        n = sum(lot.tankers for lot in b.lots)
+        sizes_of.append(sizes.setdefault(n, len(sizes)))
+        src.append(b.source)
+        ords.append(b.ordinal)
+    out = _LegIndex(np.array(src, dtype=np.uint64), np.array(ords, dtype=np.uint64), list(legs), np.array(legs_of, dtype=np.intp), list(sizes),
+                    np.array(sizes_of, dtype=np.intp), cut)
+    timeline.leg_index = out
+    return out
+
+
 def last_leg_hazards(plan: ScenarioPlan, timeline: FormationTimeline) -> LastLegHazards:
     """The integrated hazards of every batch's last leg under ``plan``'s threats (cached).
 
     The same rates as :meth:`.formation.Formation.replay` integrates (unescorted deterrence
-    and the targeting factor of the batch's size), summed per leg and phase period: a leg
-    inside one period has the same hazard for every batch of its size.
+    and the targeting factor of the batch's size), per leg and phase period: a leg inside one
+    period has the same hazard per unit of rate factor for every batch, so the sums are taken
+    once per leg and period, and once per batch size for the factors. The timeline's phase
+    boundaries are the plan's (:func:`plan_timeline`).
     """
     hit = plan.formation_hazards
     if hit is not None and hit[0] is timeline:
         return hit[1]
     table, lengths, speeds = plan.threats, plan.edge_length_km, plan.edge_speed_kmh
     det_spec, targeting = plan.scenario.threats.deterrence, plan.scenario.threats.targeting
-    factors: dict[int, tuple[float, float]] = {}
-    per_period: dict[tuple, tuple[float, float]] = {}
-    src, ords, ha, hi = [], [], [], []
-    for b in timeline.batches:
-        if math.isnan(b.last_start_h):
-            continue
-        trip: FixedTrip = timeline.trips[b.trip]
-        n = sum(lot.tankers for lot in b.lots)
-        f = factors.get(n)
-        if f is None:
-            det = deterrence_factor(escort_strength(0, n), det_spec.rate_floor, det_spec.rate_scale)
-            f = factors[n] = (det, size_factor(n, targeting))
-        det, size = f
-        t0 = b.last_start_h
-        if table.next_break_after(t0) >= b.arrival_h:  # inside one phase period
-            period = bisect.bisect_right(table.breaks_h, t0)
-            alpha = per_period.get((b.trip, period))
-            if alpha is None:
-                va, vi = table.intensities_at(t0)
-                km = [(p.f1 - p.f0) * lengths[p.edge] for p in trip.last]
-                alpha = per_period[(b.trip, period)] = (
-                    sum(va[p.edge] * x for p, x in zip(trip.last, km)),
-                    sum(vi[p.edge] * x for p, x in zip(trip.last, km)))
-            a, i = alpha[0] * det * size, alpha[1] * det
-        else:  # a phase boundary cuts the leg: integrate it as the engine does
-            sp = plan_stretch(trip.last, 0, trip.last[0].f0, t0, math.inf, math.inf, table, det,
-                              lengths, speeds, size)
-            a = sum(r.ambush_per_km * (r.f_end - r.f_start) * lengths[trip.last[r.index].edge]
+    ix = _leg_index(timeline, table.breaks_h)
+    det = np.array([deterrence_factor(escort_strength(0, n), det_spec.rate_floor,
+                                      det_spec.rate_scale) for n in ix.sizes])
+    size = np.array([size_factor(n, targeting) for n in ix.sizes])
+    per_leg = np.zeros((len(ix.legs) + 1, 2))  # the last row: cut legs (filled in below)
+    for k, (key, period) in enumerate(ix.legs):
+        va, vi = table.intensities_at(table.breaks_h[period - 1] if period else 0.0)
+        last = timeline.trips[key].last
+        km = [(p.f1 - p.f0) * lengths[p.edge] for p in last]
+        per_leg[k] = (sum(va[p.edge] * x for p, x in zip(last, km)),
+                      sum(vi[p.edge] * x for p, x in zip(last, km)))
+    d, z = det[ix.size_of], size[ix.size_of]
+    ha = per_leg[ix.leg_of, 0] * d * z
+    hi = per_leg[ix.leg_of, 1] * d
+    batches = [b for b in timeline.batches if not math.isnan(b.last_start_h)]
+    for j in ix.cut:  # a phase boundary cuts the leg: integrate it as the engine does
+        b = batches[j]
+        last = timeline.trips[b.trip].last
+        sp = plan_stretch(last, 0, last[0].f0, b.last_start_h, math.inf, math.inf, table, d[j],
+                          lengths, speeds, z[j])
+        ha[j] = sum(r.ambush_per_km * (r.f_end - r.f_start) * lengths[last[r.index].edge]
                     for r in sp.stretches)
-            i = sum(r.ied_per_km * (r.f_end - r.f_start) * lengths[trip.last[r.index].edge]
+        hi[j] = sum(r.ied_per_km * (r.f_end - r.f_start) * lengths[last[r.index].edge]
                     for r in sp.stretches)
-        src.append(b.source)
-        ords.append(b.ordinal)
-        ha.append(a)
-        hi.append(i)
-    out = LastLegHazards(np.array(src, dtype=np.uint64), np.array(ords, dtype=np.uint64),
-                         np.array(ha, dtype=float), np.array(hi, dtype=float))
+    out = LastLegHazards(ix.source, ix.ordinal, ha, hi)
     plan.formation_hazards = (timeline, out)
     return out
 
 
-def batches_unharmed(hazards: LastLegHazards, seed: int, replication: int) -> bool:
-    """Whether, surely, no batch of replication ``replication`` is attacked on its last leg.
+def sources_at_risk(hazards: LastLegHazards, seed: int, replication: int) -> set[int]:
+    """The sources of which a batch may be attacked on its last leg in replication
+    ``replication`` (empty: surely none).
 
     Each batch's budgets are the first two draws of its own stream (kind ``batch``, origin its
-    source, its ordinal); an attack comes where the integrated hazard reaches a budget. True
-    only if every budget exceeds its leg's hazard by more than :data:`MARGIN` (relative).
+    source, its ordinal); an attack comes where the integrated hazard reaches a budget. A batch
+    is safe only if both budgets exceed its leg's hazards by more than :data:`MARGIN`
+    (relative).
     """
     if not len(hazards.source):
-        return True
+        return set()
     keys = stream_keys_array(seed, (replication, STREAM_NAMES.index("movements"),
                                     MOVEMENT_KINDS["batch"], hazards.source, hazards.ordinal))
     u = uniforms_array(keys[:, None], np.arange(2))
     budgets = -np.log(u)
-    ok_a = budgets[:, 0] - hazards.ambush > MARGIN * budgets[:, 0]
-    ok_i = budgets[:, 1] - hazards.ied > MARGIN * budgets[:, 1]
-    return bool(ok_a.all() and ok_i.all())
+    ok = (budgets[:, 0] - hazards.ambush > MARGIN * budgets[:, 0]) \
+        & (budgets[:, 1] - hazards.ied > MARGIN * budgets[:, 1])
+    return set() if ok.all() else {int(i) for i in hazards.source[~ok]}
