@@ -11,6 +11,8 @@ import datetime as dt
 import math
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from corridorsim.model import engine
 from corridorsim.model.engine import Replication, run_replication
@@ -25,7 +27,7 @@ from corridorsim.scenario.documents import scenario_from_dict, scenario_to_dict
 from corridorsim.scenario.loading import load_scenario
 from corridorsim.scenario.priors import apply_parameters, draw_parameters
 
-from ..conftest import SCENARIOS
+from ..conftest import SCENARIOS, make_plan
 
 BLOCKADE = SCENARIOS / "mali_blockade_2025.yaml"
 HINDCAST = SCENARIOS / "mali" / "hindcast_calibrated.yaml"
@@ -237,3 +239,59 @@ def test_last_leg_hazards_are_the_engines_integrals(blockade):
         assert math.isclose(a, ga, rel_tol=1e-12) and math.isclose(i, gi, rel_tol=1e-12)
     for r in range(20):
         assert_same_records(run_replication(plan, 5, r), run_replication(plan, 5, r, fast_forward=False))
+
+
+@st.composite
+def eligible_scenarios(draw):
+    """Scenarios whose feeder chain can be replayed: deterministic releases into staging points,
+    no closures, no standing attacks, no adversary; threats on Malian roads only, so that the
+    batches' last leg into the border staging point can be attacked."""
+    interval = draw(st.sampled_from([6.0, 24.0, 36.0]))
+    sources = [
+        {"name": name, "node": node, "staging": staging, "release_interval_h": interval,
+         "tankers_per_day": draw(st.floats(0.5, 60)), "payload_l": draw(st.integers(1, 50_000))}
+        for name, node, staging in (("abidjan", "Abidjan", "Zegoua"), ("dakar", "Dakar", "Diboli"),
+                                    ("local", "Sikasso", "Zegoua"))[:draw(st.integers(1, 3))]]
+    staging = []
+    for node in ("Zegoua", "Diboli"):
+        lo = draw(st.integers(1, 80))
+        staging.append({"node": node, "min_tankers": lo, "max_tankers": lo + draw(st.integers(0, 100)),
+                        "max_wait_h": draw(st.floats(0, 120)), "escort_base": "sik",
+                        "tankers_per_escort_unit": draw(st.floats(1, 50)),
+                        "escort_policy": draw(st.sampled_from(["wait", "available", "none"])),
+                        "regroup_delay_h": draw(st.floats(0, 48))})
+    destinations = [{"node": "Bamako", "initial_stock_l": 1e6, "demand_l_per_day": 1e6}]
+    for node in draw(st.lists(st.sampled_from(["Kayes", "Sikasso", "Segou"]), unique=True, max_size=2)):
+        destinations.append({"node": node, "priority": draw(st.integers(1, 3)),
+                             "initial_stock_l": 1e5, "demand_l_per_day": 1e5,
+                             "drop_node": draw(st.sampled_from([None, "Bamako"]))})
+    if len(destinations) > 1:
+        for src in sources:
+            weights = [draw(st.integers(0, 5)) + (k == 0) for k in range(len(destinations))]
+            src["shares"] = {d["node"]: w / sum(weights) for d, w in zip(destinations, weights)}
+    convoys = [{"name": f"sched{i}", "depart": f"2025-09-0{1 + i}T0{i}:00", "origin": "Sikasso",
+                "tankers": draw(st.integers(1, 100)), "payload_l": 30_000, "escort_units": 1,
+                "escort_base": "sik"} for i in range(draw(st.integers(0, 2)))]
+    return {
+        "end": f"2025-09-{draw(st.integers(4, 25)):02d}", "destination": None,
+        "destinations": destinations, "sources": sources, "staging": staging, "convoys": convoys,
+        "escorts": {"bases": [{"name": "sik", "node": "Sikasso", "units": draw(st.integers(1, 6)),
+                               "replacement_delay_h": 100}]},
+        "threats": {"enabled": True,
+                    "rules": [{"region": "ML", "ambush_rate_per_1000km": draw(st.floats(0, 100)),
+                               "ied_rate_per_1000km": draw(st.floats(0, 100))}],
+                    "phases": [{"name": "p", "start": "2025-09-03", "region": "ML",
+                                "ambush_multiplier": draw(st.floats(0, 4))}],
+                    "ambush": {"turn_back_prob": draw(st.floats(0, 1)),
+                               "turn_back_to": draw(st.sampled_from(["nearest_stop", "last_stop"]))}},
+    }
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(changes=eligible_scenarios(), replication=st.integers(0, 10_000))
+def test_replayed_chains_give_the_full_runs_records(changes, replication):
+    plan = make_plan(**changes)
+    assert refusal(plan) is None
+    for r in (replication, replication + 1):
+        fast = run_replication(plan, 9, r)
+        assert_same_records(fast, run_replication(plan, 9, r, fast_forward=False))
