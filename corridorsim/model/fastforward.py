@@ -8,21 +8,23 @@ Two mixins of the engine's :class:`~corridorsim.model.engine.Replication` (they 
     and the day's close) with the batches' attack budgets infinite, and turns what happens into
     a :class:`~.formation_schedule.FormationTimeline` (:meth:`ChainRecorder.timeline`).
 :class:`FastForward`
-    The replay in a replication, where :meth:`FastForward.fast_forward_timeline` finds it
-    exact. Why it is exact:
+    The replay in a replication, at every staging point none of whose batches can be attacked
+    on its last leg (:meth:`FastForward.fast_forward_timeline`); the others, with every source
+    feeding them, run in full beside it. Why it is exact:
 
-    * one *ticker* process stands where the supply processes stood: every source releases at
-      the same steps (one interval), and their timeouts are adjacent in SimPy's order of
-      equal-time events, so one timeout per step falls where theirs fell; at each step it
-      hands out the batches' movement ids (``new_id``), so ids and names interleave with the
-      other movements' exactly as before, and adds the loaded tankers;
+    * one *ticker* process stands where the supply processes of a run of consecutive replayed
+      sources stood: every source releases at the same steps (one interval), and their
+      timeouts are adjacent in SimPy's order of equal-time events, so one timeout per step
+      falls where theirs fell; at each step it hands out the batches' movement ids
+      (``new_id``), so ids and names interleave with the other movements' exactly as before,
+      and adds the loaded tankers;
     * each group of convoys formed at one wake-up of a staging process is started at its time
       by an event scheduled as the first of that instant; if any other event is due at that
       instant, the order of equal-time events could differ, and the replication is run again
-      in full (:class:`Ambiguous`; it practically never happens: the instants are float sums);
-      the convoys are built and started by the same code
-      (:meth:`.formation.Formation.start_convoy`), so their streams (the ordinal-th convoy of
-      their staging point), targets and escort requests are the same;
+      in full (:class:`Ambiguous`; rare: the instants are float sums, which coincide with
+      others only where travel times are round numbers); the convoys are built and started by
+      the same code (:meth:`.formation.Formation.start_convoy`), so their streams (the
+      ordinal-th convoy of their staging point), targets and escort requests are the same;
     * what the chain leaves in the records is added at the end: the batches' convoy rows (with
       their ids), the tankers waiting in queues at each day's close, and the batches still on
       the road or in queues at the horizon (the summary's ``in_transit_l`` and ``staged_l``).

@@ -12,8 +12,8 @@ attacks on queues, closures, an adversary process, fleets, random releases).
 
 :class:`FormationTimeline` is that chain's record, taken from one run of the real supply,
 staging and batch code with the batches' attack budgets set to infinity (the engine's
-``simulate_chain``): the batches released at each release step, the convoys formed (time,
-lots, escort request), the convoy rows of the batches, the tankers waiting in the queues at
+``simulate_chain``): the batches released at each release step, the convoys formed (time
+and merged lots), the convoy rows of the batches, the tankers waiting in the queues at
 each day's close and the state at the end. A replication then checks BEFORE it runs, from each
 batch's own counter-based stream (its first two draws are its ambush and IED budgets,
 :func:`.streams.movement_key`), which batches might be attacked on their last leg
@@ -36,6 +36,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -80,6 +81,7 @@ class ChainFormation(NamedTuple):
     lots: tuple[Lot, ...]  # merged lots (copied for each replication)
 
 
+@dataclass(slots=True)
 class FormationTimeline:
     """The feeder chain of one plan, as :func:`plan_timeline` records it.
 
@@ -102,11 +104,19 @@ class FormationTimeline:
         Per staging point, (tankers, litres) per destination in its queue at the end.
     trips : dict
         The fixed trips the batches drove, by key (checked against a plan that shares it).
+    leg_index : object
+        What the hazards of the last legs depend on, batch by batch (:func:`last_leg_hazards`).
     """
 
-    def __init__(self, refusal: str | None = None, **fields) -> None:
-        self.refusal = refusal
-        self.__dict__.update(fields)
+    refusal: str | None
+    interval_h: float
+    ticks: tuple[tuple[int, ...], ...]
+    batches: tuple[ChainBatch, ...]
+    groups: tuple[tuple[float, str, tuple[ChainFormation, ...]], ...]
+    trips: dict
+    day_waiting: dict[str, list[list[int]]]
+    staged: dict[str, tuple[tuple[int, int], ...]]
+    leg_index: object = None
 
 
 def refusal(plan: ScenarioPlan) -> str | None:
@@ -198,9 +208,8 @@ class _LegIndex(NamedTuple):
 
 
 def _leg_index(timeline: FormationTimeline, breaks_h: list[float]) -> _LegIndex:
-    hit = getattr(timeline, "leg_index", None)
-    if hit is not None:
-        return hit
+    if timeline.leg_index is not None:
+        return timeline.leg_index
     src, ords, legs_of, sizes_of, cut = [], [], [], [], []
     legs: dict[tuple, int] = {}
     sizes: dict[int, int] = {}
@@ -216,7 +225,8 @@ def _leg_index(timeline: FormationTimeline, breaks_h: list[float]) -> _LegIndex:
         sizes_of.append(sizes.setdefault(n, len(sizes)))
         src.append(b.source)
         ords.append(b.ordinal)
-    out = _LegIndex(np.array(src, dtype=np.uint64), np.array(ords, dtype=np.uint64), list(legs), np.array(legs_of, dtype=np.intp), list(sizes),
+    out = _LegIndex(np.array(src, dtype=np.uint64), np.array(ords, dtype=np.uint64), list(legs),
+                    np.array(legs_of, dtype=np.intp), list(sizes),
                     np.array(sizes_of, dtype=np.intp), cut)
     timeline.leg_index = out
     return out
