@@ -8,7 +8,9 @@ started from it), so the figures can be compared with each other:
   scenario and of a scenario with parameter uncertainty (each replication draws its parameters);
 * each divided by the CPU time of one bare SimPy ``yield env.timeout(1)`` event measured in
   rounds interleaved with them: the cost of a replication in bare events (aim <= 8,000);
-* SimPy events per replication (mean of ``ReplicationRecords.sim_events``), for information;
+* SimPy events per replication (mean of ``ReplicationRecords.sim_events``), and the share of
+  replications whose feeder chain was replayed (``ReplicationRecords.fast_forwarded``, at every
+  staging point or at some), for information;
 * parallel efficiency of 2 workers against 1, both through the process pool (wall time);
 * peak resident memory of this process.
 
@@ -111,28 +113,30 @@ def bare_simpy_round(n_events: int, clock=time.perf_counter) -> float:
     return (clock() - t0) / n_events
 
 
-def engine_round(run, plan: ScenarioPlan, seed: int, batch: int) -> tuple[float, float]:
-    """CPU seconds per replication of replications ``0 .. batch-1`` with ``run``, mean sim_events."""
+def engine_round(run, plan: ScenarioPlan, seed: int, batch: int) -> tuple[float, tuple[float, float]]:
+    """CPU seconds per replication of replications ``0 .. batch-1`` with ``run``; mean sim_events
+    and share of replications with the feeder chain replayed."""
     gc.collect()  # every round starts from the same collector state (collections inside still count)
     t0 = time.process_time()
     recs = [run(plan, seed, r) for r in range(batch)]
     cpu = time.process_time() - t0
-    return cpu / batch, float(np.mean([rec.sim_events for rec in recs]))
+    return cpu / batch, (float(np.mean([rec.sim_events for rec in recs])),
+                         float(np.mean([rec.fast_forwarded for rec in recs])))
 
 
 def in_process(plans, seed: int, batch: int, bare_n: int, repeats: int):
     """Engine rounds of each (label, run, plan) and bare-SimPy rounds, interleaved so that all
     see the same machine state.
 
-    Returns ({label: per-batch s/rep list}, {label: mean sim_events per replication},
-    per-round bare s/event list).
+    Returns ({label: per-batch s/rep list}, {label: (mean sim_events per replication, share
+    replayed)}, per-round bare s/event list).
     """
     for _, run, plan in plans:  # warm-up: route and leg caches of the plan, first-call costs
         for r in range(min(batch, 2)):
             run(plan, seed, r)
     bare_simpy_round(min(bare_n, 20_000), time.process_time)
     per_rep = {label: [] for label, _, _ in plans}
-    events: dict[str, float] = {}
+    events: dict[str, tuple[float, float]] = {}
     bare = []
     for _ in range(repeats):
         for label, run, plan in plans:
@@ -338,8 +342,10 @@ def _report(args, path, upath, plans, notes, load, compile_s, seed, repeats, bat
                    f"{met(in_bare[label] <= AIM_BARE_EVENTS_PER_REP)}"
                    + (f" (x{in_bare[label] / AIM_BARE_EVENTS_PER_REP:.1f})"
                       if in_bare[label] > AIM_BARE_EVENTS_PER_REP else "")))
-        print(_row(f"[{label}] SimPy events per replication", f"{events[label]:.1f}", "events",
+        print(_row(f"[{label}] SimPy events per replication", f"{events[label][0]:.1f}", "events",
                    f"mean of sim_events; {names[label]}"))
+        print(_row(f"[{label}] feeder chain replayed", f"{events[label][1]:.0%}", "of reps",
+                   "convoy formation computed once per plan (docs/model.md)"))
     if par is not None:
         print(_row(f"T0: {par.replications} reps, run_replications workers=1", f"{par.T0:.3f}", "s",
                    "in-process, no pool; wall"))

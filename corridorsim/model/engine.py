@@ -20,7 +20,7 @@ Actors (SimPy processes)
 ``clock``        closes each day: notes who is waiting; ends the run at the horizon.
 ``closure``      one per scheduled or random closure.
 
-Conservation (checked by the tests through :meth:`Replication.ledger`), per destination: litres
+Conservation (checked by the tests through the ledgers of :mod:`.ledgers`), per destination: litres
 and tankers loaded = delivered + destroyed + moving + waiting at staging points, at every
 moment; for a finite fleet, fleet = at the source + loaded + driving back empty + destroyed; for
 escorts, units = pool + with convoys + driving home + lost awaiting replacement.
@@ -37,8 +37,11 @@ from .closures import ClosureState
 from .counters import CounterStream
 from .entities import Lot, Movement
 from .escorts import EscortLedger
+from .fastforward import Ambiguous, ChainRecorder, FastForward
 from .formation import Formation
+from .formation_schedule import FormationTimeline
 from .journeys import Journeys
+from .ledgers import Ledgers
 from .plan import Piece, ScenarioPlan
 from .records import RECORD_TABLES, EventRow, ReplicationRecords
 from .staging import StagingQueue
@@ -50,7 +53,7 @@ from .threats import draw_duration
 __all__ = ["Replication", "run_replication", "Lot", "Movement"]
 
 
-class Replication(Formation, Journeys):
+class Replication(Ledgers, FastForward, Formation, Journeys):
     """One replication of a scenario.
 
     Parameters
@@ -64,15 +67,20 @@ class Replication(Formation, Journeys):
     tables : collection of str
         The tables of :data:`~.records.RECORD_TABLES` to build rows for (default all); the
         summary is always built, and the others stay empty.
+    fast_forward : bool
+        Replay the feeder chain's timeline where that is exact (:mod:`.fastforward`); False
+        runs it in full (the same records: the tests compare both).
     """
 
     Interrupt = simpy.Interrupt  # for the processes in .journeys (which do not import SimPy)
 
     def __init__(self, plan: ScenarioPlan, seed: int, replication: int,
-                 tables: Collection[str] = RECORD_TABLES):
+                 tables: Collection[str] = RECORD_TABLES, fast_forward: bool = True):
         unknown = set(tables) - RECORD_TABLES
         if unknown:
             raise ValueError(f"unknown tables {sorted(unknown)}; expected some of {sorted(RECORD_TABLES)}")
+        self.fast_forward = fast_forward
+        self._ff = None
         self.keep_events = "events" in tables
         self.keep_convoys = "convoys" in tables
         self.tables = frozenset(tables)
@@ -131,45 +139,6 @@ class Replication(Formation, Journeys):
         """Day index of an instant (midnight belongs to the new day)."""
         return min(int(t_h // 24), self.days - 1)
 
-    def ledger(self, dest: int | None = None) -> dict[str, int]:
-        """Loaded, delivered, destroyed, moving and staged tankers and litres now.
-
-        National totals, or those of destination ``dest`` (an index into the destinations).
-        """
-        def keep(lot: Lot) -> bool:
-            return dest is None or lot.dest == dest
-
-        def total(xs: list[int]) -> int:
-            return sum(xs) if dest is None else xs[dest]
-
-        moving = [lot for m in self.active for lot in m.lots if keep(lot)]
-        staged = [lot for q in self.queues.values() for lot in q.lots() if keep(lot)]
-        return {
-            "loaded_t": total(self.loaded_t), "loaded_l": total(self.loaded_l),
-            "delivered_t": total(self.delivered_t), "delivered_l": total(self.delivered_l),
-            "destroyed_t": total(self.destroyed_t), "destroyed_l": total(self.destroyed_l),
-            "moving_t": sum(lot.tankers for lot in moving),
-            "moving_l": sum(lot.litres for lot in moving),
-            "staged_t": sum(lot.tankers for lot in staged),
-            "staged_l": sum(lot.litres for lot in staged),
-        }
-
-    def fleet_ledger(self, source: int) -> dict[str, int]:
-        """Where a finite fleet's tankers are: at source, loaded, returning, destroyed."""
-        loaded = sum(lot.tankers for m in self.active for lot in m.lots if lot.source == source)
-        loaded += sum(lot.tankers for q in self.queues.values() for lot in q.lots()
-                      if lot.source == source)
-        return {
-            "at_source": self.fleet_available[source] or 0,
-            "loaded": loaded,
-            "returning": self.fleet_returning[source],
-            "destroyed": self.fleet_destroyed[source],
-        }
-
-    def escort_ledger(self, base: int) -> dict[str, int]:
-        """Where the units of escort base ``base`` are (the values sum to its units)."""
-        return self.escorts.where(base, int(self.pools[base].level))
-
     def event(self, kind: str, mv: Movement | None = None, node: str = "",
               piece: Piece | None = None, frac: float = math.nan, tankers: int = 0,
               litres: int = 0, destroyed_t: int = 0, destroyed_l: int = 0, escort: int = 0,
@@ -214,6 +183,17 @@ class Replication(Formation, Journeys):
             delay = math.nextafter(delay, -math.inf)
         self.env.timeout(delay).callbacks.append(lambda _ev: action())
 
+    def first_at(self, t_h: float, action) -> None:
+        """Call ``action()`` at ``t_h`` before any other event of that instant (scheduled now)."""
+        ev = simpy.Event(self.env)
+        ev._ok, ev._value = True, None
+        ev.callbacks.append(lambda _ev: action())
+        self.env.schedule(ev, simpy.events.URGENT, t_h - self.env.now)
+
+    def pending_at(self, t_h: float) -> bool:
+        """Whether an event is due at exactly ``t_h`` besides the one being processed."""
+        return any(entry[0] == t_h for entry in self.env._queue)
+
     def destroy_lots(self, lots: list[Lot], k: int, rng: CounterStream) -> int:
         """Remove ``k`` tankers from ``lots`` (chosen at random across lots); return litres."""
         counts = [lot.tankers for lot in lots]
@@ -253,10 +233,14 @@ class Replication(Formation, Journeys):
     def run(self) -> ReplicationRecords:
         """Simulate up to the horizon and return the records."""
         env = self.env
-        for i in range(len(self.sc.sources)):
-            env.process(self._supply(i))
-        for node in self.plan.staging:
-            env.process(self._staging(node))
+        timeline = self.fast_forward_timeline() if self.fast_forward else None
+        if timeline is not None:
+            self.start_fast_forward(timeline)
+        else:
+            for i in range(len(self.sc.sources)):
+                env.process(self._supply(i))
+            for node in self.plan.staging:
+                env.process(self._staging(node))
         for i, c in enumerate(self.sc.convoys):
             env.process(self._scheduled_convoy(c, i))
         for c in self.sc.closures.scheduled:
@@ -266,9 +250,25 @@ class Replication(Formation, Journeys):
         env.process(self._clock())
         if self.plan.threats.adversary:
             env.process(self.adversary())
-        env.run(until=self.done)
+        if timeline is not None:
+            self.schedule_formations()
+            try:
+                env.run(until=self.done)
+            except Ambiguous:  # an event ties with a replayed formation: run it in full
+                self.__init__(self.plan, self.seed, self.rep, self.tables, fast_forward=False)
+                self.fast_forward_reason = "an event at the instant of a formation"
+                return self.run()
+            self.finish_fast_forward()
+        else:
+            env.run(until=self.done)
+        self.records.fast_forwarded = timeline is not None
         self._finish()
         return self.records
+
+    @staticmethod
+    def simulate_chain(plan: ScenarioPlan) -> FormationTimeline:
+        """The feeder chain's timeline, from a run of the chain alone (:mod:`.fastforward`)."""
+        return _ChainRun(plan, 0, 0, tables={"convoys"}, fast_forward=False).record_chain()
 
     # ------------------------------------------------------------------ days
     def _clock(self):
@@ -372,11 +372,18 @@ class Replication(Formation, Journeys):
         self.records.sim_events = next(self.env._eid)  # events scheduled so far
 
 
+class _ChainRun(ChainRecorder, Replication):
+    """A replication that runs only the feeder chain."""
+
+
 def run_replication(plan: ScenarioPlan, seed: int, replication: int,
-                    tables: Collection[str] = RECORD_TABLES) -> ReplicationRecords:
+                    tables: Collection[str] = RECORD_TABLES,
+                    fast_forward: bool = True) -> ReplicationRecords:
     """Run one replication in-process and return its records.
 
     ``tables``: which of :data:`~.records.RECORD_TABLES` to build (default all; the summary
     always). Leaving out the events and convoys tables saves the rows' cost, not the model's.
+    ``fast_forward``: replay the feeder chain where exact (:class:`Replication`); the records
+    are the same either way.
     """
-    return Replication(plan, seed, replication, tables).run()
+    return Replication(plan, seed, replication, tables, fast_forward).run()

@@ -128,9 +128,13 @@ class Formation:
         self.wake(node)
 
     def _form_convoy(self, node: str) -> None:
+        sp = self.plan.staging[node]
+        self.start_convoy(node, merge_lots(self.queues[node].take(sp.max_tankers)))
+
+    def start_convoy(self, node: str, lots: list[Lot]) -> None:
+        """Start the convoy formed at ``node`` with ``lots`` (merged, taken from its queue)."""
         plan = self.plan
         sp = plan.staging[node]
-        lots = merge_lots(self.queues[node].take(sp.max_tankers))
         n = sum(lot.tankers for lot in lots)
         base = plan.staging_base[node]
         wanted = 0

@@ -145,6 +145,7 @@ class ScenarioPlan:
         self.threats = ThreatTable(self.scenario, self.graph, self.edge_index)
         self.standing = StandingTable(self.scenario, self.graph)
         self.fixed_trips: dict = {}  # (origin, target, via) -> FixedTrip or None (.feeders)
+        self.formation_hazards = None  # (timeline, hazards of its last legs) (.formation_schedule)
 
     def _build_routes(self) -> None:
         self.router = Router(
@@ -154,6 +155,7 @@ class ScenarioPlan:
             {k: float(self.threats.ied_rate_per_1000km[i]) for k, i in self.edge_index.items()},
         )
         self.fixed_trips = {}
+        self.formation_timelines: dict = {}  # phase boundaries -> timeline (.formation_schedule)
 
     def _build_stops(self) -> None:
         scenario = self.scenario
@@ -179,11 +181,13 @@ class ScenarioPlan:
         self.stops = frozenset(stops)
         self._legs: dict[tuple[str, ...], tuple[tuple[Piece, ...], str]] = {}
         self.fixed_trips = {}
+        self.formation_timelines = {}
 
     def _build_escorts(self) -> None:
         self.bases = list(self.scenario.escorts.bases)
         self.base_index = {b.name: i for i, b in enumerate(self.bases)}
         self.staging_base = {node: self._base_for(sp) for node, sp in self.staging.items()}
+        self.formation_timelines = {}
 
     def _build_schedules(self) -> None:
         scenario = self.scenario
@@ -211,6 +215,7 @@ class ScenarioPlan:
             for s in scenario.sources
         ]
         self.releases: dict = {}  # source -> release schedule or None (.feeders)
+        self.formation_timelines = {}
 
     def with_scenario(self, scenario: Scenario, paths: Iterable[str]) -> ScenarioPlan:
         """The plan of ``scenario``, which differs from this plan's only at ``paths``.

@@ -203,6 +203,7 @@ class ReplicationRecords:
     destinations: list[DestinationRow] = field(default_factory=list)
     summary: SummaryRow | None = None
     sim_events: int = 0  # SimPy events processed (for benchmarks)
+    fast_forwarded: bool = False  # the feeder chain was replayed, at some staging points or all
     parameters: dict = field(default_factory=dict)  # path -> value drawn for this replication
 
 

@@ -25,17 +25,18 @@ __all__ = ["run_replication_with_uncertainty"]
 
 
 def run_replication_with_uncertainty(plan: ScenarioPlan, seed: int, replication: int,
-                                     tables: Collection[str] = RECORD_TABLES) -> ReplicationRecords:
+                                     tables: Collection[str] = RECORD_TABLES,
+                                     fast_forward: bool = True) -> ReplicationRecords:
     """Run one replication, first drawing its uncertain parameters if the scenario has any.
 
-    ``tables``: the tables to build rows for (:func:`~.engine.run_replication`).
+    ``tables``, ``fast_forward``: as for :func:`~.engine.run_replication`.
     """
     if not plan.scenario.uncertainty.active:
-        return run_replication(plan, seed, replication, tables)
+        return run_replication(plan, seed, replication, tables, fast_forward)
     values = draw_parameters(plan.scenario, replication_streams(seed, replication)["parameters"])
     if not values:
-        return run_replication(plan, seed, replication, tables)
+        return run_replication(plan, seed, replication, tables, fast_forward)
     drawn = plan.with_scenario(apply_parameters(plan.scenario, values), values)
-    rec = run_replication(drawn, seed, replication, tables)
+    rec = run_replication(drawn, seed, replication, tables, fast_forward)
     rec.parameters = values
     return rec
