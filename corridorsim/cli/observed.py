@@ -14,7 +14,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..atomic import check_output_dir
-from ..viz.incident_map import plot_incident_map
 from .app import (
     engine_option,
     err_console,
@@ -131,6 +130,7 @@ def incidents(file: Path, scenario_file: Path, out_file: Path | None, plot_file:
     from ..observed.incidents import format_incident_table, write_table_csv
     from ..scenario.loading import load_scenario
     from ..scenario.network import build_network
+    from ..viz.incident_map import plot_incident_map
 
     graph = build_network(load_scenario(scenario_file))
     table, problems = read_incidents(file, on_error="report")

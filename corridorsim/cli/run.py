@@ -15,6 +15,7 @@ from ..errors import ScenarioErrors
 from .app import (
     engine_option,
     err_console,
+    importing,
     main,
     metrics_table,
     out_console,
@@ -49,12 +50,13 @@ def run(scenario_file: Path, replications: int | None, seed: int | None, workers
         quiet: bool) -> None:
     """Run SCENARIO_FILE's replications and write daily, events, convoys, summary and metrics
     tables (CSV or Parquet) with a manifest to the output directory."""
-    from ..atomic import check_output_dir
-    from ..experiments.processes import default_workers
-    from ..experiments.rundir import write_run
-    from ..experiments.simulate import simulate
-    from ..model.plan import compile_scenario
-    from ..scenario.loading import load_scenario
+    with importing():
+        from ..atomic import check_output_dir
+        from ..experiments.processes import default_workers
+        from ..experiments.rundir import write_run
+        from ..experiments.simulate import simulate
+        from ..model.plan import compile_scenario
+        from ..scenario.loading import load_scenario
 
     scenario = load_scenario(scenario_file)
     out = out_dir if out_dir is not None else Path("runs") / scenario.name

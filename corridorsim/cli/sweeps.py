@@ -18,6 +18,7 @@ from .app import (
     engine_note,
     engine_option,
     fmt_value,
+    importing,
     main,
     make_executor,
     out_console,
@@ -74,21 +75,22 @@ def sweep(file: Path, sets: tuple[str, ...], reference: tuple[str, ...], replica
           quiet: bool) -> None:
     """Run a sweep: FILE is a sweep file, or a scenario file with --set options."""
     t_start = time.perf_counter()
-    from ..errors import ScenarioError
-    from ..experiments.processes import default_workers
-    from ..experiments.rundir import package_versions
-    from ..experiments.summaries import summarize_sweep, write_summaries
-    from ..experiments.sweep_runner import SweepRunner
-    from ..experiments.sweep_schema import Precision
-    from ..experiments.sweep_spec import (
-        is_sweep_file,
-        load_sweep,
-        parse_reference_option,
-        resolve_sweep,
-        sweep_from_sets,
-    )
-    from ..experiments.sweep_tasks import SweepPlanSummary, TaskSizes, run_pilot
-    from ..scenario.loading import load_scenario
+    with importing():
+        from ..errors import ScenarioError
+        from ..experiments.processes import default_workers
+        from ..experiments.rundir import package_versions
+        from ..experiments.summaries import summarize_sweep, write_summaries
+        from ..experiments.sweep_runner import SweepRunner
+        from ..experiments.sweep_schema import Precision
+        from ..experiments.sweep_spec import (
+            is_sweep_file,
+            load_sweep,
+            parse_reference_option,
+            resolve_sweep,
+            sweep_from_sets,
+        )
+        from ..experiments.sweep_tasks import SweepPlanSummary, TaskSizes, run_pilot
+        from ..scenario.loading import load_scenario
 
     timings = {"imports_s": time.perf_counter() - t_start}
 

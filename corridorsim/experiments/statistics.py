@@ -7,7 +7,10 @@
 Jeffreys, Clopper-Pearson ``"exact"`` or the normal ``"wald"`` approximation on request). All
 return an :class:`Interval` named tuple. Wilson and Jeffreys never collapse to a zero-width
 interval at a share of 0 or 1 (Brown, Cai & DasGupta 2001, Statistical Science 16:101-133).
-Imports: numpy and scipy only.
+Imports: numpy and scipy only. The intervals every sweep computes (Student t, Wilson) use
+``scipy.special``, the functions ``scipy.stats`` calls for them, so that a sweep does not
+import ``scipy.stats`` (about half a second): the Jeffreys and exact intervals import it when
+they are asked for.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 __all__ = ["Interval", "mean_interval", "mean_interval_from_summary", "mean_halfwidth",
            "proportion_interval", "PointMoments"]
@@ -66,8 +69,29 @@ def mean_interval(values: Iterable[float], level: float = 0.95) -> Interval:
     if n < 2:
         return Interval(mean, math.nan, math.nan)
     sd = float(np.std(x, ddof=1))
-    half = float(stats.t.ppf(0.5 + level / 2.0, n - 1)) * sd / math.sqrt(n)
+    half = _t_quantile(0.5 + level / 2.0, n - 1) * sd / math.sqrt(n)
     return Interval(mean, mean - half, mean + half)
+
+
+def _t_quantile(q: float, df: float) -> float:
+    """``scipy.stats.t.ppf(q, df)``: the ``scipy.special`` function it calls."""
+    return float(special.stdtrit(df, q))
+
+
+def _wilson(k: int, n: int, level: float) -> tuple[float, float]:
+    """Two-sided Wilson score interval (Wilson 1927; the form of Newcombe 1998, Statistics in
+    Medicine 17:857-872), written as ``scipy.stats.binomtest(k, n).proportion_ci(level,
+    "wilson")`` computes it, operation for operation, so that the numbers are the same
+    (``tests/experiments/test_statistics.py`` checks it)."""
+    p = k / n
+    z = special.ndtri(0.5 + 0.5 * level)
+    denom = 2 * (n + z**2)
+    center = (2 * n * p + z**2) / denom
+    q = 1 - p
+    delta = z / denom * math.sqrt(4 * n * p * q + z**2)
+    lo = 0.0 if k == 0 else center - delta
+    hi = 1.0 if k == n else center + delta
+    return float(lo), float(hi)
 
 
 def proportion_interval(successes: int, n: int, level: float = 0.95,
@@ -98,7 +122,11 @@ def proportion_interval(successes: int, n: int, level: float = 0.95,
     if n == 0:
         return Interval(math.nan, math.nan, math.nan)
     p = successes / n
-    if method in ("wilson", "exact"):
+    if method == "wilson":
+        return Interval(p, *_wilson(int(successes), int(n), level))
+    if method in ("exact", "jeffreys"):
+        from scipy import stats  # local: these two need scipy.stats (see the module docstring)
+    if method == "exact":
         res = stats.binomtest(int(successes), int(n)).proportion_ci(confidence_level=level,
                                                                     method=method)
         return Interval(p, float(res.low), float(res.high))
@@ -108,7 +136,7 @@ def proportion_interval(successes: int, n: int, level: float = 0.95,
         high = float(stats.beta.ppf(1.0 - tail, a, b)) if successes < n else 1.0
         return Interval(p, low, high)
     if method == "wald":
-        z = float(stats.norm.ppf(0.5 + level / 2.0))
+        z = float(special.ndtri(0.5 + level / 2.0))  # scipy.stats.norm.ppf
         half = z * math.sqrt(p * (1 - p) / n)
         return Interval(p, max(0.0, p - half), min(1.0, p + half))
     raise ValueError(f"method must be 'wilson', 'jeffreys', 'exact' or 'wald', got {method!r}")
@@ -122,7 +150,7 @@ def mean_interval_from_summary(mean: float, sd: float, n: int, level: float = 0.
     mean, sd, n = float(mean), float(sd), float(n)
     if not n >= 2 or not math.isfinite(sd):
         return Interval(mean, math.nan, math.nan)
-    half = float(stats.t.ppf(0.5 + level / 2.0, n - 1)) * sd / math.sqrt(n)
+    half = _t_quantile(0.5 + level / 2.0, n - 1) * sd / math.sqrt(n)
     return Interval(mean, mean - half, mean + half)
 
 

@@ -23,7 +23,8 @@ escort units of relative effectiveness ``rho`` keeps ``sqrt(A^2 - rho E^2)`` of 
 
 Every form maps one uniform ``u`` to ``K`` by its quantile function, so an ambush uses a fixed
 number of uniforms whatever ``n`` and ``E`` (common random numbers stay aligned across sweep
-points). Imports only the scenario schema and SciPy.
+points). Imports only the scenario schema and SciPy (``scipy.stats`` on first use of the
+negative-binomial form only: :func:`negative_binomial`).
 """
 
 from __future__ import annotations
@@ -31,12 +32,27 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from ..scenario.schema import AmbushEffects, Deterrence
 from .deterrence import deterrence_factor, escort_strength
 
-__all__ = ["lanchester_factor", "loss_mean_share", "tankers_lost", "loss_pmf"]
+__all__ = ["lanchester_factor", "loss_mean_share", "tankers_lost", "loss_pmf",
+           "negative_binomial"]
+
+
+def negative_binomial():
+    """``scipy.stats.nbinom``, imported on first use.
+
+    Only the negative-binomial form needs ``scipy.stats``, whose import costs about half a
+    second that every command would otherwise pay at start-up.
+    :class:`~corridorsim.model.threats.ThreatTable` calls this when it compiles a scenario with
+    that form, so that a command imports it before it forks the worker processes that inherit
+    it, rather than each worker at its first ambush.
+    """
+    from scipy.stats import nbinom
+
+    return nbinom
 
 
 def lanchester_factor(escort_units: int, attacker_units: float | None, exchange_ratio: float) -> float:
@@ -88,8 +104,9 @@ def loss_pmf(tankers: int, escort_units: int, amb: AmbushEffects, det: Deterrenc
         if mu <= 0:
             return none
         r = sev.dispersion
-        pmf = stats.nbinom.pmf(k, r, r / (r + mu))  # scipy: n = size, p = r / (r + mu)
-        pmf[n] = stats.nbinom.sf(n - 1, r, r / (r + mu))  # P(X >= n): the whole convoy
+        nbinom = negative_binomial()
+        pmf = nbinom.pmf(k, r, r / (r + mu))  # scipy: n = size, p = r / (r + mu)
+        pmf[n] = nbinom.sf(n - 1, r, r / (r + mu))  # P(X >= n): the whole convoy
         return pmf
     m = loss_mean_share(n, escort_units, amb, det)
     conc = amb.loss_share_concentration

@@ -25,6 +25,7 @@ May import: :mod:`corridorsim.errors`, PyYAML and the standard library.
 from __future__ import annotations
 
 import codecs
+import copy
 import datetime as dt
 import os
 import reprlib
@@ -307,8 +308,17 @@ def _expanded_size(root: Node) -> int:
     return sizes[id(root)]
 
 
+#: Documents parsed lately, by text: a command reads its scenario file several times (what kind
+#: of file it is, the scenario, the sweep's base) and this pure-Python parse costs about 1 ms
+#: per kB. Only successful parses are kept (the file label only matters to errors); callers
+#: get deep copies.
+_PARSED: dict[str, Any] = {}
+_PARSED_KEEP = 8
+
+
 def parse_yaml(text: str, file: str) -> Any:
-    """Parse one YAML document with the guarded safe loader.
+    """Parse one YAML document with the guarded safe loader (a document parsed lately with the
+    same text is not parsed again: a deep copy of it is returned).
 
     Raises
     ------
@@ -317,6 +327,15 @@ def parse_yaml(text: str, file: str) -> Any:
         :data:`MAX_DEPTH` or aliases expanding to more than :data:`MAX_NODES` values; the
         message gives the line and column.
     """
+    if text not in _PARSED:
+        data = _parse(text, file)
+        if len(_PARSED) >= _PARSED_KEEP:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[text] = data
+    return copy.deepcopy(_PARSED[text])
+
+
+def _parse(text: str, file: str) -> Any:
     loader = None
     try:
         loader = _GuardedLoader(text)  # the reader refuses control characters here already

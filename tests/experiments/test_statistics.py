@@ -32,6 +32,28 @@ def test_mean_interval_is_student_t():
     assert ci90.halfwidth == pytest.approx(2.920 * np.std(x, ddof=1) / math.sqrt(3), rel=1e-3)
 
 
+@pytest.mark.parametrize("level", [0.5, 0.9, 0.95, 0.99])
+def test_intervals_are_scipy_stats_to_the_last_bit(level):
+    # scipy.special stands in for scipy.stats (not imported by sweeps): the same numbers
+    from scipy import stats
+
+    rng = np.random.default_rng(5)
+    for n in (2, 3, 7, 30, 1000):
+        x = rng.normal(10.0, 3.0, n)
+        half = float(stats.t.ppf(0.5 + level / 2.0, n - 1)) * float(np.std(x, ddof=1)) / math.sqrt(n)
+        mean = float(np.mean(x))
+        assert mean_interval(x, level) == (mean, mean - half, mean + half)
+        assert mean_interval_from_summary(4.0, 1.5, n, level).high == \
+            4.0 + float(stats.t.ppf(0.5 + level / 2.0, n - 1)) * 1.5 / math.sqrt(n)
+    for n in (1, 2, 5, 17, 50, 333):
+        for k in sorted({0, 1, n // 3, n // 2, n - 1, n}):
+            ref = stats.binomtest(k, n).proportion_ci(confidence_level=level, method="wilson")
+            assert proportion_interval(k, n, level) == (k / n, float(ref.low), float(ref.high))
+        z = float(stats.norm.ppf(0.5 + level / 2.0))
+        half = z * math.sqrt(0.2 * 0.8 / 5)
+        assert proportion_interval(1, 5, level, "wald") == (0.2, max(0.0, 0.2 - half), 0.2 + half)
+
+
 def test_mean_interval_with_one_or_no_value_is_undefined():
     one = mean_interval([5.0, np.nan])
     assert one.estimate == 5.0 and math.isnan(one.low) and math.isnan(one.high)

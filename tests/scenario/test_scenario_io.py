@@ -464,3 +464,17 @@ def test_cross_field_errors_do_not_dump_the_block():
         scenario_from_dict(make_dict(end="2025-08-01"))
     line = err.value.lines()[0]
     assert "must be after start" in line and "{" not in line
+
+
+def test_a_document_read_again_is_a_fresh_copy_and_an_edited_file_is_read_anew(tmp_path):
+    from corridorsim.scenario.safe_yaml import read_yaml
+
+    f = tmp_path / "a.yaml"
+    f.write_text("a: &x [1, 2]\nb: *x\n", encoding="utf-8")
+    first = read_yaml(f, "scenario")
+    first["a"].append(3)  # a caller that edits what it read changes nobody else's copy
+    again = read_yaml(f, "scenario")
+    assert again == {"a": [1, 2], "b": [1, 2]}
+    assert again["a"] is again["b"]  # aliases stay shared inside a copy, as YAML built them
+    f.write_text("a: 5\n", encoding="utf-8")
+    assert read_yaml(f, "scenario") == {"a": 5}

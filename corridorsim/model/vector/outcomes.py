@@ -3,8 +3,9 @@
 :func:`ambush_outcomes` and :func:`ied_outcomes` are the array forms of
 :func:`corridorsim.model.threats.draw_ambush` and :func:`~corridorsim.model.threats.draw_ied`:
 each maps the attack's :data:`~corridorsim.model.threats.ATTACK_UNIFORMS` uniforms by the same
-quantile functions (the severity form's CDF per distinct convoy size and escort, SciPy's
-``ppf`` ufuncs for the rest), so every outcome equals the scalar one. Attacks are rare next to
+quantile functions (the severity form's CDF per distinct convoy size and escort, the
+``scipy.special`` functions that ``scipy.stats``' ``ppf`` methods call for the rest), so every
+outcome equals the scalar one. Attacks are rare next to
 the work of driving, so this runs on host NumPy arrays whatever the array module. May import
 numpy, scipy and the model's threat modules.
 """
@@ -15,7 +16,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from ...scenario.schema import Duration, Scenario
 from ..deterrence import deterrence_factor, escort_strength
@@ -46,10 +47,10 @@ def durations(u: np.ndarray, d: Duration) -> np.ndarray:
         return np.full(u.shape, float(d.mean_h))
     if d.dist == "gamma":
         shape = 1.0 / d.cv**2
-        return np.asarray(stats.gamma.ppf(u, shape, scale=d.mean_h / shape), dtype=np.float64)
+        return np.asarray(special.gammaincinv(shape, u) * (d.mean_h / shape), dtype=np.float64)
     sigma2 = math.log1p(d.cv**2)
     mu = math.log(d.mean_h) - sigma2 / 2
-    z = stats.norm.ppf(u)
+    z = special.ndtri(u)
     return np.array([math.exp(mu + math.sqrt(sigma2) * x) for x in z.tolist()], dtype=np.float64)
 
 
@@ -58,8 +59,27 @@ def _binomial(u: np.ndarray, n: np.ndarray, p: float) -> np.ndarray:
         return np.zeros(u.shape, dtype=np.int64)
     if p >= 1.0:
         return np.maximum(n, 0).astype(np.int64)
-    k = np.where(n > 0, stats.binom.ppf(u, np.maximum(n, 1), p), 0.0)
-    return np.maximum(k, 0).astype(np.int64)
+    # the engine's search (threats._binomial_from_uniform), all attacks at once: the smallest k
+    # with bdtr(k) >= u, 0 for no units
+    n = np.maximum(n, 0).astype(np.int64)
+    k = np.zeros(u.shape, dtype=np.int64)
+    below = n > 0
+    for j in range(int(n.max(initial=0))):
+        below &= j < n
+        if not below.any():
+            break
+        below[below] = special.bdtr(j, n[below], p) < u[below]
+        k += below
+    return k
+
+
+def _poisson_quantile(u: np.ndarray, mean: float) -> np.ndarray:
+    """``scipy.stats.poisson.ppf(u, mean)`` by the special functions it calls (the engine's
+    ``threats._poisson_quantile`` on an array); 0 where ``u`` is 0 (where ``ppf`` gives -1)."""
+    k = np.ceil(special.pdtrik(u, mean))
+    below = np.maximum(k - 1, 0)
+    q = np.where(special.pdtr(below, mean) >= u, below, k)
+    return np.where(u > 0, q, 0.0)
 
 
 def _groups(n: np.ndarray, e: np.ndarray):
@@ -102,7 +122,7 @@ def ied_outcomes(u: np.ndarray, n: np.ndarray, e: np.ndarray, sc: Scenario) -> O
     ied = sc.threats.ied
     mean = ied.tankers_destroyed_mean
     if mean > 0:
-        k = np.where(n > 0, np.minimum(n, stats.poisson.ppf(u[:, 1], mean)), 0)
+        k = np.where(n > 0, np.minimum(n, _poisson_quantile(u[:, 1], mean)), 0)
     else:
         k = np.zeros(n.shape)
     k = np.maximum(k, 0).astype(np.int64)
