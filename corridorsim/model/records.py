@@ -245,22 +245,31 @@ def to_frames(records: Sequence[ReplicationRecords], start: dt.datetime,
     Parameters
     ----------
     records : sequence of ReplicationRecords
-        Usually sorted by replication index.
+        Usually sorted by replication index; a :class:`~corridorsim.model.columns.RecordBatch`
+        (the fast path's) gives its frames straight from its columns.
     start : datetime.datetime
         Scenario start, hour 0.
     tables : collection of str
         Which of ``daily``, ``events`` and ``convoys`` to build (the summary always is); the
         others come back empty, with their columns (sweeps keep only what they write).
     """
-    def rows(name: str) -> list[tuple]:
-        return [r for rec in records for r in getattr(rec, name)] if name in tables else []
+    columnar = getattr(records, "frame", None)  # a model.columns.RecordBatch: no rows made
 
-    daily = _frame(rows("daily"), DAILY_COLUMNS)
-    events = _frame(rows("events"), EVENT_COLUMNS)
-    convoys = _frame(rows("convoys"), CONVOY_COLUMNS)
-    summary = _frame([rec.summary for rec in records], SUMMARY_COLUMNS)
-    dests = _frame([r for rec in records for r in rec.destinations], DESTINATION_COLUMNS)
-    drawn = sorted({k for rec in records for k in rec.parameters})
+    def table(name: str, columns: Sequence[str]) -> pd.DataFrame:
+        if name not in (*tables, "summary", "destinations"):
+            return _frame([], columns)
+        if columnar is not None:
+            return columnar(name)
+        if name == "summary":
+            return _frame([rec.summary for rec in records], columns)
+        return _frame([r for rec in records for r in getattr(rec, name)], columns)
+
+    daily = table("daily", DAILY_COLUMNS)
+    events = table("events", EVENT_COLUMNS)
+    convoys = table("convoys", CONVOY_COLUMNS)
+    summary = table("summary", SUMMARY_COLUMNS)
+    dests = table("destinations", DESTINATION_COLUMNS)
+    drawn = [] if columnar is not None else sorted({k for rec in records for k in rec.parameters})
     for k in drawn:  # values of uncertain parameters, one column each: "param:<path>"
         summary[f"param:{k}"] = [rec.parameters.get(k, np.nan) for rec in records]
     start64 = np.datetime64(start, "s")

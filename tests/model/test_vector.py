@@ -12,13 +12,16 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from corridorsim.errors import CorridorSimError, EngineError
+from corridorsim.model.columns import RecordBatch
 from corridorsim.model.engine import run_replication
 from corridorsim.model.plan import compile_scenario
+from corridorsim.model.records import to_frames
 from corridorsim.model.vector import array_module, ineligibility, run_replications_vector
 from corridorsim.scenario.documents import read_scenario_dict, scenario_from_dict
 from corridorsim.scenario.loading import load_scenario
@@ -36,11 +39,17 @@ def _same(a, b) -> bool:
 
 
 def assert_same_records(plan, seed: int, reps) -> int:
-    """Run ``reps`` on both engines and compare every row; return the attacks seen."""
+    """Run ``reps`` on both engines and compare every row, and the frames made straight from
+    the fast path's columns (every table, and the summary alone); return the attacks seen."""
     vec = run_replications_vector(plan, seed, reps)
+    des = [run_replication(plan, seed, r) for r in reps]
+    start = plan.scenario.start
+    every = ("daily", "events", "convoys")
+    assert_same_frames(to_frames(vec, start, every), to_frames(des, start, every))
+    alone = run_replications_vector(plan, seed, reps, tables=())
+    assert_same_frames(to_frames(alone, start, ()), to_frames(des, start, ()))
     attacks = 0
-    for r, v in zip(reps, vec):
-        d = run_replication(plan, seed, r)
+    for r, v, d in zip(reps, vec, des):
         assert v.replication == d.replication == r
         for name in TABLES:
             rv, rd = getattr(v, name), getattr(d, name)
@@ -50,6 +59,12 @@ def assert_same_records(plan, seed: int, reps) -> int:
         assert _same(v.summary, d.summary), (r, v.summary, d.summary)
         attacks += d.summary.ambushes + d.summary.ieds
     return attacks
+
+
+def assert_same_frames(a, b) -> None:
+    """Every table equal: values bit for bit, dtypes, columns and index."""
+    for name in (*TABLES, "summary"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
 
 
 @pytest.mark.parametrize("name", ["relief_convoy_2025-10-07.yaml",
@@ -65,8 +80,12 @@ def test_shipped_eligible_scenarios_agree_replication_by_replication(name):
 def test_a_replication_does_not_depend_on_its_batch():
     plan = compile_scenario(load_scenario(RELIEF))
     whole = run_replications_vector(plan, 5, range(40))
-    alone = run_replications_vector(plan, 5, [37]) + run_replications_vector(plan, 5, [3, 11])
+    parts = [run_replications_vector(plan, 5, [37]), run_replications_vector(plan, 5, [3, 11])]
+    alone = [*parts[0], *parts[1]]
     assert [r.replication for r in alone] == [37, 3, 11]
+    joined = to_frames(RecordBatch.concat(parts), plan.scenario.start)
+    picked = to_frames([whole[37], whole[3], whole[11]], plan.scenario.start)
+    assert_same_frames(joined, picked)
     for rec in alone:
         ref = whole[rec.replication]
         for name in (*TABLES, "summary"):

@@ -9,18 +9,17 @@ numpy and the model's pure modules.
 
 from __future__ import annotations
 
-import gc
 import math
 from collections.abc import Collection
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
-from ..records import ConvoyRow, EventRow, ReplicationRecords
+from ..columns import RecordBatch
+from ..records import ConvoyRow, EventRow
 from .log import EVENT_KINDS, processing_rank
-from .stock import StockArrays
-from .tables import daily_rows, destination_rows, py_round, summary_rows
+from .stock import StockArrays, baselines
+from .tables import daily_columns, destination_columns, py_round, summary_columns
 
 __all__ = ["assemble", "ALL_TABLES"]
 
@@ -48,42 +47,27 @@ class _Batch:
         self.payload = np.array([c.payload_l for c in sc.convoys] or [0], dtype=np.int64)
 
 
-@contextmanager
-def _no_cyclic_gc():
-    """Pause the cyclic garbage collector while rows are made: the rows are tuples without
-    cycles, and collections triggered by hundreds of thousands of new tuples would cost more
-    than making them."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
-def assemble(tr: Any, reps: np.ndarray,
-             tables: Collection[str] = ALL_TABLES) -> list[ReplicationRecords]:
-    """One :class:`ReplicationRecords` per replication of the batch, in the order of ``reps``.
+def assemble(tr: Any, reps: np.ndarray, tables: Collection[str] = ALL_TABLES) -> RecordBatch:
+    """The records of the batch's replications, in the order of ``reps``, as columns.
 
     ``tables`` says which of ``daily``, ``events`` and ``convoys`` to make (the summary and the
     destination rows always are); the others are left empty, as
     :func:`~corridorsim.model.records.to_frames` leaves the tables it is not asked for.
     """
-    with _no_cyclic_gc():
-        return _assemble(tr, reps, frozenset(tables))
-
-
-def _assemble(tr: Any, reps: np.ndarray, tables: frozenset) -> list[ReplicationRecords]:
+    tables = frozenset(tables)
     plan = tr.plan
     bt = _Batch(tr, reps)
-    ev, route, resumes = tr.log.frames()
+    ev = tr.log.frame("events")
     nc = max(bt.n_conv, 1)
-    res_traj = resumes["traj"].astype(np.int64)
-    rank = processing_rank(resumes, res_traj // nc, bt.conv_id[res_traj % nc])
     traj = ev["traj"].astype(np.int64)
-    order = np.lexsort((ev["seq"], rank[ev["resume"].astype(np.int64)] if traj.size else traj,
-                        traj // nc))
+    if nc == 1:  # one trajectory per replication: its events in the order they were logged
+        order = np.lexsort((ev["seq"], traj))
+    else:  # among equal times, SimPy's order of the resumes
+        resumes = tr.log.frame("resumes")
+        res_traj = resumes["traj"].astype(np.int64)
+        rank = processing_rank(resumes, res_traj // nc, bt.conv_id[res_traj % nc])
+        order = np.lexsort((ev["seq"], rank[ev["resume"].astype(np.int64)] if traj.size
+                            else traj, traj // nc))
     ev = {k: v[order] for k, v in ev.items()}
     traj = traj[order]
     b, c = traj // nc, traj % nc
@@ -93,57 +77,76 @@ def _assemble(tr: Any, reps: np.ndarray, tables: frozenset) -> list[ReplicationR
     attack = (kind == 1) | (kind == 2)
     day = np.minimum((ev["time"] // 24).astype(np.int64), bt.days - 1)
     shape = (bt.n_rep, bt.nd, bt.days)
-    del_l, del_t, des_t, des_l = (np.zeros(shape, dtype=np.int64) for _ in range(4))
-    attacks = np.zeros((bt.n_rep, bt.days), dtype=np.int64)
-    escort_lost = np.zeros((bt.n_rep, bt.days), dtype=np.int64)
     n = ev["tankers"].astype(np.int64)
     deliv = kind == 4
-    np.add.at(del_l, (b[deliv], dest[deliv], day[deliv]), n[deliv] * payload[deliv])
-    np.add.at(del_t, (b[deliv], dest[deliv], day[deliv]), n[deliv])
-    np.add.at(des_t, (b[attack], dest[attack], day[attack]), k[attack])
-    np.add.at(des_l, (b[attack], dest[attack], day[attack]), k[attack] * payload[attack])
-    np.add.at(attacks, (b[attack], day[attack]), 1)
-    np.add.at(escort_lost, (b[attack], day[attack]), ev["escort_lost"].astype(np.int64)[attack])
+    at_d = (b[deliv], dest[deliv], day[deliv])
+    at_a = (b[attack], dest[attack], day[attack])
+    del_l = _tally(shape, at_d, n[deliv] * payload[deliv])
+    del_t = _tally(shape, at_d, n[deliv])
+    des_t = _tally(shape, at_a, k[attack])
+    des_l = _tally(shape, at_a, k[attack] * payload[attack])
+    attacks = _tally(shape[::2], at_a[::2], None)
+    escort_lost = _tally(shape[::2], at_a[::2], ev["escort_lost"].astype(np.int64)[attack])
     stocks = _stocks(plan, bt, b[deliv], dest[deliv], ev["time"][deliv], n[deliv] * payload[deliv])
     names = plan.dest_names
-    none: list[list] = [[] for _ in range(bt.n_rep)]
-    daily = daily_rows(reps.tolist(), names, stocks, bt.days, del_l, del_t, des_t, des_l,
-                       attacks, escort_lost) if "daily" in tables else none
-    dests, dvals = destination_rows(reps.tolist(), names, stocks, del_l, del_t, des_t, des_l)
-    events = _event_rows(tr, bt, reps, ev, b, c, kind, payload) if "events" in tables else none
-    convoys, totals = _convoy_rows(tr, bt, reps, "convoys" in tables)
-    ambushes = np.bincount(b[kind == 1], minlength=bt.n_rep)
-    ieds = np.bincount(b[kind == 2], minlength=bt.n_rep)
-    summaries = summary_rows(reps.tolist(), stocks, dvals, ambushes=ambushes, ieds=ieds,
-                             convoys=len(bt.started), **totals)
-    return [ReplicationRecords(rep, daily[j], events[j], convoys[j], dests[j], summaries[j])
-            for j, rep in enumerate(reps.tolist())]
+    n_rep, nd = bt.n_rep, bt.nd
+    steps = np.arange(n_rep + 1, dtype=np.int64)
+    columns: dict[str, dict] = {}
+    bounds: dict[str, np.ndarray] = {}
+    if "daily" in tables:
+        columns["daily"] = daily_columns(reps, names, stocks, bt.days, del_l, del_t, des_t,
+                                         des_l, attacks, escort_lost)
+        bounds["daily"] = steps * (bt.days * nd)
+    columns["destinations"], dvals = destination_columns(reps, names, stocks, del_l, del_t,
+                                                         des_t, des_l)
+    bounds["destinations"] = steps * nd
+    if "events" in tables:
+        columns["events"] = _event_columns(tr, bt, reps, ev, b, c, kind, payload)
+        bounds["events"] = np.searchsorted(b, steps)
+    convoys, totals = _convoy_columns(tr, bt, reps, "convoys" in tables)
+    if convoys is not None:
+        columns["convoys"] = convoys
+        bounds["convoys"] = steps * len(bt.started)
+    ambushes = np.bincount(b[kind == 1], minlength=n_rep)
+    ieds = np.bincount(b[kind == 2], minlength=n_rep)
+    columns["summary"] = summary_columns(reps, stocks, dvals, ambushes=ambushes, ieds=ieds,
+                                         convoys=len(bt.started), **totals)
+    bounds["summary"] = steps
+    return RecordBatch(reps, columns, bounds)
+
+
+def _tally(shape: tuple, at: tuple, values: np.ndarray | None) -> np.ndarray:
+    """Integer sums of ``values`` (None: counts) at the indices ``at`` of an array of
+    ``shape`` (through float64: exact for the litres and counts of a day, far below 2**53)."""
+    flat = np.ravel_multi_index(at, shape)
+    size = math.prod(shape)
+    got = np.bincount(flat, weights=values, minlength=size)
+    return got.astype(np.int64).reshape(shape)
 
 
 def _stocks(plan, bt: _Batch, b, dest, time, litres) -> list[StockArrays]:
-    """Each destination's stock, fed its deliveries in the engine's order."""
+    """Each destination's stock, fed its deliveries in the engine's order (a replication
+    follows the stock without deliveries, integrated once per plan, up to its first one)."""
     stocks = []
-    for k, d in enumerate(plan.destinations):
+    for k, (d, base) in enumerate(zip(plan.destinations, baselines(plan))):
         st = StockArrays(bt.n_rep, d.initial_stock_l, d.capacity_l, plan.demands[k],
                          plan.rationings[k], plan.horizon_h)
         sel = np.flatnonzero(dest == k)  # already in replication, then processing order
         rb = b[sel]
-        starts = np.searchsorted(rb, np.arange(bt.n_rep))
+        starts = np.searchsorted(rb, np.arange(bt.n_rep + 1))
+        fed = np.flatnonzero(starts[1:] > starts[:-1])
+        st.follow(base, fed, time[sel[starts[fed]]])
         nth = np.arange(rb.size) - starts[rb]
         for j in range(int(nth.max()) + 1 if rb.size else 0):
             s = sel[nth == j]
             st.add(b[s], time[s], litres[s])
-        st.close()
+        st.close(fed)
         stocks.append(st)
     return stocks
 
 
-def _split(rows: list, owner: np.ndarray, n: int) -> list[list]:
-    bounds = np.searchsorted(owner, np.arange(n + 1)).tolist()
-    return [rows[bounds[j]:bounds[j + 1]] for j in range(n)]
-
-
-def _event_rows(tr, bt: _Batch, reps, ev, b, c, kind, payload) -> list[list[EventRow]]:
+def _event_columns(tr, bt: _Batch, reps, ev, b, c, kind, payload) -> dict[str, np.ndarray]:
+    """Columns of the event rows (already in replication, then processing order)."""
     plan, itin = tr.plan, tr.itin
     size = kind.size
     node_names = np.array([*itin.nodes, ""], dtype=object)
@@ -178,19 +181,16 @@ def _event_rows(tr, bt: _Batch, reps, ev, b, c, kind, payload) -> list[list[Even
             ev["escort"].astype(np.int64), ev["escort_lost"].astype(np.int64),
             py_round(ev["delay"], 6),
             np.where(ev["turned"].astype(bool), "turned back", "").astype(object)]
-    rows = list(map(EventRow._make, zip(*(np.asarray(col).tolist() for col in cols))))
-    return _split(rows, b, bt.n_rep)
+    return dict(zip(EventRow._fields, (np.asarray(col) for col in cols)))
 
 
-def _convoy_rows(tr, bt: _Batch, reps, rows_wanted: bool = True):
-    """Convoy rows of each replication (if ``rows_wanted``) and the ledger totals the summary
-    needs."""
+def _convoy_columns(tr, bt: _Batch, reps, wanted: bool = True):
+    """Columns of the convoy rows (if ``wanted``, else None; replication, then convoy id order)
+    and the ledger totals the summary needs."""
     plan, sc, itin = tr.plan, tr.sc, tr.itin
     st = {name: tr.host(name).reshape(bt.n_rep, max(bt.n_conv, 1)) for name in
           ("n", "e", "e_lost", "dest_t", "attacks", "turn_backs", "outcome", "end_h",
            "plan_leg")}
-    rows: list[list[ConvoyRow]] = [[] for _ in range(bt.n_rep)]
-    cache: dict[tuple, tuple[str, str]] = {}
     outcome = st["outcome"]
     n_end = st["n"]
     tankers = np.array([cv.tankers for cv in sc.convoys] or [0], dtype=np.int64)
@@ -201,21 +201,24 @@ def _convoy_rows(tr, bt: _Batch, reps, rows_wanted: bool = True):
     moving = np.where((outcome == 0) & started, n_end, 0)
     destroyed = np.where(started, st["dest_t"], 0)
     totals = {
-        "loaded_t": loaded.sum() * np.ones(bt.n_rep, dtype=np.int64),
-        "loaded_l": (loaded * bt.payload).sum() * np.ones(bt.n_rep, dtype=np.int64),
+        "loaded_t": np.full(bt.n_rep, loaded.sum(), dtype=np.int64),
+        "loaded_l": np.full(bt.n_rep, (loaded * bt.payload).sum(), dtype=np.int64),
         "delivered_t": delivered.sum(axis=1), "delivered_l": (delivered * bt.payload).sum(axis=1),
         "destroyed_t": destroyed.sum(axis=1), "destroyed_l": (destroyed * bt.payload).sum(axis=1),
         "in_transit_l": (moving * bt.payload).sum(axis=1),
     }
-    n_rep = bt.n_rep
-    if not rows_wanted:
-        return rows, totals
-    routes = _routes(tr, bt)
-    for c in sorted(bt.started, key=lambda j: bt.conv_id[j]):  # the engine's row order: ids
+    if not wanted:
+        return None, totals
+    order = sorted(bt.started, key=lambda j: bt.conv_id[j])  # the engine's row order: ids
+    n_rep, n_rows = bt.n_rep, len(order)
+    shape = (n_rep, n_rows)
+    routes = _routes(tr, bt) if n_rows else []
+    cache: dict[tuple, tuple[str, str]] = {}
+    route_s = np.empty(shape, dtype=object)
+    corridor = np.empty(shape, dtype=object)
+    for col, c in enumerate(order):
         cv = sc.convoys[c]
         target = plan.dest_nodes[int(bt.dest_of[c])]
-        payload = cv.payload_l
-        dep = round(bt.depart[c], 6)
         texts = []
         for j, leg in enumerate(st["plan_leg"][:, c].tolist()):
             key = (routes[j * bt.n_conv + c], leg)
@@ -223,33 +226,41 @@ def _convoy_rows(tr, bt: _Batch, reps, rows_wanted: bool = True):
             if hit is None:
                 hit = cache[key] = _route_text(itin, plan, cv.origin, target, *key)
             texts.append(hit)
-        des = st["dest_t"][:, c]
-        e_lost = st["e_lost"][:, c]
-        outcome = st["outcome"][:, c]
-        end_h = np.where(outcome != 0, py_round(st["end_h"][:, c], 6), math.nan)
-        const = {"convoy_id": int(bt.conv_id[c]), "convoy": cv.name, "kind": "scheduled",
-                 "source": cv.name, "origin": cv.origin, "target": target, "formed_h": dep,
-                 "depart_h": dep, "tankers_start": cv.tankers,
-                 "litres_start": cv.tankers * payload, "tankers_handed_off": 0,
-                 "litres_handed_off": 0, "escort_wait_h": 0.0, "escort_wait_censored": False}
-        cols = {"replication": reps.tolist(), "corridor": [t[1] for t in texts],
-                "route": [t[0] for t in texts], "end_h": end_h.tolist(),
-                "tankers_end": (cv.tankers - des).tolist(),
-                "litres_end": ((cv.tankers - des) * payload).tolist(),
-                "tankers_destroyed": des.tolist(), "litres_destroyed": (des * payload).tolist(),
-                "escort_units": (st["e"][:, c] + e_lost).tolist(),
-                "escort_units_lost": e_lost.tolist(), "attacks": st["attacks"][:, c].tolist(),
-                "turn_backs": st["turn_backs"][:, c].tolist(),
-                "outcome": [_OUTCOMES[o] for o in outcome.tolist()]}
-        fields = [cols[f] if f in cols else [const[f]] * n_rep for f in ConvoyRow._fields]
-        for j, row in enumerate(map(ConvoyRow._make, zip(*fields))):
-            rows[j].append(row)
-    return rows, totals
+        route_s[:, col] = [t[0] for t in texts]
+        corridor[:, col] = [t[1] for t in texts]
+    sel = np.asarray(order, dtype=np.int64)
+    convs = [sc.convoys[c] for c in order]
+    payload = bt.payload[sel]
+    start_t = tankers[sel]
+    dep = np.array([round(bt.depart[c], 6) for c in order])
+    des = st["dest_t"][:, sel]
+    e_lost = st["e_lost"][:, sel]
+    out = outcome[:, sel]
+    per_convoy = {  # the same for every replication
+        "convoy_id": bt.conv_id[sel], "convoy": [cv.name for cv in convs], "kind": "scheduled",
+        "source": [cv.name for cv in convs], "origin": [cv.origin for cv in convs],
+        "target": [plan.dest_nodes[int(bt.dest_of[c])] for c in order], "formed_h": dep,
+        "depart_h": dep, "tankers_start": start_t, "litres_start": start_t * payload,
+        "tankers_handed_off": 0, "litres_handed_off": 0, "escort_wait_h": 0.0,
+        "escort_wait_censored": False}
+    cols = {"replication": np.broadcast_to(np.asarray(reps)[:, None], shape),
+            "corridor": corridor, "route": route_s,
+            "end_h": np.where(out != 0, py_round(st["end_h"][:, sel], 6), math.nan),
+            "tankers_end": start_t - des, "litres_end": (start_t - des) * payload,
+            "tankers_destroyed": des, "litres_destroyed": des * payload,
+            "escort_units": st["e"][:, sel] + e_lost, "escort_units_lost": e_lost,
+            "attacks": st["attacks"][:, sel], "turn_backs": st["turn_backs"][:, sel],
+            "outcome": np.array(_OUTCOMES, dtype=object)[out]}
+    for f, v in per_convoy.items():
+        v = np.asarray(v, dtype=object if isinstance(v, str) or (
+            isinstance(v, list) and v and isinstance(v[0], str)) else None)
+        cols[f] = np.broadcast_to(v, shape)
+    return {f: np.ascontiguousarray(cols[f]).reshape(-1) for f in ConvoyRow._fields}, totals
 
 
 def _routes(tr, bt: _Batch) -> list[tuple]:
     """Per trajectory, its route log as a hashable tuple of (leg, pieces, node) steps."""
-    route = tr.log.frames()[1]
+    route = tr.log.frame("route")
     traj = route["traj"].astype(np.int64)
     order = np.lexsort((route["seq"], traj))
     steps = list(zip(route["leg"][order].astype(np.int64).tolist(),
