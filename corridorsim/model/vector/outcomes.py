@@ -15,7 +15,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from ...scenario.schema import Duration, Scenario
 from ..deterrence import deterrence_factor, escort_strength
@@ -44,12 +44,12 @@ def durations(u: np.ndarray, d: Duration) -> np.ndarray:
         return d.low_h + (d.high_h - d.low_h) * u
     if d.cv == 0:
         return np.full(u.shape, float(d.mean_h))
-    if d.dist == "gamma":
+    if d.dist == "gamma":  # the engine's special functions, elementwise
         shape = 1.0 / d.cv**2
-        return np.asarray(stats.gamma.ppf(u, shape, scale=d.mean_h / shape), dtype=np.float64)
+        return np.asarray(special.gammaincinv(shape, u) * (d.mean_h / shape), dtype=np.float64)
     sigma2 = math.log1p(d.cv**2)
     mu = math.log(d.mean_h) - sigma2 / 2
-    z = stats.norm.ppf(u)
+    z = special.ndtri(u)
     return np.array([math.exp(mu + math.sqrt(sigma2) * x) for x in z.tolist()], dtype=np.float64)
 
 
@@ -62,18 +62,6 @@ def _binomial(u: np.ndarray, n: np.ndarray, p: float) -> np.ndarray:
     return np.maximum(k, 0).astype(np.int64)
 
 
-def _groups(n: np.ndarray, e: np.ndarray):
-    """Indices of the attacks sharing each distinct (tankers, escort units) pair."""
-    pairs = n.astype(np.int64) * (1 << 32) + e.astype(np.int64)
-    order = np.argsort(pairs, kind="stable")
-    sorted_pairs = pairs[order]
-    cuts = np.flatnonzero(np.diff(sorted_pairs)) + 1
-    for chunk in np.split(order, cuts):
-        if chunk.size:
-            key = int(pairs[chunk[0]])
-            yield key >> 32, key & 0xFFFFFFFF, chunk
-
-
 def ambush_outcomes(u: np.ndarray, n: np.ndarray, e: np.ndarray, sc: Scenario,
                     cdfs: dict | None = None) -> Outcomes:
     """Outcomes of ambushes on convoys of ``n`` tankers with ``e`` escort units.
@@ -83,26 +71,46 @@ def ambush_outcomes(u: np.ndarray, n: np.ndarray, e: np.ndarray, sc: Scenario,
     CDF of each (tankers, escort units) pair across calls.
     """
     amb, det = sc.threats.ambush, sc.threats.deterrence
-    k = np.zeros(n.shape, dtype=np.int64)
     cdfs = {} if cdfs is None else cdfs
-    for tankers, units, idx in _groups(n, e):
+    pairs, inverse = _pairs(n, e)
+    rows = []
+    for tankers, units in pairs:
         cdf = cdfs.get((tankers, units))
         if cdf is None:
             cdf = cdfs[(tankers, units)] = np.cumsum(loss_pmf(tankers, units, amb, det))
-        hit = np.searchsorted(cdf, u[idx, 1] * cdf[-1], side="right")
-        k[idx] = np.minimum(hit, max(tankers, 0))
+        rows.append(cdf)
+    # the engine's searchsorted(cdf, x, side="right") on every attack at once: the number of
+    # CDF values <= x (a CDF never decreases; rows padded with +inf)
+    width = max((row.size for row in rows), default=1)
+    table = np.full((len(rows), width), np.inf)
+    for j, row in enumerate(rows):
+        table[j, :row.size] = row
+    last = np.array([row[-1] for row in rows]) if rows else np.zeros(0)
+    x = u[:, 1] * last[inverse]
+    hit = (table[inverse] <= x[:, None]).sum(axis=1)
+    k = np.minimum(hit, np.maximum(n, 0)).astype(np.int64)
     delay = durations(u[:, 2], amb.delay)
     lost = _binomial(u[:, 3], e, amb.escort_unit_loss_prob)
     turned = (u[:, 0] < amb.turn_back_prob) & (k < n)
     return Outcomes(k, delay, lost, turned)
 
 
+def _pairs(n: np.ndarray, e: np.ndarray) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """The distinct (tankers, escort units) pairs and the pair of each element."""
+    code = n.astype(np.int64) * (1 << 32) + e.astype(np.int64)
+    keys, inverse = np.unique(code, return_inverse=True)
+    return [(k >> 32, k & 0xFFFFFFFF) for k in keys.tolist()], inverse.reshape(-1)
+
+
 def ied_outcomes(u: np.ndarray, n: np.ndarray, e: np.ndarray, sc: Scenario) -> Outcomes:
     """Outcomes of IED strikes (never a turn-back); ``u`` as for :func:`ambush_outcomes`."""
     ied = sc.threats.ied
     mean = ied.tankers_destroyed_mean
-    if mean > 0:
-        k = np.where(n > 0, np.minimum(n, stats.poisson.ppf(u[:, 1], mean)), 0)
+    if mean > 0:  # threats._poisson_quantile, elementwise
+        q = np.ceil(special.pdtrik(u[:, 1], mean))
+        below = np.maximum(q - 1, 0)
+        q = np.where(special.pdtr(below, mean) >= u[:, 1], below, q)
+        k = np.where(n > 0, np.minimum(n, q), 0)
     else:
         k = np.zeros(n.shape)
     k = np.maximum(k, 0).astype(np.int64)
@@ -116,18 +124,27 @@ def rate_factors(n: np.ndarray, e: np.ndarray, sc: Scenario,
     """Deterrence factor on the rates and targeting factor on the ambush rate, per convoy.
 
     Computed with the engine's scalar functions once per distinct (tankers, escort units)
-    pair, so that the hazard agrees with the engine's to the last bit.
+    pair, so that the hazard agrees with the engine's to the last bit; ``cache`` keeps them
+    across calls as tables indexed by tankers and escort units.
     """
     det_spec, targeting = sc.threats.deterrence, sc.threats.targeting
-    det = np.empty(n.shape)
-    sf = np.empty(n.shape)
     cache = {} if cache is None else cache
-    for tankers, units, idx in _groups(n, e):
-        hit = cache.get((tankers, units))
-        if hit is None:
-            hit = cache[(tankers, units)] = (
-                deterrence_factor(escort_strength(units, tankers), det_spec.rate_floor,
-                                  det_spec.rate_scale),
-                size_factor(tankers, targeting))
-        det[idx], sf[idx] = hit
-    return det, sf
+    n, e = n.astype(np.int64), e.astype(np.int64)
+    if not n.size:
+        return np.zeros(0), np.zeros(0)
+    table = cache.get("table")
+    need = (int(n.max()) + 1, int(e.max()) + 1)
+    if table is None or table.shape[1] < need[0] or table.shape[2] < need[1]:
+        grown = np.full((3, max(need[0], 0 if table is None else table.shape[1]),
+                         max(need[1], 0 if table is None else table.shape[2])), np.nan)
+        if table is not None:
+            grown[:, :table.shape[1], :table.shape[2]] = table
+        table = cache["table"] = grown  # [known, deterrence, size factor][tankers, units]
+    missing = np.isnan(table[0, n, e])
+    if missing.any():
+        pairs, _ = _pairs(n[missing], e[missing])
+        for tankers, units in pairs:
+            table[:, tankers, units] = (
+                1.0, deterrence_factor(escort_strength(units, tankers), det_spec.rate_floor,
+                                       det_spec.rate_scale), size_factor(tankers, targeting))
+    return table[1, n, e], table[2, n, e]
