@@ -22,18 +22,19 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from ..model.columns import concat_records
 from ..model.counters import stream_key
 from ..model.plan import ScenarioPlan, compile_scenario
-from ..model.records import to_frames
+from ..model.records import ReplicationRecords, to_frames
 from ..scenario.documents import scenario_hash
 from ..scenario.schema import Scenario
-from .engines import run_batch
+from .engines import choose_engine, run_batch
 from .rundir import arrow_ready
 from .sweep_spec import ResolvedSweep
 
@@ -110,7 +111,7 @@ def _needed(task: SweepTask) -> set[str]:
     return set(task.keep) | ({"daily"} if task.delivered_by_days else set())
 
 
-def _tables(task: SweepTask, recs: list) -> dict[str, pd.DataFrame]:
+def _tables(task: SweepTask, recs: Sequence[ReplicationRecords]) -> dict[str, pd.DataFrame]:
     """The tables a task sends back: the summary and the kept ones, with a point column."""
     needed = _needed(task)
     tables = to_frames(recs, task.scenario.start, tables=needed)
@@ -236,14 +237,20 @@ def run_pilot(sweep: ResolvedSweep, replications: int = PILOT_REPLICATIONS,
     plan = _plan_for(sweep.scenarios[point])
     task = SweepTask(point, 0, n, sweep.scenarios[point], seed, tuple(spec.keep),
                      tuple(spec.delivered_by_days), engine)
-    times, recs = [], []
-    for r in range(n):
+    if choose_engine(plan, engine).engine == "vector":
         t0 = time.perf_counter()
-        recs += run_batch(plan, seed, [r], engine, tables=_needed(task))
-        times.append(time.perf_counter() - t0)
+        recs = run_batch(plan, seed, range(n), engine, tables=_needed(task))
+        per_rep = (time.perf_counter() - t0) / n
+    else:
+        times, parts = [], []
+        for r in range(n):
+            t0 = time.perf_counter()
+            parts.append(run_batch(plan, seed, [r], engine, tables=_needed(task)))
+            times.append(time.perf_counter() - t0)
+        recs = concat_records(parts)
+        per_rep = float(np.median(times[1:] or times))
     tables = _tables(task, recs)
-    steady = times[1:] or times
-    return Pilot(task, tables, float(np.median(steady)), time.perf_counter() - t_start)
+    return Pilot(task, tables, per_rep, time.perf_counter() - t_start)
 
 
 def pilot_seconds_per_replication(sweep: ResolvedSweep, replications: int = PILOT_REPLICATIONS) -> float:
