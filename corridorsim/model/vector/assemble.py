@@ -162,15 +162,14 @@ def _event_columns(tr, bt: _Batch, reps, ev, b, c, kind, payload) -> dict[str, n
     att = np.flatnonzero((kind == 1) | (kind == 2))
     if att.size:
         leg, k = ev["leg"][att].astype(np.int64), ev["k"][att].astype(np.int64)
-        pieces = [itin.legs[g].pieces[j] for g, j in zip(leg.tolist(), k.tolist())]
-        u = np.array([itin.node_id[p.u] for p in pieces])
-        v = np.array([itin.node_id[p.v] for p in pieces])
+        arr = itin.arrays()
+        u, v = arr["u"][leg, k], arr["v"][leg, k]
         frac = ev["frac"][att]
         lat[att] = lat_n[u] + (lat_n[v] - lat_n[u]) * frac
         lon[att] = lon_n[u] + (lon_n[v] - lon_n[u]) * frac
         edge_from[att] = node_names[u]
         edge_to[att] = node_names[v]
-        corridor[att] = [plan.edge_corridor[p.edge] for p in pieces]
+        corridor[att] = np.array(plan.edge_corridor, dtype=object)[arr["edge"][leg, k]]
         node_str[att] = ""
     n = ev["tankers"].astype(np.int64)
     k_all = ev["destroyed_t"].astype(np.int64)
@@ -212,22 +211,21 @@ def _convoy_columns(tr, bt: _Batch, reps, wanted: bool = True):
     order = sorted(bt.started, key=lambda j: bt.conv_id[j])  # the engine's row order: ids
     n_rep, n_rows = bt.n_rep, len(order)
     shape = (n_rep, n_rows)
-    routes = _routes(tr, bt) if n_rows else []
-    cache: dict[tuple, tuple[str, str]] = {}
     route_s = np.empty(shape, dtype=object)
     corridor = np.empty(shape, dtype=object)
-    for col, c in enumerate(order):
-        cv = sc.convoys[c]
-        target = plan.dest_nodes[int(bt.dest_of[c])]
-        texts = []
-        for j, leg in enumerate(st["plan_leg"][:, c].tolist()):
-            key = (routes[j * bt.n_conv + c], leg)
-            hit = cache.get(key)
-            if hit is None:
-                hit = cache[key] = _route_text(itin, plan, cv.origin, target, *key)
-            texts.append(hit)
-        route_s[:, col] = [t[0] for t in texts]
-        corridor[:, col] = [t[1] for t in texts]
+    if n_rows:
+        logs, log_id = _route_logs(tr, bt)
+        log_id = log_id.reshape(n_rep, bt.n_conv)
+        for col, c in enumerate(order):  # one text per distinct (route log, planned leg)
+            cv = sc.convoys[c]
+            target = plan.dest_nodes[int(bt.dest_of[c])]
+            plan_leg = st["plan_leg"][:, c]
+            code = log_id[:, c] * (int(plan_leg.max()) + 2) + plan_leg + 1
+            _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+            texts = [_route_text(itin, plan, cv.origin, target, logs[log_id[j, c]],
+                                 int(plan_leg[j])) for j in first.tolist()]
+            route_s[:, col] = np.array([t[0] for t in texts], dtype=object)[inverse]
+            corridor[:, col] = np.array([t[1] for t in texts], dtype=object)[inverse]
     sel = np.asarray(order, dtype=np.int64)
     convs = [sc.convoys[c] for c in order]
     payload = bt.payload[sel]
@@ -258,16 +256,29 @@ def _convoy_columns(tr, bt: _Batch, reps, wanted: bool = True):
     return {f: np.ascontiguousarray(cols[f]).reshape(-1) for f in ConvoyRow._fields}, totals
 
 
-def _routes(tr, bt: _Batch) -> list[tuple]:
-    """Per trajectory, its route log as a hashable tuple of (leg, pieces, node) steps."""
+def _route_logs(tr, bt: _Batch) -> tuple[list[tuple], np.ndarray]:
+    """The distinct route logs of the batch (tuples of (leg, pieces, node) steps) and the
+    index of each trajectory's among them."""
     route = tr.log.frame("route")
+    n_traj = bt.n_rep * bt.n_conv
     traj = route["traj"].astype(np.int64)
     order = np.lexsort((route["seq"], traj))
-    steps = list(zip(route["leg"][order].astype(np.int64).tolist(),
-                     route["k_end"][order].astype(np.int64).tolist(),
-                     route["node"][order].astype(np.int64).tolist()))
-    bounds = np.searchsorted(traj[order], np.arange(bt.n_rep * bt.n_conv + 1)).tolist()
-    return [tuple(steps[bounds[t]:bounds[t + 1]]) for t in range(bt.n_rep * bt.n_conv)]
+    traj = traj[order]
+    steps = np.stack([route[f][order].astype(np.int64) for f in ("leg", "k_end", "node")],
+                     axis=1)
+    width = int(np.bincount(traj, minlength=n_traj).max()) if traj.size else 0
+    pos = np.arange(traj.size) - np.searchsorted(traj, traj)  # step number in its trajectory
+    padded = np.full((n_traj, max(width, 1), 3), -2, dtype=np.int64)  # -2: no step
+    padded[traj, pos] = steps
+    rows = padded.reshape(n_traj, -1)
+    seen: dict[bytes, int] = {}  # each row's bytes: an exact key (np.unique(axis=0) sorts)
+    inverse = np.array([seen.setdefault(key, len(seen)) for key in
+                        rows.view(f"V{rows.shape[1] * 8}").reshape(-1).tolist()], dtype=np.int64)
+    first = np.zeros(len(seen), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(n_traj)[::-1]
+    logs = [tuple(tuple(step) for step in rows[j].reshape(-1, 3).tolist() if step[0] != -2)
+            for j in first.tolist()]
+    return logs, inverse
 
 
 def _route_text(itin, plan, origin: str, target: str, steps: tuple, plan_leg: int):
