@@ -207,3 +207,47 @@ def test_array_module_is_numpy_by_default_and_names_are_checked(monkeypatch):
     assert array_module() is np
     with pytest.raises(CorridorSimError, match="unknown array module"):
         array_module("torch")
+
+
+class _Uniforms:
+    """A generator stand-in that hands out given uniforms (draw_ambush takes four)."""
+
+    def __init__(self, u):
+        self.u = u
+
+    def random(self, n):
+        return np.asarray(self.u[:n])
+
+
+def test_attack_outcomes_equal_the_engines_at_and_between_the_quantile_steps():
+    from scipy import special
+
+    from corridorsim.model.threats import draw_ambush, draw_ied
+    from corridorsim.model.vector.outcomes import ambush_outcomes, ied_outcomes
+
+    sc = load_scenario(RELIEF)
+    amb, ied = sc.threats.ambush, sc.threats.ied
+    rng = np.random.default_rng(7)
+    rows = []
+    for units in range(0, 9):  # uniforms on, just below and just above each CDF step
+        for p in (amb.escort_unit_loss_prob, ied.escort_unit_loss_prob):
+            steps = special.bdtr(np.arange(units + 1), units, p)
+            steps = steps[steps < 1]
+            rows += [steps, np.nextafter(steps, 0), np.nextafter(steps, 1)]
+    escort_u = np.concatenate([*rows, rng.random(2000), [0.0]])
+    steps = special.pdtr(np.arange(12), ied.tankers_destroyed_mean)
+    loss_u = np.concatenate([steps, np.nextafter(steps, 0), np.nextafter(steps, 1)])
+    m = escort_u.size
+    u = rng.random((m, 4))
+    u[:, 3] = escort_u
+    u[:loss_u.size, 1] = loss_u
+    n = rng.integers(1, 40, m)
+    e = rng.integers(0, 9, m)
+    for vector, scalar in ((ambush_outcomes, draw_ambush), (ied_outcomes, draw_ied)):
+        got = vector(u, n, e, sc)
+        for j in range(m):
+            want = scalar(_Uniforms(u[j]), sc, int(n[j]), int(e[j]))
+            assert (int(got.tankers_destroyed[j]), float(got.delay_h[j]),
+                    min(int(got.escort_units_lost[j]), int(e[j])), bool(got.turned_back[j])) \
+                == (want.tankers_destroyed, want.delay_h, want.escort_units_lost,
+                    want.turned_back), (vector.__name__, j, u[j], n[j], e[j])

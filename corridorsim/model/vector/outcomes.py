@@ -11,6 +11,7 @@ numpy, scipy and the model's threat modules.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import NamedTuple
 
@@ -53,13 +54,39 @@ def durations(u: np.ndarray, d: Duration) -> np.ndarray:
     return np.array([math.exp(mu + math.sqrt(sigma2) * x) for x in z.tolist()], dtype=np.float64)
 
 
+#: Distance of a uniform to a step of the binomial CDF within which the quantile is left to
+#: SciPy's ``binom.ppf`` (the engine's function): farther away, the step the uniform falls in
+#: is the same whatever the last bits of either evaluation of the CDF.
+_NEAR_STEP = 1e-9
+
+
+@functools.lru_cache(maxsize=256)
+def _binomial_cdf(n: int, p: float) -> np.ndarray:
+    return special.bdtr(np.arange(n + 1), n, p)
+
+
 def _binomial(u: np.ndarray, n: np.ndarray, p: float) -> np.ndarray:
+    """``max(0, binom.ppf(u, n, p))`` elementwise (0 where ``n <= 0``), as the engine's
+    :func:`~corridorsim.model.threats._binomial_from_uniform`: the smallest ``k`` whose CDF
+    reaches ``u``, looked up in the CDF of each distinct ``n``, and SciPy's ``ppf`` itself
+    for the uniforms within :data:`_NEAR_STEP` of a step."""
     if p <= 0.0:
         return np.zeros(u.shape, dtype=np.int64)
     if p >= 1.0:
         return np.maximum(n, 0).astype(np.int64)
-    k = np.where(n > 0, stats.binom.ppf(u, np.maximum(n, 1), p), 0.0)
-    return np.maximum(k, 0).astype(np.int64)
+    k = np.zeros(u.shape, dtype=np.int64)
+    for units in np.unique(n[n > 0]).tolist():
+        sel = np.flatnonzero(n == units)
+        cdf, x = _binomial_cdf(units, p), u[sel]
+        j = np.searchsorted(cdf, x, side="left")
+        at = np.minimum(j, units)
+        below = cdf[np.maximum(j - 1, 0)]
+        near = (j > units) | (np.abs(cdf[at] - x) <= _NEAR_STEP) | \
+            ((j > 0) & (np.abs(x - below) <= _NEAR_STEP))
+        if near.any():
+            at[near] = np.maximum(stats.binom.ppf(x[near], units, p), 0).astype(np.int64)
+        k[sel] = at
+    return k
 
 
 def ambush_outcomes(u: np.ndarray, n: np.ndarray, e: np.ndarray, sc: Scenario,
