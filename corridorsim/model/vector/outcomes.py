@@ -54,10 +54,23 @@ def durations(u: np.ndarray, d: Duration) -> np.ndarray:
     return np.array([math.exp(mu + math.sqrt(sigma2) * x) for x in z.tolist()], dtype=np.float64)
 
 
-#: Distance of a uniform to a step of the binomial CDF within which the quantile is left to
-#: SciPy's ``binom.ppf`` (the engine's function): farther away, the step the uniform falls in
-#: is the same whatever the last bits of either evaluation of the CDF.
+#: Distance of a uniform to a step of a discrete CDF within which the quantile is left to
+#: the engine's own function: farther away, the step the uniform falls in is the same
+#: whatever the last bits of either evaluation of the CDF.
 _NEAR_STEP = 1e-9
+
+
+def _lookup(cdf: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The smallest ``j`` with ``cdf[j] >= x`` for each ``x``, and where ``x`` is within
+    :data:`_NEAR_STEP` of a step of ``cdf`` or beyond its last value (there: ask the engine's
+    function)."""
+    j = np.searchsorted(cdf, x, side="left")
+    top = cdf.size - 1
+    at = np.minimum(j, top)
+    below = cdf[np.maximum(j - 1, 0)]
+    near = (j > top) | (np.abs(cdf[at] - x) <= _NEAR_STEP) | \
+        ((j > 0) & (np.abs(x - below) <= _NEAR_STEP))
+    return at.astype(np.int64), near
 
 
 @functools.lru_cache(maxsize=256)
@@ -65,11 +78,17 @@ def _binomial_cdf(n: int, p: float) -> np.ndarray:
     return special.bdtr(np.arange(n + 1), n, p)
 
 
+@functools.lru_cache(maxsize=64)
+def _poisson_cdf(mean: float) -> np.ndarray:
+    # up to 20 standard deviations above the mean: uniforms beyond go to the engine's formula
+    return special.pdtr(np.arange(int(mean + 20 * math.sqrt(mean)) + 30), mean)
+
+
 def _binomial(u: np.ndarray, n: np.ndarray, p: float) -> np.ndarray:
     """``max(0, binom.ppf(u, n, p))`` elementwise (0 where ``n <= 0``), as the engine's
     :func:`~corridorsim.model.threats._binomial_from_uniform`: the smallest ``k`` whose CDF
-    reaches ``u``, looked up in the CDF of each distinct ``n``, and SciPy's ``ppf`` itself
-    for the uniforms within :data:`_NEAR_STEP` of a step."""
+    reaches ``u``, looked up in the CDF of each distinct ``n`` (:func:`_lookup`), and SciPy's
+    ``ppf`` itself for the uniforms next to a step."""
     if p <= 0.0:
         return np.zeros(u.shape, dtype=np.int64)
     if p >= 1.0:
@@ -77,15 +96,22 @@ def _binomial(u: np.ndarray, n: np.ndarray, p: float) -> np.ndarray:
     k = np.zeros(u.shape, dtype=np.int64)
     for units in np.unique(n[n > 0]).tolist():
         sel = np.flatnonzero(n == units)
-        cdf, x = _binomial_cdf(units, p), u[sel]
-        j = np.searchsorted(cdf, x, side="left")
-        at = np.minimum(j, units)
-        below = cdf[np.maximum(j - 1, 0)]
-        near = (j > units) | (np.abs(cdf[at] - x) <= _NEAR_STEP) | \
-            ((j > 0) & (np.abs(x - below) <= _NEAR_STEP))
+        at, near = _lookup(_binomial_cdf(units, p), u[sel])
         if near.any():
-            at[near] = np.maximum(stats.binom.ppf(x[near], units, p), 0).astype(np.int64)
+            at[near] = np.maximum(stats.binom.ppf(u[sel][near], units, p), 0).astype(np.int64)
         k[sel] = at
+    return k
+
+
+def _poisson(u: np.ndarray, mean: float) -> np.ndarray:
+    """:func:`~corridorsim.model.threats._poisson_quantile` elementwise: looked up in the CDF
+    (:func:`_lookup`), the engine's formula next to a step."""
+    k, near = _lookup(_poisson_cdf(mean), u)
+    if near.any():
+        x = u[near]
+        q = np.ceil(special.pdtrik(x, mean))
+        below = np.maximum(q - 1, 0)
+        k[near] = np.where(special.pdtr(below, mean) >= x, below, q).astype(np.int64)
     return k
 
 
@@ -133,11 +159,8 @@ def ied_outcomes(u: np.ndarray, n: np.ndarray, e: np.ndarray, sc: Scenario) -> O
     """Outcomes of IED strikes (never a turn-back); ``u`` as for :func:`ambush_outcomes`."""
     ied = sc.threats.ied
     mean = ied.tankers_destroyed_mean
-    if mean > 0:  # threats._poisson_quantile, elementwise
-        q = np.ceil(special.pdtrik(u[:, 1], mean))
-        below = np.maximum(q - 1, 0)
-        q = np.where(special.pdtr(below, mean) >= u[:, 1], below, q)
-        k = np.where(n > 0, np.minimum(n, q), 0)
+    if mean > 0:
+        k = np.where(n > 0, np.minimum(n, _poisson(u[:, 1], mean)), 0)
     else:
         k = np.zeros(n.shape)
     k = np.maximum(k, 0).astype(np.int64)
