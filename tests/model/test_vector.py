@@ -251,3 +251,17 @@ def test_attack_outcomes_equal_the_engines_at_and_between_the_quantile_steps():
                     min(int(got.escort_units_lost[j]), int(e[j])), bool(got.turned_back[j])) \
                 == (want.tankers_destroyed, want.delay_h, want.escort_units_lost,
                     want.turned_back), (vector.__name__, j, u[j], n[j], e[j])
+
+
+@pytest.mark.parametrize("ndigits", [3, 5, 6])
+def test_array_rounding_is_pythons_round_element_for_element(ndigits):
+    from corridorsim.model.vector.tables import py_round
+
+    rng = np.random.default_rng(ndigits)
+    halves = (np.arange(20_000) + 0.5) / 10**ndigits  # ties and products next to them
+    a = np.concatenate([rng.random(50_000) * 10.0 ** rng.integers(-3, 9, 50_000), halves,
+                        -halves[:500], [np.inf, -np.inf, np.nan, 0.0, -0.0, 1e300, 2.0**53]])
+    got = py_round(a, ndigits)
+    want = np.array([round(x, ndigits) for x in a.tolist()])
+    assert np.array_equal(got, want, equal_nan=True)
+    assert np.array_equal(np.signbit(got), np.signbit(want))

@@ -136,11 +136,10 @@ class StockArrays:
         """Start every replication from the stock without deliveries: those of ``rows`` where
         it stood at the start of the segment in which their first delivery (at ``first_h``)
         falls, the others at its end (run to the horizon and closed)."""
+        at = np.full(self.stock_l.size, base.t_h.size - 1)
+        at[rows] = np.searchsorted(base.t_h, first_h, side="right") - 1
         for name in self._STATE:
-            getattr(self, name)[...] = getattr(base, name)[-1]
-        at = np.searchsorted(base.t_h, first_h, side="right") - 1
-        for name in self._STATE:
-            getattr(self, name)[rows] = getattr(base, name)[at]
+            setattr(self, name, getattr(base, name)[at])
 
 
 class Baseline:

@@ -30,9 +30,11 @@ def py_round(a, ndigits: int) -> np.ndarray:
     scale = 10.0 ** ndigits
     with np.errstate(invalid="ignore", over="ignore"):
         y = a * scale
-        out = np.rint(y) / scale
-        risky = ~np.isfinite(y) | (np.abs(y) >= 2.0 ** 52) | \
-            (np.abs(y - np.floor(y) - 0.5) <= 4 * np.spacing(np.abs(y)))
+        r = np.rint(y)
+        out = r / scale
+        size = np.abs(y)
+        # near a half (within 2**-50 |y|, more than 4 ulps), huge or infinite; NaN stays NaN
+        risky = (np.abs(np.abs(y - r) - 0.5) <= size * 2.0 ** -50) | (size >= 2.0 ** 52)
     if risky.any():
         idx = np.flatnonzero(risky)
         flat = out.reshape(-1)
