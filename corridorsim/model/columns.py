@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, overload
+from typing import Any, NamedTuple, overload
 
 import numpy as np
 import pandas as pd
@@ -27,7 +27,7 @@ from .records import (
     SummaryRow,
 )
 
-__all__ = ["RecordBatch", "ROW_TYPES", "INT_OR_NAN", "concat_records"]
+__all__ = ["RecordBatch", "Labels", "ROW_TYPES", "INT_OR_NAN", "concat_records"]
 
 #: Row type of each table.
 ROW_TYPES = {"daily": DailyRow, "events": EventRow, "convoys": ConvoyRow,
@@ -39,6 +39,31 @@ ROW_TYPES = {"daily": DailyRow, "events": EventRow, "convoys": ConvoyRow,
 INT_OR_NAN = frozenset({"first_stockout_day"})
 
 
+class Labels(NamedTuple):
+    """A text column held as codes into its values (``values[codes]``): a few distinct texts
+    repeated over many rows (destinations, event kinds, routes), made and turned into a
+    pandas string column without a Python string per row."""
+
+    codes: np.ndarray  # int64, one per row
+    values: tuple[str, ...]
+
+    def texts(self) -> np.ndarray:
+        """The column as an object array of ``str``."""
+        return np.array(list(self.values), dtype=object).reshape(-1)[self.codes]
+
+    def pandas(self) -> Any:
+        """The column as pandas makes it from the texts: its Arrow string array where pandas
+        stores text that way, else the object array."""
+        texts = np.array(list(self.values), dtype=object).reshape(-1)
+        dtype = pd.Series(texts[:1]).dtype
+        if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+            import pyarrow as pa  # noqa: PLC0415 - pandas' own string storage, present here
+
+            taken = pa.array(list(self.values), type=pa.large_string()).take(pa.array(self.codes))
+            return pd.array(taken, dtype=dtype)
+        return texts[self.codes]
+
+
 class RecordBatch(Sequence[ReplicationRecords]):
     """The records of ``replications`` as column arrays.
 
@@ -48,7 +73,8 @@ class RecordBatch(Sequence[ReplicationRecords]):
         Replication indices, in the batch's order.
     columns : mapping
         Table name -> field name -> array with one element per row of that table (every
-        field of the table's row type). A table left out was not made: its rows are empty.
+        field of the table's row type; a text field may be :class:`Labels`). A table left out
+        was not made: its rows are empty.
     bounds : mapping
         Table name -> array of ``len(replications) + 1`` offsets: the rows of the ``j``-th
         replication are ``bounds[j]:bounds[j + 1]``.
@@ -60,7 +86,8 @@ class RecordBatch(Sequence[ReplicationRecords]):
                  bounds: Mapping[str, np.ndarray]):
         self.replications = np.asarray(list(replications) if not isinstance(
             replications, np.ndarray) else replications, dtype=np.int64)
-        self.columns = {name: {f: np.asarray(cols[f]) for f in ROW_TYPES[name]._fields}
+        self.columns = {name: {f: cols[f] if isinstance(cols[f], Labels) else np.asarray(cols[f])
+                               for f in ROW_TYPES[name]._fields}
                         for name, cols in columns.items()}
         self.bounds = {name: np.asarray(b, dtype=np.int64) for name, b in bounds.items()}
         self._lists: dict[str, list[list]] = {}
@@ -100,7 +127,8 @@ class RecordBatch(Sequence[ReplicationRecords]):
         lists = self._lists.get(name)
         if lists is None:
             lists = self._lists[name] = [
-                _int_or_nan(col) if f in INT_OR_NAN else col.tolist()
+                _int_or_nan(col) if f in INT_OR_NAN else
+                col.texts().tolist() if isinstance(col, Labels) else col.tolist()
                 for f, col in self.columns[name].items()]
         lo, hi = self.bounds[name][j], self.bounds[name][j + 1]
         return list(map(ROW_TYPES[name]._make, zip(*(values[lo:hi] for values in lists))))
@@ -115,7 +143,9 @@ class RecordBatch(Sequence[ReplicationRecords]):
             return pd.DataFrame.from_records([], columns=fields)
         data = {}
         for f, col in cols.items():
-            if f in INT_OR_NAN and not np.isnan(col).any():
+            if isinstance(col, Labels):
+                col = col.pandas()
+            elif f in INT_OR_NAN and not np.isnan(col).any():
                 col = col.astype(np.int64)
             data[f] = col
         return pd.DataFrame(data, columns=fields)
@@ -127,7 +157,7 @@ class RecordBatch(Sequence[ReplicationRecords]):
         names = set.intersection(*(set(b.columns) for b in batches)) if batches else set()
         columns, bounds = {}, {}
         for name in names:
-            columns[name] = {f: np.concatenate([b.columns[name][f] for b in batches])
+            columns[name] = {f: _concat([b.columns[name][f] for b in batches])
                              for f in ROW_TYPES[name]._fields}
             offsets, start = [np.zeros(1, dtype=np.int64)], 0
             for b in batches:
@@ -136,6 +166,13 @@ class RecordBatch(Sequence[ReplicationRecords]):
             bounds[name] = np.concatenate(offsets)
         reps = np.concatenate([b.replications for b in batches]) if batches else []
         return cls(reps, columns, bounds)
+
+
+def _concat(parts: list) -> np.ndarray | Labels:
+    """Columns of several batches, one after the other."""
+    if all(isinstance(p, Labels) for p in parts) and len({p.values for p in parts}) == 1:
+        return Labels(np.concatenate([p.codes for p in parts]), parts[0].values)
+    return np.concatenate([p.texts() if isinstance(p, Labels) else p for p in parts])
 
 
 def _int_or_nan(col: np.ndarray) -> list:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from corridorsim.model.columns import RecordBatch, concat_records
+from corridorsim.model.columns import Labels, RecordBatch, concat_records
 from corridorsim.model.records import DestinationRow, ReplicationRecords, SummaryRow, to_frames
 
 START = dt.datetime(2025, 10, 7)
@@ -85,3 +85,26 @@ def test_pickling_slicing_and_concatenation_keep_every_row():
                                   to_frames(rows, START).destinations, check_exact=True)
     mixed = concat_records([_batch(rows[:2]), rows[2:]])
     assert [r.replication for r in mixed] == list(range(5))
+
+
+def test_text_columns_held_as_labels_give_the_same_rows_and_frames():
+    rows = _rows([1, 2], (3, math.nan))
+    plain = _batch(rows)
+    coded = _batch(rows)
+    coded.columns["destinations"]["destination"] = Labels(np.array([0, 1, 0, 1]),
+                                                          ("Bamako", "Kayes"))
+    for got, want in zip(coded, rows):
+        assert all(_same_rows(x, y) for x, y in zip(got.destinations, want.destinations))
+    want = to_frames(rows, START).destinations
+    pd.testing.assert_frame_equal(to_frames(coded, START).destinations, want, check_exact=True)
+    # joined with the same values: still labels; with other values or plain texts: texts
+    other = _batch(rows)
+    other.columns["destinations"]["destination"] = Labels(np.array([1, 0, 1, 0]),
+                                                          ("Kayes", "Bamako"))
+    for parts, kind in (([coded, coded], Labels), ([coded, other], np.ndarray),
+                        ([coded, plain], np.ndarray)):
+        joined = RecordBatch.concat(parts)
+        assert isinstance(joined.columns["destinations"]["destination"], kind)
+        pd.testing.assert_frame_equal(to_frames(joined, START).destinations,
+                                      pd.concat([want, want], ignore_index=True),
+                                      check_exact=True)

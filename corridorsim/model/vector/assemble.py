@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..columns import RecordBatch
+from ..columns import Labels, RecordBatch
 from ..records import ConvoyRow, EventRow
 from .log import EVENT_KINDS, processing_rank
 from .stock import StockArrays, baselines
@@ -145,20 +145,20 @@ def _stocks(plan, bt: _Batch, b, dest, time, litres) -> list[StockArrays]:
     return stocks
 
 
-def _event_columns(tr, bt: _Batch, reps, ev, b, c, kind, payload) -> dict[str, np.ndarray]:
+def _event_columns(tr, bt: _Batch, reps, ev, b, c, kind, payload) -> dict[str, Any]:
     """Columns of the event rows (already in replication, then processing order)."""
     plan, itin = tr.plan, tr.itin
-    size = kind.size
-    node_names = np.array([*itin.nodes, ""], dtype=object)
+    nodes = (*itin.nodes, "")  # "": no node (an attack on the road)
+    none = len(itin.nodes)
     node = ev["node"].astype(np.int64)
-    node_str = node_names[np.where(node >= 0, node, len(itin.nodes))]
+    nodes_i = np.where(node >= 0, node, none)
     lat_n = np.array([plan.node_latlon.get(x, (math.nan, math.nan))[0] for x in itin.nodes] + [math.nan])
     lon_n = np.array([plan.node_latlon.get(x, (math.nan, math.nan))[1] for x in itin.nodes] + [math.nan])
-    nodes_i = np.where(node >= 0, node, len(itin.nodes))
     lat, lon = lat_n[nodes_i], lon_n[nodes_i]
-    edge_from = np.full(size, "", dtype=object)
-    edge_to = np.full(size, "", dtype=object)
-    corridor = np.full(size, "", dtype=object)
+    edge_from = np.full(kind.size, none)
+    edge_to = np.full(kind.size, none)
+    corridors = (*plan.edge_corridor, "")
+    corridor = np.full(kind.size, len(plan.edge_corridor))
     att = np.flatnonzero((kind == 1) | (kind == 2))
     if att.size:
         leg, k = ev["leg"][att].astype(np.int64), ev["k"][att].astype(np.int64)
@@ -167,20 +167,22 @@ def _event_columns(tr, bt: _Batch, reps, ev, b, c, kind, payload) -> dict[str, n
         frac = ev["frac"][att]
         lat[att] = lat_n[u] + (lat_n[v] - lat_n[u]) * frac
         lon[att] = lon_n[u] + (lon_n[v] - lon_n[u]) * frac
-        edge_from[att] = node_names[u]
-        edge_to[att] = node_names[v]
-        corridor[att] = np.array(plan.edge_corridor, dtype=object)[arr["edge"][leg, k]]
-        node_str[att] = ""
+        edge_from[att] = u
+        edge_to[att] = v
+        corridor[att] = arr["edge"][leg, k]
+        nodes_i[att] = none
     n = ev["tankers"].astype(np.int64)
     k_all = ev["destroyed_t"].astype(np.int64)
-    names = np.array([cv.name for cv in tr.sc.convoys] or [""], dtype=object)
-    cols = [reps[b], py_round(ev["time"], 6), np.array(EVENT_KINDS, dtype=object)[kind],
-            bt.conv_id[c], names[c], node_str, edge_from, edge_to, corridor,
+    names = tuple(cv.name for cv in tr.sc.convoys) or ("",)
+    cols = [reps[b], py_round(ev["time"], 6), Labels(kind, EVENT_KINDS),
+            bt.conv_id[c], Labels(c, names), Labels(nodes_i, nodes),
+            Labels(edge_from, nodes), Labels(edge_to, nodes), Labels(corridor, corridors),
             py_round(lat, 5), py_round(lon, 5), n, n * payload, k_all, k_all * payload,
             ev["escort"].astype(np.int64), ev["escort_lost"].astype(np.int64),
             py_round(ev["delay"], 6),
-            np.where(ev["turned"].astype(bool), "turned back", "").astype(object)]
-    return dict(zip(EventRow._fields, (np.asarray(col) for col in cols)))
+            Labels(ev["turned"].astype(bool).astype(np.int64), ("", "turned back"))]
+    return dict(zip(EventRow._fields, (col if isinstance(col, Labels) else np.asarray(col)
+                                       for col in cols)))
 
 
 def _convoy_columns(tr, bt: _Batch, reps, wanted: bool = True):
@@ -211,8 +213,10 @@ def _convoy_columns(tr, bt: _Batch, reps, wanted: bool = True):
     order = sorted(bt.started, key=lambda j: bt.conv_id[j])  # the engine's row order: ids
     n_rep, n_rows = bt.n_rep, len(order)
     shape = (n_rep, n_rows)
-    route_s = np.empty(shape, dtype=object)
-    corridor = np.empty(shape, dtype=object)
+    route_code = np.zeros(shape, dtype=np.int64)  # into route_texts, as corridor_code
+    corridor_code = np.zeros(shape, dtype=np.int64)
+    route_texts: list[str] = []
+    corridor_texts: list[str] = []
     if n_rows:
         logs, log_id = _route_logs(tr, bt)
         log_id = log_id.reshape(n_rep, bt.n_conv)
@@ -224,8 +228,10 @@ def _convoy_columns(tr, bt: _Batch, reps, wanted: bool = True):
             _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
             texts = [_route_text(itin, plan, cv.origin, target, logs[log_id[j, c]],
                                  int(plan_leg[j])) for j in first.tolist()]
-            route_s[:, col] = np.array([t[0] for t in texts], dtype=object)[inverse]
-            corridor[:, col] = np.array([t[1] for t in texts], dtype=object)[inverse]
+            route_code[:, col] = len(route_texts) + inverse.reshape(-1)
+            corridor_code[:, col] = len(corridor_texts) + inverse.reshape(-1)
+            route_texts += [t[0] for t in texts]
+            corridor_texts += [t[1] for t in texts]
     sel = np.asarray(order, dtype=np.int64)
     convs = [sc.convoys[c] for c in order]
     payload = bt.payload[sel]
@@ -234,26 +240,31 @@ def _convoy_columns(tr, bt: _Batch, reps, wanted: bool = True):
     des = st["dest_t"][:, sel]
     e_lost = st["e_lost"][:, sel]
     out = outcome[:, sel]
+    each = np.tile(np.arange(n_rows), n_rep)  # the row's convoy, for per-convoy texts
     per_convoy = {  # the same for every replication
-        "convoy_id": bt.conv_id[sel], "convoy": [cv.name for cv in convs], "kind": "scheduled",
-        "source": [cv.name for cv in convs], "origin": [cv.origin for cv in convs],
-        "target": [plan.dest_nodes[int(bt.dest_of[c])] for c in order], "formed_h": dep,
-        "depart_h": dep, "tankers_start": start_t, "litres_start": start_t * payload,
+        "convoy_id": bt.conv_id[sel], "formed_h": dep, "depart_h": dep,
+        "tankers_start": start_t, "litres_start": start_t * payload,
         "tankers_handed_off": 0, "litres_handed_off": 0, "escort_wait_h": 0.0,
         "escort_wait_censored": False}
     cols = {"replication": np.broadcast_to(np.asarray(reps)[:, None], shape),
-            "corridor": corridor, "route": route_s,
             "end_h": np.where(out != 0, py_round(st["end_h"][:, sel], 6), math.nan),
             "tankers_end": start_t - des, "litres_end": (start_t - des) * payload,
             "tankers_destroyed": des, "litres_destroyed": des * payload,
             "escort_units": st["e"][:, sel] + e_lost, "escort_units_lost": e_lost,
-            "attacks": st["attacks"][:, sel], "turn_backs": st["turn_backs"][:, sel],
-            "outcome": np.array(_OUTCOMES, dtype=object)[out]}
+            "attacks": st["attacks"][:, sel], "turn_backs": st["turn_backs"][:, sel]}
     for f, v in per_convoy.items():
-        v = np.asarray(v, dtype=object if isinstance(v, str) or (
-            isinstance(v, list) and v and isinstance(v[0], str)) else None)
-        cols[f] = np.broadcast_to(v, shape)
-    return {f: np.ascontiguousarray(cols[f]).reshape(-1) for f in ConvoyRow._fields}, totals
+        cols[f] = np.broadcast_to(np.asarray(v), shape)
+    cols = {f: np.ascontiguousarray(v).reshape(-1) for f, v in cols.items()}
+    cols.update({
+        "convoy": Labels(each, tuple(cv.name for cv in convs)),
+        "kind": Labels(np.zeros(each.size, dtype=np.int64), ("scheduled",)),
+        "source": Labels(each, tuple(cv.name for cv in convs)),
+        "origin": Labels(each, tuple(cv.origin for cv in convs)),
+        "target": Labels(each, tuple(plan.dest_nodes[int(bt.dest_of[c])] for c in order)),
+        "corridor": Labels(corridor_code.reshape(-1), tuple(corridor_texts)),
+        "route": Labels(route_code.reshape(-1), tuple(route_texts)),
+        "outcome": Labels(out.reshape(-1).astype(np.int64), _OUTCOMES)})
+    return {f: cols[f] for f in ConvoyRow._fields}, totals
 
 
 def _route_logs(tr, bt: _Batch) -> tuple[list[tuple], np.ndarray]:

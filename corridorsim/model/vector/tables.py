@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..columns import Labels
 from ..records import DailyRow, DestinationRow, SummaryRow
 from .stock import StockArrays
 
@@ -73,7 +74,7 @@ def daily_columns(reps: Sequence[int], names: Sequence[str], stocks: Sequence[St
     cols = {
         "replication": np.broadcast_to(np.asarray(reps)[:, None, None], shape),
         "day": np.broadcast_to(np.arange(days)[None, :, None], shape),
-        "destination": np.broadcast_to(np.asarray(names, dtype=object)[None, None, :], shape),
+        "destination": None,  # Labels, below
         "delivered_l": per(delivered_l),
         "cumulative_delivered_l": per(np.cumsum(delivered_l, axis=2)),
         "stock_l": py_round(stock, 3), "cover_days": cover,
@@ -88,7 +89,10 @@ def daily_columns(reps: Sequence[int], names: Sequence[str], stocks: Sequence[St
         "escort_units_lost": np.broadcast_to(escort_lost[:, :, None], shape),
         "tankers_waiting_staging": np.zeros(shape, dtype=np.int64),
     }
-    return {f: np.broadcast_to(cols[f], shape).reshape(-1) for f in DailyRow._fields}
+    out = {f: np.broadcast_to(cols[f], shape).reshape(-1) for f in DailyRow._fields
+           if f != "destination"}
+    out["destination"] = Labels(np.tile(np.arange(nd), n_rep * days), tuple(names))
+    return out
 
 
 def destination_columns(reps: Sequence[int], names: Sequence[str], stocks: Sequence[StockArrays],
@@ -115,14 +119,15 @@ def destination_columns(reps: Sequence[int], names: Sequence[str], stocks: Seque
             min_cover[:, k] = py_round((s.end_stock_l[:, rate > 0] / rate[rate > 0]).min(axis=1), 6)
     cols = {
         "replication": np.broadcast_to(np.asarray(reps)[:, None], (n_rep, nd)),
-        "destination": np.broadcast_to(np.asarray(names, dtype=object)[None, :], (n_rep, nd)),
+        "destination": Labels(np.tile(np.arange(nd), n_rep), tuple(names)),
         "delivered_l": delivered_l.sum(axis=2), "tankers_delivered": delivered_t.sum(axis=2),
         "tankers_destroyed": destroyed_t.sum(axis=2), "litres_destroyed": destroyed_l.sum(axis=2),
         "first_stockout_day": np.where(first >= 0, first, math.nan), "days_at_zero": n_dry,
         "unmet_l": unmet,
         "rationed_l": rationed, "final_stock_l": final, "min_cover_days": min_cover,
     }
-    flat = {f: np.asarray(cols[f]).reshape(-1) for f in DestinationRow._fields}
+    flat = {f: cols[f] if f == "destination" else np.asarray(cols[f]).reshape(-1)
+            for f in DestinationRow._fields}
     return flat, {"unmet": unmet, "rationed": rationed, "final": final, "min_cover": min_cover}
 
 
