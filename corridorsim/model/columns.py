@@ -6,7 +6,8 @@ the row type (rows in replication order, then in the order the engine appends th
 no named row per replication and day is made on the way to a sweep's summary or a run's
 tables. It is also a sequence of :class:`~corridorsim.model.records.ReplicationRecords`,
 whose rows are made on demand, equal to the engine's field for field and type for type, for
-code that reads one replication at a time. May import numpy, pandas and :mod:`.records`.
+code that reads one replication at a time. May import numpy, pandas (and pyarrow, which holds
+pandas' text columns) and :mod:`.records`.
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
-"""Records of each replication of a vector batch, row for row as the SimPy engine writes them.
+"""Records of a vector batch as columns, row for row as the SimPy engine writes them.
 
 The trajectories' logs (:mod:`.log`) are put in SimPy's processing order
-(:func:`~.log.processing_rank`), the destinations' stocks replayed from the deliveries
-(:class:`~.stock.StockArrays`) and every table built column by column (:mod:`.tables`); only
-the routes of the convoy table are walked one trajectory at a time (and cached). May import
-numpy and the model's pure modules.
+(:func:`~.log.processing_rank`, needed only when a replication has several convoys), the
+destinations' stocks replayed from the deliveries on top of the stock without deliveries
+(:class:`~.stock.StockArrays`, :class:`~.stock.Baseline`) and every table made as arrays
+across the batch's replications (:mod:`.tables`), returned as a
+:class:`~corridorsim.model.columns.RecordBatch`; only the texts of the distinct routes of the
+convoy table are made one at a time. May import numpy and the model's pure modules.
 """
 
 from __future__ import annotations
