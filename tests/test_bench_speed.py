@@ -27,3 +27,15 @@ def test_quick_run_prints_every_figure_beside_its_aim():
     for phase in ("start-up", "pilot", "simulation", "writing parts", "canonical compaction",
                   "summaries"):
         assert any(phase in ln for ln in lines), phase
+
+
+@pytest.mark.slow
+@pytest.mark.e2e
+def test_only_fastpath_prints_figure_3_alone():
+    res = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_speed.py"), "--quick",
+                          "--only", "fastpath"], capture_output=True, text=True, cwd=ROOT,
+                         timeout=600)
+    assert res.returncode == 0, res.stderr
+    lines = [ln.strip() for ln in res.stdout.splitlines()]
+    assert [ln[:2] for ln in lines if ln[:2] in {f"{n}." for n in range(1, 7)}] == ["3."]
+    assert sum("fast path speed-up" in ln and "aim >= 50x" in ln for ln in lines) == 2

@@ -150,7 +150,9 @@ def sweep(file: Path, sets: tuple[str, ...], reference: tuple[str, ...], replica
         out_console.print(f"sweep {spec.name}: {info.points} points x {info.replications} replications = "
                    f"{info.points * info.replications} replications in {info.tasks} tasks of "
                    f"{info.task_sizes}", markup=False)
-        out_console.print(f"pilot: {info.seconds_per_replication * 1000:.1f} ms per replication; "
+        per = info.seconds_per_replication  # the fast path's are some microseconds
+        per_text = f"{per * 1e3:.1f} ms" if per >= 1e-4 else f"{per * 1e6:.1f} µs"
+        out_console.print(f"pilot: {per_text} per replication; "
                    f"estimated {info.estimated_s:.1f} s on {w} worker(s)"
                    + (" (before precision-driven replications)" if spec.precision else ""),
                    markup=False)

@@ -55,13 +55,16 @@ def choose_engine(plan: ScenarioPlan, engine: str = "auto") -> EngineChoice:
 
 def run_batch(plan: ScenarioPlan, seed: int, replications: Sequence[int],
               engine: str = "auto",
-              tables: Collection[str] = ("daily", "events", "convoys")) -> list[ReplicationRecords]:
+              tables: Collection[str] = ("daily", "events", "convoys")
+              ) -> Sequence[ReplicationRecords]:
     """Run ``replications`` of ``plan`` with ``engine``; records in replication order.
 
     Each replication's records depend only on ``(seed, replication)``, whichever engine runs
     it and whichever replications share its batch. ``tables``: the tables besides the
     summary that the caller will use (both engines skip the others; the SimPy engine builds
-    the destinations rows, one per destination, always).
+    the destinations rows, one per destination, always). The SimPy engine gives a list, the
+    fast path a :class:`~corridorsim.model.columns.RecordBatch` (its records as columns, which
+    :func:`~corridorsim.model.records.to_frames` turns into tables without making rows).
     """
     reps = list(replications)
     if not reps:

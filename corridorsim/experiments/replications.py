@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
+from ..model.columns import concat_records
 from ..model.plan import ScenarioPlan
 from ..model.records import ReplicationRecords
 from ..model.replication import run_replication_with_uncertainty as run_replication
@@ -36,7 +37,7 @@ def init_worker(plan: ScenarioPlan, command_pid: int | None = None) -> None:
 VECTOR_BATCH = 8192
 
 
-def run_chunk(seed: int, reps: list[int], engine: str = "des") -> list[ReplicationRecords]:
+def run_chunk(seed: int, reps: list[int], engine: str = "des") -> Sequence[ReplicationRecords]:
     """Run one chunk of replications on this worker's plan (``engine``: see :mod:`.engines`)."""
     assert _PLAN is not None, "worker not initialised"
     if engine != "des":
@@ -52,7 +53,7 @@ def run_replications(
     chunk_size: int | None = None,
     progress: Callable[[int], None] | None = None,
     engine: str = "des",
-) -> list[ReplicationRecords]:
+) -> Sequence[ReplicationRecords]:
     """Run the given replications and return their records in replication order.
 
     Parameters
@@ -75,16 +76,18 @@ def run_replications(
 
     Returns
     -------
-    list of ReplicationRecords
+    sequence of ReplicationRecords
+        A list from the SimPy engine; from the fast path one
+        :class:`~corridorsim.model.columns.RecordBatch` (records as columns).
     """
     reps = list(replications)
     if engine != "des" and (workers <= 1 or len(reps) <= 1):
-        out = []
+        parts = []
         for i in range(0, len(reps), VECTOR_BATCH):
-            out.extend(run_batch(plan, seed, reps[i:i + VECTOR_BATCH], engine))
+            parts.append(run_batch(plan, seed, reps[i:i + VECTOR_BATCH], engine))
             if progress:
                 progress(len(reps[i:i + VECTOR_BATCH]))
-        return out
+        return concat_records(parts)
     if workers <= 1 or len(reps) <= 1:
         out = []
         for r in reps:
@@ -95,7 +98,7 @@ def run_replications(
     if chunk_size is None:
         chunk_size = max(1, -(-len(reps) // (4 * workers)))
     chunks = chunked(reps, chunk_size)
-    results: dict[int, list[ReplicationRecords]] = {}
+    results: dict[int, Sequence[ReplicationRecords]] = {}
     pool = ProcessPoolExecutor(
         max_workers=min(workers, len(chunks)),
         mp_context=worker_context(),
@@ -115,5 +118,5 @@ def run_replications(
         stop_pool(pool)  # Ctrl-C or a failed chunk: do not wait for the other chunks
         raise
     pool.shutdown(wait=True)
-    return [rec for i in range(len(chunks)) for rec in results[i]]
+    return concat_records([results[i] for i in range(len(chunks))])
 

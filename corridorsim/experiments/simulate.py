@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..model.columns import RecordBatch
 from ..model.plan import ScenarioPlan, compile_scenario
 from ..model.records import Tables, to_frames
 from ..scenario.schema import Scenario
@@ -175,7 +176,8 @@ def simulate(
         tables=tables,
         metrics=key_metrics(tables.summary),
         wall_time_s=wall,
-        sim_events=sum(r.sim_events for r in records),
+        sim_events=(records.sim_events if isinstance(records, RecordBatch)
+                    else sum(r.sim_events for r in records)),
         engine=choice.engine,
         engine_note=choice.reason,
     )

@@ -22,25 +22,27 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from ..model.columns import concat_records
 from ..model.counters import stream_key
 from ..model.plan import ScenarioPlan, compile_scenario
-from ..model.records import to_frames
+from ..model.records import ReplicationRecords, to_frames
 from ..scenario.documents import scenario_hash
 from ..scenario.schema import Scenario
-from .engines import run_batch
+from .engines import choose_engine, run_batch
 from .rundir import arrow_ready
 from .sweep_spec import ResolvedSweep
 
 __all__ = ["SweepTask", "run_task", "plan_tasks", "point_seed", "task_seed",
            "pilot_seconds_per_replication",
            "choose_chunk_size", "SweepPlanSummary", "TARGET_TASK_S", "DASK_TARGET_TASK_S",
-           "TaskSizes", "Pilot", "run_pilot", "MIN_TASK_S", "MAX_TASK_S", "DASK_MIN_TASK_S"]
+           "TaskSizes", "Pilot", "run_pilot", "MIN_TASK_S", "MAX_TASK_S", "DASK_MIN_TASK_S",
+           "PILOT_REPLICATIONS", "FAST_PILOT_REPLICATIONS"]
 
 #: Fixed task size (``choose_chunk_size``): about this many seconds of work per task.
 TARGET_TASK_S = 0.25
@@ -59,6 +61,11 @@ MAX_TASK_S = 5.0
 POINT_SEED_KEY = 0x5EED
 #: Replications of the pilot (the first one, which fills the plan's caches, is not timed).
 PILOT_REPLICATIONS = 5
+#: ... on the fast path, which runs them as one batch: below a few thousand replications a
+#: batch's time is mostly its fixed cost (a pass of array operations per step of the longest
+#: trajectory), and a pilot of 5 would size tasks for a hundred times the real cost per
+#: replication (tasks of tens of replications, each paying that fixed cost again).
+FAST_PILOT_REPLICATIONS = 2000
 
 
 @dataclass(frozen=True)
@@ -110,7 +117,7 @@ def _needed(task: SweepTask) -> set[str]:
     return set(task.keep) | ({"daily"} if task.delivered_by_days else set())
 
 
-def _tables(task: SweepTask, recs: list) -> dict[str, pd.DataFrame]:
+def _tables(task: SweepTask, recs: Sequence[ReplicationRecords]) -> dict[str, pd.DataFrame]:
     """The tables a task sends back: the summary and the kept ones, with a point column."""
     needed = _needed(task)
     tables = to_frames(recs, task.scenario.start, tables=needed)
@@ -220,33 +227,44 @@ class Pilot:
     wall_s: float
 
 
-def run_pilot(sweep: ResolvedSweep, replications: int = PILOT_REPLICATIONS,
+def run_pilot(sweep: ResolvedSweep, replications: int | None = None,
               engine: str = "auto") -> Pilot:
     """Run replications ``0 .. replications - 1`` of the reference point in this process.
 
     The first replication of a compiled plan fills its caches and is slower than the steady
     state a sweep runs in: the median of the others is the time per replication (on the fast
-    path, which runs them as one batch, the batch's time over its replications).
+    path, which runs them as one batch, the batch's time over its replications). Default
+    ``replications``: :data:`PILOT_REPLICATIONS`, on the fast path
+    :data:`FAST_PILOT_REPLICATIONS` (at most the sweep's replications).
     """
     t_start = time.perf_counter()
     spec = sweep.spec
-    n = max(1, min(int(replications), spec.replications))
     point = sweep.reference
     seed = task_seed(sweep, point)
     plan = _plan_for(sweep.scenarios[point])
+    fast = choose_engine(plan, engine).engine == "vector"
+    if replications is None:
+        replications = FAST_PILOT_REPLICATIONS if fast else PILOT_REPLICATIONS
+    n = max(1, min(int(replications), spec.replications))
     task = SweepTask(point, 0, n, sweep.scenarios[point], seed, tuple(spec.keep),
                      tuple(spec.delivered_by_days), engine)
-    times, recs = [], []
-    for r in range(n):
+    if fast:
         t0 = time.perf_counter()
-        recs += run_batch(plan, seed, [r], engine, tables=_needed(task))
-        times.append(time.perf_counter() - t0)
+        recs = run_batch(plan, seed, range(n), engine, tables=_needed(task))
+        per_rep = (time.perf_counter() - t0) / n
+    else:
+        times, parts = [], []
+        for r in range(n):
+            t0 = time.perf_counter()
+            parts.append(run_batch(plan, seed, [r], engine, tables=_needed(task)))
+            times.append(time.perf_counter() - t0)
+        recs = concat_records(parts)
+        per_rep = float(np.median(times[1:] or times))
     tables = _tables(task, recs)
-    steady = times[1:] or times
-    return Pilot(task, tables, float(np.median(steady)), time.perf_counter() - t_start)
+    return Pilot(task, tables, per_rep, time.perf_counter() - t_start)
 
 
-def pilot_seconds_per_replication(sweep: ResolvedSweep, replications: int = PILOT_REPLICATIONS) -> float:
+def pilot_seconds_per_replication(sweep: ResolvedSweep, replications: int | None = None) -> float:
     """Seconds per replication of the reference point, measured in this process (a pilot whose
     results are dropped; see :func:`run_pilot`)."""
     return run_pilot(sweep, replications).seconds_per_replication

@@ -245,26 +245,53 @@ def to_frames(records: Sequence[ReplicationRecords], start: dt.datetime,
     Parameters
     ----------
     records : sequence of ReplicationRecords
-        Usually sorted by replication index.
+        Usually sorted by replication index; a :class:`~corridorsim.model.columns.RecordBatch`
+        (the fast path's) gives its frames straight from its columns.
     start : datetime.datetime
         Scenario start, hour 0.
     tables : collection of str
         Which of ``daily``, ``events`` and ``convoys`` to build (the summary always is); the
         others come back empty, with their columns (sweeps keep only what they write).
     """
-    def rows(name: str) -> list[tuple]:
-        return [r for rec in records for r in getattr(rec, name)] if name in tables else []
-
-    daily = _frame(rows("daily"), DAILY_COLUMNS)
-    events = _frame(rows("events"), EVENT_COLUMNS)
-    convoys = _frame(rows("convoys"), CONVOY_COLUMNS)
-    summary = _frame([rec.summary for rec in records], SUMMARY_COLUMNS)
-    dests = _frame([r for rec in records for r in rec.destinations], DESTINATION_COLUMNS)
-    drawn = sorted({k for rec in records for k in rec.parameters})
-    for k in drawn:  # values of uncertain parameters, one column each: "param:<path>"
-        summary[f"param:{k}"] = [rec.parameters.get(k, np.nan) for rec in records]
+    columnar = getattr(records, "frame", None)  # a model.columns.RecordBatch: no rows made
     start64 = np.datetime64(start, "s")
 
+    def table(name: str) -> pd.DataFrame:
+        if name not in (*tables, "summary", "destinations"):
+            return _empty(name)
+        if columnar is not None:
+            frame = columnar(name)
+        elif name == "summary":
+            frame = _frame([rec.summary for rec in records], SUMMARY_COLUMNS)
+        else:
+            frame = _frame([r for rec in records for r in getattr(rec, name)], _COLUMNS[name])
+        return _with_dates(name, frame, start64)
+
+    summary = table("summary")
+    drawn = [] if columnar is not None else sorted({k for rec in records for k in rec.parameters})
+    for k in drawn:  # values of uncertain parameters, one column each: "param:<path>"
+        summary[f"param:{k}"] = [rec.parameters.get(k, np.nan) for rec in records]
+    return Tables(daily=table("daily"), events=table("events"), convoys=table("convoys"),
+                  summary=summary, destinations=table("destinations"))
+
+
+_COLUMNS = {"daily": DAILY_COLUMNS, "events": EVENT_COLUMNS, "convoys": CONVOY_COLUMNS,
+            "summary": SUMMARY_COLUMNS, "destinations": DESTINATION_COLUMNS}
+_EMPTY: dict[str, pd.DataFrame] = {}
+
+
+def _empty(name: str) -> pd.DataFrame:
+    """Table ``name`` with no rows, as :func:`to_frames` makes it (a copy of one made once:
+    building an empty frame costs pandas far more than copying one)."""
+    frame = _EMPTY.get(name)
+    if frame is None:
+        frame = _EMPTY[name] = _with_dates(name, _frame([], _COLUMNS[name]),
+                                           np.datetime64(0, "s"))
+    return frame.copy()
+
+
+def _with_dates(name: str, frame: pd.DataFrame, start64: np.datetime64) -> pd.DataFrame:
+    """``frame`` with the calendar columns of table ``name`` inserted (:data:`DATE_COLUMNS`)."""
     def dates(hours: pd.Series) -> pd.Series:
         # datetime64 (NaT where the hour is undefined): resample, dt accessors and plotting
         # work on them directly; files format them with DATE_FORMATS
@@ -275,9 +302,12 @@ def to_frames(records: Sequence[ReplicationRecords], start: dt.datetime,
         out[ok] = start64 + np.round(vals[ok] * 3600).astype("int64").astype("timedelta64[s]")
         return pd.Series(out, index=hours.index)
 
-    daily.insert(daily.columns.get_loc("day") + 1, "date", dates(daily["day"] * 24.0))
-    events.insert(2, "datetime", dates(events["time_h"]))
-    for col in ("formed_h", "depart_h", "end_h"):
-        pos = convoys.columns.get_loc(col) + 1
-        convoys.insert(pos, col.replace("_h", "_datetime"), dates(convoys[col]))
-    return Tables(daily=daily, events=events, convoys=convoys, summary=summary, destinations=dests)
+    if name == "daily":
+        frame.insert(frame.columns.get_loc("day") + 1, "date", dates(frame["day"] * 24.0))
+    elif name == "events":
+        frame.insert(2, "datetime", dates(frame["time_h"]))
+    elif name == "convoys":
+        for col in ("formed_h", "depart_h", "end_h"):
+            pos = frame.columns.get_loc(col) + 1
+            frame.insert(pos, col.replace("_h", "_datetime"), dates(frame[col]))
+    return frame

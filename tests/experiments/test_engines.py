@@ -9,7 +9,8 @@ import pytest
 from corridorsim.errors import EngineError
 from corridorsim.experiments.engines import choose_engine, run_batch
 from corridorsim.experiments.simulate import simulate
-from corridorsim.experiments.sweep_tasks import SweepTask, run_task
+from corridorsim.experiments.sweep_spec import load_sweep, resolve_sweep
+from corridorsim.experiments.sweep_tasks import SweepTask, run_pilot, run_task
 from corridorsim.model.plan import compile_scenario
 from corridorsim.scenario.loading import load_scenario
 
@@ -49,3 +50,17 @@ def test_sweep_tasks_run_on_the_engine_they_carry():
         for name in ("summary", "events"):
             pd.testing.assert_frame_equal(other[name], frames[0][name])
     assert len(run_batch(compile_scenario(sc), 1, [], "vector")) == 0
+
+
+def test_the_pilot_runs_as_one_batch_on_the_fast_path_with_the_same_tables(tmp_path):
+    spec = tmp_path / "pilot.yaml"
+    spec.write_text(f"name: pilot\nbase: {RELIEF}\nreplications: 9\nseed: 4\nkeep: [events]\n"
+                    "delivered_by_days: [3]\n"
+                    "factors:\n  - {path: threats.ambush_multiplier, values: [1, 3]}\n")
+    sweep = resolve_sweep(load_sweep(spec), str(spec))
+    pilots = {e: run_pilot(sweep, replications=5, engine=e) for e in ("des", "vector")}
+    again = run_task(pilots["vector"].task)  # the same replications, as any task runs them
+    for name in ("summary", "events"):
+        pd.testing.assert_frame_equal(pilots["vector"].tables[name], pilots["des"].tables[name])
+        pd.testing.assert_frame_equal(pilots["vector"].tables[name], again[name])
+    assert len(pilots["vector"].tables["summary"]) == 5

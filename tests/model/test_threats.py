@@ -10,7 +10,7 @@ from scipy import stats
 
 from corridorsim.model.threats import _binomial_from_uniform, _poisson_quantile, duration_from_uniform
 from corridorsim.model.vector.outcomes import _binomial, durations
-from corridorsim.model.vector.outcomes import _poisson_quantile as poisson_quantiles
+from corridorsim.model.vector.outcomes import _poisson as poisson_quantiles
 from corridorsim.scenario.schema import Duration
 
 #: uniforms at the ends of [0, 1) and just off them, where quantile functions go wrong first

@@ -12,13 +12,16 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from corridorsim.errors import CorridorSimError, EngineError
+from corridorsim.model.columns import RecordBatch
 from corridorsim.model.engine import run_replication
 from corridorsim.model.plan import compile_scenario
+from corridorsim.model.records import to_frames
 from corridorsim.model.vector import array_module, ineligibility, run_replications_vector
 from corridorsim.scenario.documents import read_scenario_dict, scenario_from_dict
 from corridorsim.scenario.loading import load_scenario
@@ -36,11 +39,17 @@ def _same(a, b) -> bool:
 
 
 def assert_same_records(plan, seed: int, reps) -> int:
-    """Run ``reps`` on both engines and compare every row; return the attacks seen."""
+    """Run ``reps`` on both engines and compare every row, and the frames made straight from
+    the fast path's columns (every table, and the summary alone); return the attacks seen."""
     vec = run_replications_vector(plan, seed, reps)
+    des = [run_replication(plan, seed, r) for r in reps]
+    start = plan.scenario.start
+    every = ("daily", "events", "convoys")
+    assert_same_frames(to_frames(vec, start, every), to_frames(des, start, every))
+    alone = run_replications_vector(plan, seed, reps, tables=())
+    assert_same_frames(to_frames(alone, start, ()), to_frames(des, start, ()))
     attacks = 0
-    for r, v in zip(reps, vec):
-        d = run_replication(plan, seed, r)
+    for r, v, d in zip(reps, vec, des):
         assert v.replication == d.replication == r
         for name in TABLES:
             rv, rd = getattr(v, name), getattr(d, name)
@@ -50,6 +59,12 @@ def assert_same_records(plan, seed: int, reps) -> int:
         assert _same(v.summary, d.summary), (r, v.summary, d.summary)
         attacks += d.summary.ambushes + d.summary.ieds
     return attacks
+
+
+def assert_same_frames(a, b) -> None:
+    """Every table equal: values bit for bit, dtypes, columns and index."""
+    for name in (*TABLES, "summary"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
 
 
 @pytest.mark.parametrize("name", ["relief_convoy_2025-10-07.yaml",
@@ -65,8 +80,12 @@ def test_shipped_eligible_scenarios_agree_replication_by_replication(name):
 def test_a_replication_does_not_depend_on_its_batch():
     plan = compile_scenario(load_scenario(RELIEF))
     whole = run_replications_vector(plan, 5, range(40))
-    alone = run_replications_vector(plan, 5, [37]) + run_replications_vector(plan, 5, [3, 11])
+    parts = [run_replications_vector(plan, 5, [37]), run_replications_vector(plan, 5, [3, 11])]
+    alone = [*parts[0], *parts[1]]
     assert [r.replication for r in alone] == [37, 3, 11]
+    joined = to_frames(RecordBatch.concat(parts), plan.scenario.start)
+    picked = to_frames([whole[37], whole[3], whole[11]], plan.scenario.start)
+    assert_same_frames(joined, picked)
     for rec in alone:
         ref = whole[rec.replication]
         for name in (*TABLES, "summary"):
@@ -188,3 +207,61 @@ def test_array_module_is_numpy_by_default_and_names_are_checked(monkeypatch):
     assert array_module() is np
     with pytest.raises(CorridorSimError, match="unknown array module"):
         array_module("torch")
+
+
+class _Uniforms:
+    """A generator stand-in that hands out given uniforms (draw_ambush takes four)."""
+
+    def __init__(self, u):
+        self.u = u
+
+    def random(self, n):
+        return np.asarray(self.u[:n])
+
+
+def test_attack_outcomes_equal_the_engines_at_and_between_the_quantile_steps():
+    from scipy import special
+
+    from corridorsim.model.threats import draw_ambush, draw_ied
+    from corridorsim.model.vector.outcomes import ambush_outcomes, ied_outcomes
+
+    sc = load_scenario(RELIEF)
+    amb, ied = sc.threats.ambush, sc.threats.ied
+    rng = np.random.default_rng(7)
+    rows = []
+    for units in range(0, 9):  # uniforms on, just below and just above each CDF step
+        for p in (amb.escort_unit_loss_prob, ied.escort_unit_loss_prob):
+            steps = special.bdtr(np.arange(units + 1), units, p)
+            steps = steps[steps < 1]
+            rows += [steps, np.nextafter(steps, 0), np.nextafter(steps, 1)]
+    escort_u = np.concatenate([*rows, rng.random(2000), [0.0]])
+    steps = special.pdtr(np.arange(12), ied.tankers_destroyed_mean)
+    loss_u = np.concatenate([steps, np.nextafter(steps, 0), np.nextafter(steps, 1)])
+    m = escort_u.size
+    u = rng.random((m, 4))
+    u[:, 3] = escort_u
+    u[:loss_u.size, 1] = loss_u
+    n = rng.integers(1, 40, m)
+    e = rng.integers(0, 9, m)
+    for vector, scalar in ((ambush_outcomes, draw_ambush), (ied_outcomes, draw_ied)):
+        got = vector(u, n, e, sc)
+        for j in range(m):
+            want = scalar(_Uniforms(u[j]), sc, int(n[j]), int(e[j]))
+            assert (int(got.tankers_destroyed[j]), float(got.delay_h[j]),
+                    min(int(got.escort_units_lost[j]), int(e[j])), bool(got.turned_back[j])) \
+                == (want.tankers_destroyed, want.delay_h, want.escort_units_lost,
+                    want.turned_back), (vector.__name__, j, u[j], n[j], e[j])
+
+
+@pytest.mark.parametrize("ndigits", [3, 5, 6])
+def test_array_rounding_is_pythons_round_element_for_element(ndigits):
+    from corridorsim.model.vector.tables import py_round
+
+    rng = np.random.default_rng(ndigits)
+    halves = (np.arange(20_000) + 0.5) / 10**ndigits  # ties and products next to them
+    a = np.concatenate([rng.random(50_000) * 10.0 ** rng.integers(-3, 9, 50_000), halves,
+                        -halves[:500], [np.inf, -np.inf, np.nan, 0.0, -0.0, 1e300, 2.0**53]])
+    got = py_round(a, ndigits)
+    want = np.array([round(x, ndigits) for x in a.tolist()])
+    assert np.array_equal(got, want, equal_nan=True)
+    assert np.array_equal(np.signbit(got), np.signbit(want))

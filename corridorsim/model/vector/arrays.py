@@ -63,5 +63,5 @@ def exact_map(xp: Any, name: str, a: Any) -> Any:
     engine's scalar calls; on another module its own vectorised function)."""
     if xp is np:
         fn = getattr(math, name)
-        return np.fromiter((fn(x) for x in a.tolist()), dtype=np.float64, count=a.size)
+        return np.fromiter(map(fn, a.tolist()), dtype=np.float64, count=a.size)
     return getattr(xp, _DEVICE[name])(a)

@@ -1,26 +1,27 @@
-"""Records of each replication of a vector batch, row for row as the SimPy engine writes them.
+"""Records of a vector batch as columns, row for row as the SimPy engine writes them.
 
 The trajectories' logs (:mod:`.log`) are put in SimPy's processing order
-(:func:`~.log.processing_rank`), the destinations' stocks replayed from the deliveries
-(:class:`~.stock.StockArrays`) and every table built column by column (:mod:`.tables`); only
-the routes of the convoy table are walked one trajectory at a time (and cached). May import
-numpy and the model's pure modules.
+(:func:`~.log.processing_rank`, needed only when a replication has several convoys), the
+destinations' stocks replayed from the deliveries on top of the stock without deliveries
+(:class:`~.stock.StockArrays`, :class:`~.stock.Baseline`) and every table made as arrays
+across the batch's replications (:mod:`.tables`), returned as a
+:class:`~corridorsim.model.columns.RecordBatch`; only the texts of the distinct routes of the
+convoy table are made one at a time. May import numpy and the model's pure modules.
 """
 
 from __future__ import annotations
 
-import gc
 import math
 from collections.abc import Collection
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
-from ..records import ConvoyRow, EventRow, ReplicationRecords
+from ..columns import Labels, RecordBatch
+from ..records import ConvoyRow, EventRow
 from .log import EVENT_KINDS, processing_rank
-from .stock import StockArrays
-from .tables import daily_rows, destination_rows, py_round, summary_rows
+from .stock import StockArrays, baselines
+from .tables import daily_columns, destination_columns, py_round, summary_columns
 
 __all__ = ["assemble", "ALL_TABLES"]
 
@@ -48,42 +49,27 @@ class _Batch:
         self.payload = np.array([c.payload_l for c in sc.convoys] or [0], dtype=np.int64)
 
 
-@contextmanager
-def _no_cyclic_gc():
-    """Pause the cyclic garbage collector while rows are made: the rows are tuples without
-    cycles, and collections triggered by hundreds of thousands of new tuples would cost more
-    than making them."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
-def assemble(tr: Any, reps: np.ndarray,
-             tables: Collection[str] = ALL_TABLES) -> list[ReplicationRecords]:
-    """One :class:`ReplicationRecords` per replication of the batch, in the order of ``reps``.
+def assemble(tr: Any, reps: np.ndarray, tables: Collection[str] = ALL_TABLES) -> RecordBatch:
+    """The records of the batch's replications, in the order of ``reps``, as columns.
 
     ``tables`` says which of ``daily``, ``events`` and ``convoys`` to make (the summary and the
     destination rows always are); the others are left empty, as
     :func:`~corridorsim.model.records.to_frames` leaves the tables it is not asked for.
     """
-    with _no_cyclic_gc():
-        return _assemble(tr, reps, frozenset(tables))
-
-
-def _assemble(tr: Any, reps: np.ndarray, tables: frozenset) -> list[ReplicationRecords]:
+    tables = frozenset(tables)
     plan = tr.plan
     bt = _Batch(tr, reps)
-    ev, route, resumes = tr.log.frames()
+    ev = tr.log.frame("events")
     nc = max(bt.n_conv, 1)
-    res_traj = resumes["traj"].astype(np.int64)
-    rank = processing_rank(resumes, res_traj // nc, bt.conv_id[res_traj % nc])
     traj = ev["traj"].astype(np.int64)
-    order = np.lexsort((ev["seq"], rank[ev["resume"].astype(np.int64)] if traj.size else traj,
-                        traj // nc))
+    if nc == 1:  # one trajectory per replication: its events in the order they were logged
+        order = np.lexsort((ev["seq"], traj))
+    else:  # among equal times, SimPy's order of the resumes
+        resumes = tr.log.frame("resumes")
+        res_traj = resumes["traj"].astype(np.int64)
+        rank = processing_rank(resumes, res_traj // nc, bt.conv_id[res_traj % nc])
+        order = np.lexsort((ev["seq"], rank[ev["resume"].astype(np.int64)] if traj.size
+                            else traj, traj // nc))
     ev = {k: v[order] for k, v in ev.items()}
     traj = traj[order]
     b, c = traj // nc, traj % nc
@@ -93,104 +79,121 @@ def _assemble(tr: Any, reps: np.ndarray, tables: frozenset) -> list[ReplicationR
     attack = (kind == 1) | (kind == 2)
     day = np.minimum((ev["time"] // 24).astype(np.int64), bt.days - 1)
     shape = (bt.n_rep, bt.nd, bt.days)
-    del_l, del_t, des_t, des_l = (np.zeros(shape, dtype=np.int64) for _ in range(4))
-    attacks = np.zeros((bt.n_rep, bt.days), dtype=np.int64)
-    escort_lost = np.zeros((bt.n_rep, bt.days), dtype=np.int64)
     n = ev["tankers"].astype(np.int64)
     deliv = kind == 4
-    np.add.at(del_l, (b[deliv], dest[deliv], day[deliv]), n[deliv] * payload[deliv])
-    np.add.at(del_t, (b[deliv], dest[deliv], day[deliv]), n[deliv])
-    np.add.at(des_t, (b[attack], dest[attack], day[attack]), k[attack])
-    np.add.at(des_l, (b[attack], dest[attack], day[attack]), k[attack] * payload[attack])
-    np.add.at(attacks, (b[attack], day[attack]), 1)
-    np.add.at(escort_lost, (b[attack], day[attack]), ev["escort_lost"].astype(np.int64)[attack])
+    at_d = (b[deliv], dest[deliv], day[deliv])
+    at_a = (b[attack], dest[attack], day[attack])
+    del_l = _tally(shape, at_d, n[deliv] * payload[deliv])
+    del_t = _tally(shape, at_d, n[deliv])
+    des_t = _tally(shape, at_a, k[attack])
+    des_l = _tally(shape, at_a, k[attack] * payload[attack])
+    attacks = _tally(shape[::2], at_a[::2], None)
+    escort_lost = _tally(shape[::2], at_a[::2], ev["escort_lost"].astype(np.int64)[attack])
     stocks = _stocks(plan, bt, b[deliv], dest[deliv], ev["time"][deliv], n[deliv] * payload[deliv])
     names = plan.dest_names
-    none: list[list] = [[] for _ in range(bt.n_rep)]
-    daily = daily_rows(reps.tolist(), names, stocks, bt.days, del_l, del_t, des_t, des_l,
-                       attacks, escort_lost) if "daily" in tables else none
-    dests, dvals = destination_rows(reps.tolist(), names, stocks, del_l, del_t, des_t, des_l)
-    events = _event_rows(tr, bt, reps, ev, b, c, kind, payload) if "events" in tables else none
-    convoys, totals = _convoy_rows(tr, bt, reps, "convoys" in tables)
-    ambushes = np.bincount(b[kind == 1], minlength=bt.n_rep)
-    ieds = np.bincount(b[kind == 2], minlength=bt.n_rep)
-    summaries = summary_rows(reps.tolist(), stocks, dvals, ambushes=ambushes, ieds=ieds,
-                             convoys=len(bt.started), **totals)
-    return [ReplicationRecords(rep, daily[j], events[j], convoys[j], dests[j], summaries[j])
-            for j, rep in enumerate(reps.tolist())]
+    n_rep, nd = bt.n_rep, bt.nd
+    steps = np.arange(n_rep + 1, dtype=np.int64)
+    columns: dict[str, dict] = {}
+    bounds: dict[str, np.ndarray] = {}
+    if "daily" in tables:
+        columns["daily"] = daily_columns(reps, names, stocks, bt.days, del_l, del_t, des_t,
+                                         des_l, attacks, escort_lost)
+        bounds["daily"] = steps * (bt.days * nd)
+    columns["destinations"], dvals = destination_columns(reps, names, stocks, del_l, del_t,
+                                                         des_t, des_l)
+    bounds["destinations"] = steps * nd
+    if "events" in tables:
+        columns["events"] = _event_columns(tr, bt, reps, ev, b, c, kind, payload)
+        bounds["events"] = np.searchsorted(b, steps)
+    convoys, totals = _convoy_columns(tr, bt, reps, "convoys" in tables)
+    if convoys is not None:
+        columns["convoys"] = convoys
+        bounds["convoys"] = steps * len(bt.started)
+    ambushes = np.bincount(b[kind == 1], minlength=n_rep)
+    ieds = np.bincount(b[kind == 2], minlength=n_rep)
+    columns["summary"] = summary_columns(reps, stocks, dvals, ambushes=ambushes, ieds=ieds,
+                                         convoys=len(bt.started), **totals)
+    bounds["summary"] = steps
+    return RecordBatch(reps, columns, bounds)
+
+
+def _tally(shape: tuple, at: tuple, values: np.ndarray | None) -> np.ndarray:
+    """Integer sums of ``values`` (None: counts) at the indices ``at`` of an array of
+    ``shape`` (through float64: exact for the litres and counts of a day, far below 2**53)."""
+    flat = np.ravel_multi_index(at, shape)
+    size = math.prod(shape)
+    got = np.bincount(flat, weights=values, minlength=size)
+    return got.astype(np.int64).reshape(shape)
 
 
 def _stocks(plan, bt: _Batch, b, dest, time, litres) -> list[StockArrays]:
-    """Each destination's stock, fed its deliveries in the engine's order."""
+    """Each destination's stock, fed its deliveries in the engine's order (a replication
+    follows the stock without deliveries, integrated once per plan, up to its first one)."""
     stocks = []
-    for k, d in enumerate(plan.destinations):
+    for k, (d, base) in enumerate(zip(plan.destinations, baselines(plan))):
         st = StockArrays(bt.n_rep, d.initial_stock_l, d.capacity_l, plan.demands[k],
                          plan.rationings[k], plan.horizon_h)
         sel = np.flatnonzero(dest == k)  # already in replication, then processing order
         rb = b[sel]
-        starts = np.searchsorted(rb, np.arange(bt.n_rep))
+        starts = np.searchsorted(rb, np.arange(bt.n_rep + 1))
+        fed = np.flatnonzero(starts[1:] > starts[:-1])
+        st.follow(base, fed, time[sel[starts[fed]]])
         nth = np.arange(rb.size) - starts[rb]
         for j in range(int(nth.max()) + 1 if rb.size else 0):
             s = sel[nth == j]
             st.add(b[s], time[s], litres[s])
-        st.close()
+        st.close(fed)
         stocks.append(st)
     return stocks
 
 
-def _split(rows: list, owner: np.ndarray, n: int) -> list[list]:
-    bounds = np.searchsorted(owner, np.arange(n + 1)).tolist()
-    return [rows[bounds[j]:bounds[j + 1]] for j in range(n)]
-
-
-def _event_rows(tr, bt: _Batch, reps, ev, b, c, kind, payload) -> list[list[EventRow]]:
+def _event_columns(tr, bt: _Batch, reps, ev, b, c, kind, payload) -> dict[str, Any]:
+    """Columns of the event rows (already in replication, then processing order)."""
     plan, itin = tr.plan, tr.itin
-    size = kind.size
-    node_names = np.array([*itin.nodes, ""], dtype=object)
+    nodes = (*itin.nodes, "")  # "": no node (an attack on the road)
+    none = len(itin.nodes)
     node = ev["node"].astype(np.int64)
-    node_str = node_names[np.where(node >= 0, node, len(itin.nodes))]
+    nodes_i = np.where(node >= 0, node, none)
     lat_n = np.array([plan.node_latlon.get(x, (math.nan, math.nan))[0] for x in itin.nodes] + [math.nan])
     lon_n = np.array([plan.node_latlon.get(x, (math.nan, math.nan))[1] for x in itin.nodes] + [math.nan])
-    nodes_i = np.where(node >= 0, node, len(itin.nodes))
     lat, lon = lat_n[nodes_i], lon_n[nodes_i]
-    edge_from = np.full(size, "", dtype=object)
-    edge_to = np.full(size, "", dtype=object)
-    corridor = np.full(size, "", dtype=object)
+    edge_from = np.full(kind.size, none)
+    edge_to = np.full(kind.size, none)
+    corridors = (*plan.edge_corridor, "")
+    corridor = np.full(kind.size, len(plan.edge_corridor))
     att = np.flatnonzero((kind == 1) | (kind == 2))
     if att.size:
         leg, k = ev["leg"][att].astype(np.int64), ev["k"][att].astype(np.int64)
-        pieces = [itin.legs[g].pieces[j] for g, j in zip(leg.tolist(), k.tolist())]
-        u = np.array([itin.node_id[p.u] for p in pieces])
-        v = np.array([itin.node_id[p.v] for p in pieces])
+        arr = itin.arrays()
+        u, v = arr["u"][leg, k], arr["v"][leg, k]
         frac = ev["frac"][att]
         lat[att] = lat_n[u] + (lat_n[v] - lat_n[u]) * frac
         lon[att] = lon_n[u] + (lon_n[v] - lon_n[u]) * frac
-        edge_from[att] = node_names[u]
-        edge_to[att] = node_names[v]
-        corridor[att] = [plan.edge_corridor[p.edge] for p in pieces]
-        node_str[att] = ""
+        edge_from[att] = u
+        edge_to[att] = v
+        corridor[att] = arr["edge"][leg, k]
+        nodes_i[att] = none
     n = ev["tankers"].astype(np.int64)
     k_all = ev["destroyed_t"].astype(np.int64)
-    names = np.array([cv.name for cv in tr.sc.convoys] or [""], dtype=object)
-    cols = [reps[b], py_round(ev["time"], 6), np.array(EVENT_KINDS, dtype=object)[kind],
-            bt.conv_id[c], names[c], node_str, edge_from, edge_to, corridor,
+    names = tuple(cv.name for cv in tr.sc.convoys) or ("",)
+    cols = [reps[b], py_round(ev["time"], 6), Labels(kind, EVENT_KINDS),
+            bt.conv_id[c], Labels(c, names), Labels(nodes_i, nodes),
+            Labels(edge_from, nodes), Labels(edge_to, nodes), Labels(corridor, corridors),
             py_round(lat, 5), py_round(lon, 5), n, n * payload, k_all, k_all * payload,
             ev["escort"].astype(np.int64), ev["escort_lost"].astype(np.int64),
             py_round(ev["delay"], 6),
-            np.where(ev["turned"].astype(bool), "turned back", "").astype(object)]
-    rows = list(map(EventRow._make, zip(*(np.asarray(col).tolist() for col in cols))))
-    return _split(rows, b, bt.n_rep)
+            Labels(ev["turned"].astype(bool).astype(np.int64), ("", "turned back"))]
+    return dict(zip(EventRow._fields, (col if isinstance(col, Labels) else np.asarray(col)
+                                       for col in cols)))
 
 
-def _convoy_rows(tr, bt: _Batch, reps, rows_wanted: bool = True):
-    """Convoy rows of each replication (if ``rows_wanted``) and the ledger totals the summary
-    needs."""
+def _convoy_columns(tr, bt: _Batch, reps, wanted: bool = True):
+    """Columns of the convoy rows (if ``wanted``, else None; replication, then convoy id order)
+    and the ledger totals the summary needs."""
     plan, sc, itin = tr.plan, tr.sc, tr.itin
     st = {name: tr.host(name).reshape(bt.n_rep, max(bt.n_conv, 1)) for name in
           ("n", "e", "e_lost", "dest_t", "attacks", "turn_backs", "outcome", "end_h",
            "plan_leg")}
-    rows: list[list[ConvoyRow]] = [[] for _ in range(bt.n_rep)]
-    cache: dict[tuple, tuple[str, str]] = {}
     outcome = st["outcome"]
     n_end = st["n"]
     tankers = np.array([cv.tankers for cv in sc.convoys] or [0], dtype=np.int64)
@@ -201,62 +204,94 @@ def _convoy_rows(tr, bt: _Batch, reps, rows_wanted: bool = True):
     moving = np.where((outcome == 0) & started, n_end, 0)
     destroyed = np.where(started, st["dest_t"], 0)
     totals = {
-        "loaded_t": loaded.sum() * np.ones(bt.n_rep, dtype=np.int64),
-        "loaded_l": (loaded * bt.payload).sum() * np.ones(bt.n_rep, dtype=np.int64),
+        "loaded_t": np.full(bt.n_rep, loaded.sum(), dtype=np.int64),
+        "loaded_l": np.full(bt.n_rep, (loaded * bt.payload).sum(), dtype=np.int64),
         "delivered_t": delivered.sum(axis=1), "delivered_l": (delivered * bt.payload).sum(axis=1),
         "destroyed_t": destroyed.sum(axis=1), "destroyed_l": (destroyed * bt.payload).sum(axis=1),
         "in_transit_l": (moving * bt.payload).sum(axis=1),
     }
-    n_rep = bt.n_rep
-    if not rows_wanted:
-        return rows, totals
-    routes = _routes(tr, bt)
-    for c in sorted(bt.started, key=lambda j: bt.conv_id[j]):  # the engine's row order: ids
-        cv = sc.convoys[c]
-        target = plan.dest_nodes[int(bt.dest_of[c])]
-        payload = cv.payload_l
-        dep = round(bt.depart[c], 6)
-        texts = []
-        for j, leg in enumerate(st["plan_leg"][:, c].tolist()):
-            key = (routes[j * bt.n_conv + c], leg)
-            hit = cache.get(key)
-            if hit is None:
-                hit = cache[key] = _route_text(itin, plan, cv.origin, target, *key)
-            texts.append(hit)
-        des = st["dest_t"][:, c]
-        e_lost = st["e_lost"][:, c]
-        outcome = st["outcome"][:, c]
-        end_h = np.where(outcome != 0, py_round(st["end_h"][:, c], 6), math.nan)
-        const = {"convoy_id": int(bt.conv_id[c]), "convoy": cv.name, "kind": "scheduled",
-                 "source": cv.name, "origin": cv.origin, "target": target, "formed_h": dep,
-                 "depart_h": dep, "tankers_start": cv.tankers,
-                 "litres_start": cv.tankers * payload, "tankers_handed_off": 0,
-                 "litres_handed_off": 0, "escort_wait_h": 0.0, "escort_wait_censored": False}
-        cols = {"replication": reps.tolist(), "corridor": [t[1] for t in texts],
-                "route": [t[0] for t in texts], "end_h": end_h.tolist(),
-                "tankers_end": (cv.tankers - des).tolist(),
-                "litres_end": ((cv.tankers - des) * payload).tolist(),
-                "tankers_destroyed": des.tolist(), "litres_destroyed": (des * payload).tolist(),
-                "escort_units": (st["e"][:, c] + e_lost).tolist(),
-                "escort_units_lost": e_lost.tolist(), "attacks": st["attacks"][:, c].tolist(),
-                "turn_backs": st["turn_backs"][:, c].tolist(),
-                "outcome": [_OUTCOMES[o] for o in outcome.tolist()]}
-        fields = [cols[f] if f in cols else [const[f]] * n_rep for f in ConvoyRow._fields]
-        for j, row in enumerate(map(ConvoyRow._make, zip(*fields))):
-            rows[j].append(row)
-    return rows, totals
+    if not wanted:
+        return None, totals
+    order = sorted(bt.started, key=lambda j: bt.conv_id[j])  # the engine's row order: ids
+    n_rep, n_rows = bt.n_rep, len(order)
+    shape = (n_rep, n_rows)
+    route_code = np.zeros(shape, dtype=np.int64)  # into route_texts, as corridor_code
+    corridor_code = np.zeros(shape, dtype=np.int64)
+    route_texts: list[str] = []
+    corridor_texts: list[str] = []
+    if n_rows:
+        logs, log_id = _route_logs(tr, bt)
+        log_id = log_id.reshape(n_rep, bt.n_conv)
+        for col, c in enumerate(order):  # one text per distinct (route log, planned leg)
+            cv = sc.convoys[c]
+            target = plan.dest_nodes[int(bt.dest_of[c])]
+            plan_leg = st["plan_leg"][:, c]
+            code = log_id[:, c] * (int(plan_leg.max()) + 2) + plan_leg + 1
+            _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+            texts = [_route_text(itin, plan, cv.origin, target, logs[log_id[j, c]],
+                                 int(plan_leg[j])) for j in first.tolist()]
+            route_code[:, col] = len(route_texts) + inverse.reshape(-1)
+            corridor_code[:, col] = len(corridor_texts) + inverse.reshape(-1)
+            route_texts += [t[0] for t in texts]
+            corridor_texts += [t[1] for t in texts]
+    sel = np.asarray(order, dtype=np.int64)
+    convs = [sc.convoys[c] for c in order]
+    payload = bt.payload[sel]
+    start_t = tankers[sel]
+    dep = np.array([round(bt.depart[c], 6) for c in order])
+    des = st["dest_t"][:, sel]
+    e_lost = st["e_lost"][:, sel]
+    out = outcome[:, sel]
+    each = np.tile(np.arange(n_rows), n_rep)  # the row's convoy, for per-convoy texts
+    per_convoy = {  # the same for every replication
+        "convoy_id": bt.conv_id[sel], "formed_h": dep, "depart_h": dep,
+        "tankers_start": start_t, "litres_start": start_t * payload,
+        "tankers_handed_off": 0, "litres_handed_off": 0, "escort_wait_h": 0.0,
+        "escort_wait_censored": False}
+    cols = {"replication": np.broadcast_to(np.asarray(reps)[:, None], shape),
+            "end_h": np.where(out != 0, py_round(st["end_h"][:, sel], 6), math.nan),
+            "tankers_end": start_t - des, "litres_end": (start_t - des) * payload,
+            "tankers_destroyed": des, "litres_destroyed": des * payload,
+            "escort_units": st["e"][:, sel] + e_lost, "escort_units_lost": e_lost,
+            "attacks": st["attacks"][:, sel], "turn_backs": st["turn_backs"][:, sel]}
+    for f, v in per_convoy.items():
+        cols[f] = np.broadcast_to(np.asarray(v), shape)
+    cols = {f: np.ascontiguousarray(v).reshape(-1) for f, v in cols.items()}
+    cols.update({
+        "convoy": Labels(each, tuple(cv.name for cv in convs)),
+        "kind": Labels(np.zeros(each.size, dtype=np.int64), ("scheduled",)),
+        "source": Labels(each, tuple(cv.name for cv in convs)),
+        "origin": Labels(each, tuple(cv.origin for cv in convs)),
+        "target": Labels(each, tuple(plan.dest_nodes[int(bt.dest_of[c])] for c in order)),
+        "corridor": Labels(corridor_code.reshape(-1), tuple(corridor_texts)),
+        "route": Labels(route_code.reshape(-1), tuple(route_texts)),
+        "outcome": Labels(out.reshape(-1).astype(np.int64), _OUTCOMES)})
+    return {f: cols[f] for f in ConvoyRow._fields}, totals
 
 
-def _routes(tr, bt: _Batch) -> list[tuple]:
-    """Per trajectory, its route log as a hashable tuple of (leg, pieces, node) steps."""
-    route = tr.log.frames()[1]
+def _route_logs(tr, bt: _Batch) -> tuple[list[tuple], np.ndarray]:
+    """The distinct route logs of the batch (tuples of (leg, pieces, node) steps) and the
+    index of each trajectory's among them."""
+    route = tr.log.frame("route")
+    n_traj = bt.n_rep * bt.n_conv
     traj = route["traj"].astype(np.int64)
     order = np.lexsort((route["seq"], traj))
-    steps = list(zip(route["leg"][order].astype(np.int64).tolist(),
-                     route["k_end"][order].astype(np.int64).tolist(),
-                     route["node"][order].astype(np.int64).tolist()))
-    bounds = np.searchsorted(traj[order], np.arange(bt.n_rep * bt.n_conv + 1)).tolist()
-    return [tuple(steps[bounds[t]:bounds[t + 1]]) for t in range(bt.n_rep * bt.n_conv)]
+    traj = traj[order]
+    steps = np.stack([route[f][order].astype(np.int64) for f in ("leg", "k_end", "node")],
+                     axis=1)
+    width = int(np.bincount(traj, minlength=n_traj).max()) if traj.size else 0
+    pos = np.arange(traj.size) - np.searchsorted(traj, traj)  # step number in its trajectory
+    padded = np.full((n_traj, max(width, 1), 3), -2, dtype=np.int64)  # -2: no step
+    padded[traj, pos] = steps
+    rows = padded.reshape(n_traj, -1)
+    seen: dict[bytes, int] = {}  # each row's bytes: an exact key (np.unique(axis=0) sorts)
+    inverse = np.array([seen.setdefault(key, len(seen)) for key in
+                        rows.view(f"V{rows.shape[1] * 8}").reshape(-1).tolist()], dtype=np.int64)
+    first = np.zeros(len(seen), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(n_traj)[::-1]
+    logs = [tuple(tuple(step) for step in rows[j].reshape(-1, 3).tolist() if step[0] != -2)
+            for j in first.tolist()]
+    return logs, inverse
 
 
 def _route_text(itin, plan, origin: str, target: str, steps: tuple, plan_leg: int):

@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from ...errors import EngineError
+from ..columns import RecordBatch
 from ..plan import ScenarioPlan
-from ..records import ReplicationRecords
 from .arrays import array_module
 from .assemble import ALL_TABLES, assemble
 from .eligibility import ineligibility
@@ -23,7 +23,7 @@ __all__ = ["run_replications_vector"]
 
 def run_replications_vector(plan: ScenarioPlan, seed: int, replications: Sequence[int],
                             xp: Any = None,
-                            tables: Collection[str] = ALL_TABLES) -> list[ReplicationRecords]:
+                            tables: Collection[str] = ALL_TABLES) -> RecordBatch:
     """Run ``replications`` of an eligible plan at once; records as the SimPy engine's.
 
     Parameters
@@ -39,6 +39,13 @@ def run_replications_vector(plan: ScenarioPlan, seed: int, replications: Sequenc
     tables : collection of str
         Which of ``daily``, ``events`` and ``convoys`` to make; the others are left empty (the
         summary and destination rows always are made).
+
+    Returns
+    -------
+    RecordBatch
+        The records as columns; also a sequence of
+        :class:`~corridorsim.model.records.ReplicationRecords`, one per replication in the
+        order of ``replications``, equal to the SimPy engine's.
 
     Raises
     ------

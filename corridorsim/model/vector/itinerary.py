@@ -152,17 +152,21 @@ class Itinerary:
 
     # ------------------------------------------------------------------ arrays
     def arrays(self) -> dict[str, np.ndarray]:
-        """Padded per-leg arrays: ``edge`` (legs, pieces), ``n_pieces``, ``end`` (node id)."""
+        """Padded per-leg arrays: ``edge``, ``u`` and ``v`` (node ids) of each piece (legs,
+        pieces), ``n_pieces``, ``end`` (node id)."""
         if self._arrays is None:
             width = max((len(g.pieces) for g in self.legs), default=1)
-            edge = np.zeros((max(len(self.legs), 1), width), dtype=np.int64)
+            edge, u, v = (np.zeros((max(len(self.legs), 1), width), dtype=np.int64)
+                          for _ in range(3))
             n = np.zeros(max(len(self.legs), 1), dtype=np.int64)
             end = np.zeros(max(len(self.legs), 1), dtype=np.int64)
             for j, g in enumerate(self.legs):
                 edge[j, :len(g.pieces)] = [p.edge for p in g.pieces]
+                u[j, :len(g.pieces)] = [self.node_id[p.u] for p in g.pieces]
+                v[j, :len(g.pieces)] = [self.node_id[p.v] for p in g.pieces]
                 n[j] = len(g.pieces)
                 end[j] = self.node_id[g.end]
-            self._arrays = {"edge": edge, "n_pieces": n, "end": end}
+            self._arrays = {"edge": edge, "u": u, "v": v, "n_pieces": n, "end": end}
         return self._arrays
 
     def full_via(self, convoy: int) -> int:

@@ -83,11 +83,10 @@ class Log:
         """Trajectories ``idx`` stand at stop ``node`` (added to the route if not its last)."""
         self._put(self.route, traj=to_host(idx), node=to_host(node), leg=-1, k_end=0)
 
-    def frames(self) -> tuple[dict[str, np.ndarray], ...]:
-        """The events, route and resume logs as concatenated columns."""
-        def cat(table: dict) -> dict[str, np.ndarray]:
-            return {c: (np.concatenate(v) if v else np.zeros(0)) for c, v in table.items()}
-        return cat(self.events), cat(self.route), cat(self.resumes)
+    def frame(self, name: str) -> dict[str, np.ndarray]:
+        """The ``events``, ``route`` or ``resumes`` log as concatenated columns."""
+        table = {"events": self.events, "route": self.route, "resumes": self.resumes}[name]
+        return {c: (np.concatenate(v) if v else np.zeros(0)) for c, v in table.items()}
 
 
 def processing_rank(resumes: dict[str, np.ndarray], rep: np.ndarray,

@@ -4,14 +4,14 @@
 :func:`corridorsim.model.threats.draw_ambush` and :func:`~corridorsim.model.threats.draw_ied`:
 each maps the attack's :data:`~corridorsim.model.threats.ATTACK_UNIFORMS` uniforms by the same
 quantile functions (the severity form's CDF per distinct convoy size and escort, the
-``scipy.special`` functions that ``scipy.stats``' ``ppf`` methods call for the rest), so every
-outcome equals the scalar one. Attacks are rare next to
-the work of driving, so this runs on host NumPy arrays whatever the array module. May import
-numpy, scipy and the model's threat modules.
+``scipy.special`` functions the engine calls for the rest), so every outcome equals the scalar
+one. Attacks are rare next to the work of driving, so this runs on host NumPy arrays whatever
+the array module. May import numpy, scipy and the model's threat modules.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import NamedTuple
 
@@ -45,7 +45,7 @@ def durations(u: np.ndarray, d: Duration) -> np.ndarray:
         return d.low_h + (d.high_h - d.low_h) * u
     if d.cv == 0:
         return np.full(u.shape, float(d.mean_h))
-    if d.dist == "gamma":
+    if d.dist == "gamma":  # the engine's special functions, elementwise
         shape = 1.0 / d.cv**2
         return np.asarray(special.gammaincinv(shape, u) * (d.mean_h / shape), dtype=np.float64)
     sigma2 = math.log1p(d.cv**2)
@@ -54,44 +54,63 @@ def durations(u: np.ndarray, d: Duration) -> np.ndarray:
     return np.array([math.exp(mu + math.sqrt(sigma2) * x) for x in z.tolist()], dtype=np.float64)
 
 
+#: Distance of a uniform to a step of a discrete CDF within which the quantile is left to
+#: the engine's own function: farther away, the step the uniform falls in is the same
+#: whatever the last bits of either evaluation of the CDF.
+_NEAR_STEP = 1e-9
+
+
+def _lookup(cdf: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The smallest ``j`` with ``cdf[j] >= x`` for each ``x``, and where ``x`` is within
+    :data:`_NEAR_STEP` of a step of ``cdf`` or beyond its last value (there: ask the engine's
+    function)."""
+    j = np.searchsorted(cdf, x, side="left")
+    top = cdf.size - 1
+    at = np.minimum(j, top)
+    below = cdf[np.maximum(j - 1, 0)]
+    near = (j > top) | (np.abs(cdf[at] - x) <= _NEAR_STEP) | \
+        ((j > 0) & (np.abs(x - below) <= _NEAR_STEP))
+    return at.astype(np.int64), near
+
+
+@functools.lru_cache(maxsize=256)
+def _binomial_cdf(n: int, p: float) -> np.ndarray:
+    return special.bdtr(np.arange(n + 1), n, p)
+
+
+@functools.lru_cache(maxsize=64)
+def _poisson_cdf(mean: float) -> np.ndarray:
+    # up to 20 standard deviations above the mean: uniforms beyond go to the engine's formula
+    return special.pdtr(np.arange(int(mean + 20 * math.sqrt(mean)) + 30), mean)
+
+
 def _binomial(u: np.ndarray, n: np.ndarray, p: float) -> np.ndarray:
+    """:func:`~corridorsim.model.threats._binomial_from_uniform` elementwise (0 where
+    ``n <= 0``): the smallest ``k`` with ``bdtr(k, n, p) >= u``. The engine evaluates the same
+    ``scipy.special.bdtr`` values one ``k`` at a time, so looking ``u`` up in the CDF of each
+    distinct ``n`` gives its answer exactly, next to a step as anywhere else."""
     if p <= 0.0:
         return np.zeros(u.shape, dtype=np.int64)
     if p >= 1.0:
         return np.maximum(n, 0).astype(np.int64)
-    # the engine's search (threats._binomial_from_uniform), all attacks at once: the smallest k
-    # with bdtr(k) >= u, 0 for no units
-    n = np.maximum(n, 0).astype(np.int64)
     k = np.zeros(u.shape, dtype=np.int64)
-    below = n > 0
-    for j in range(int(n.max(initial=0))):
-        below &= j < n
-        if not below.any():
-            break
-        below[below] = special.bdtr(j, n[below], p) < u[below]
-        k += below
+    for units in np.unique(n[n > 0]).tolist():
+        sel = np.flatnonzero(n == units)
+        j = np.searchsorted(_binomial_cdf(units, p), u[sel], side="left")
+        k[sel] = np.minimum(j, units)
     return k
 
 
-def _poisson_quantile(u: np.ndarray, mean: float) -> np.ndarray:
-    """``scipy.stats.poisson.ppf(u, mean)`` by the special functions it calls (the engine's
-    ``threats._poisson_quantile`` on an array); 0 where ``u`` is 0 (where ``ppf`` gives -1)."""
-    k = np.ceil(special.pdtrik(u, mean))
-    below = np.maximum(k - 1, 0)
-    q = np.where(special.pdtr(below, mean) >= u, below, k)
-    return np.where(u > 0, q, 0.0)
-
-
-def _groups(n: np.ndarray, e: np.ndarray):
-    """Indices of the attacks sharing each distinct (tankers, escort units) pair."""
-    pairs = n.astype(np.int64) * (1 << 32) + e.astype(np.int64)
-    order = np.argsort(pairs, kind="stable")
-    sorted_pairs = pairs[order]
-    cuts = np.flatnonzero(np.diff(sorted_pairs)) + 1
-    for chunk in np.split(order, cuts):
-        if chunk.size:
-            key = int(pairs[chunk[0]])
-            yield key >> 32, key & 0xFFFFFFFF, chunk
+def _poisson(u: np.ndarray, mean: float) -> np.ndarray:
+    """:func:`~corridorsim.model.threats._poisson_quantile` elementwise: looked up in the CDF
+    (:func:`_lookup`), the engine's formula next to a step."""
+    k, near = _lookup(_poisson_cdf(mean), u)
+    if near.any():
+        x = u[near]
+        q = np.ceil(special.pdtrik(x, mean))
+        below = np.maximum(q - 1, 0)
+        k[near] = np.where(special.pdtr(below, mean) >= x, below, q).astype(np.int64)
+    return k
 
 
 def ambush_outcomes(u: np.ndarray, n: np.ndarray, e: np.ndarray, sc: Scenario,
@@ -103,18 +122,35 @@ def ambush_outcomes(u: np.ndarray, n: np.ndarray, e: np.ndarray, sc: Scenario,
     CDF of each (tankers, escort units) pair across calls.
     """
     amb, det = sc.threats.ambush, sc.threats.deterrence
-    k = np.zeros(n.shape, dtype=np.int64)
     cdfs = {} if cdfs is None else cdfs
-    for tankers, units, idx in _groups(n, e):
+    pairs, inverse = _pairs(n, e)
+    rows = []
+    for tankers, units in pairs:
         cdf = cdfs.get((tankers, units))
         if cdf is None:
             cdf = cdfs[(tankers, units)] = np.cumsum(loss_pmf(tankers, units, amb, det))
-        hit = np.searchsorted(cdf, u[idx, 1] * cdf[-1], side="right")
-        k[idx] = np.minimum(hit, max(tankers, 0))
+        rows.append(cdf)
+    # the engine's searchsorted(cdf, x, side="right") on every attack at once: the number of
+    # CDF values <= x (a CDF never decreases; rows padded with +inf)
+    width = max((row.size for row in rows), default=1)
+    table = np.full((len(rows), width), np.inf)
+    for j, row in enumerate(rows):
+        table[j, :row.size] = row
+    last = np.array([row[-1] for row in rows]) if rows else np.zeros(0)
+    x = u[:, 1] * last[inverse]
+    hit = (table[inverse] <= x[:, None]).sum(axis=1)
+    k = np.minimum(hit, np.maximum(n, 0)).astype(np.int64)
     delay = durations(u[:, 2], amb.delay)
     lost = _binomial(u[:, 3], e, amb.escort_unit_loss_prob)
     turned = (u[:, 0] < amb.turn_back_prob) & (k < n)
     return Outcomes(k, delay, lost, turned)
+
+
+def _pairs(n: np.ndarray, e: np.ndarray) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """The distinct (tankers, escort units) pairs and the pair of each element."""
+    code = n.astype(np.int64) * (1 << 32) + e.astype(np.int64)
+    keys, inverse = np.unique(code, return_inverse=True)
+    return [(k >> 32, k & 0xFFFFFFFF) for k in keys.tolist()], inverse.reshape(-1)
 
 
 def ied_outcomes(u: np.ndarray, n: np.ndarray, e: np.ndarray, sc: Scenario) -> Outcomes:
@@ -122,7 +158,7 @@ def ied_outcomes(u: np.ndarray, n: np.ndarray, e: np.ndarray, sc: Scenario) -> O
     ied = sc.threats.ied
     mean = ied.tankers_destroyed_mean
     if mean > 0:
-        k = np.where(n > 0, np.minimum(n, _poisson_quantile(u[:, 1], mean)), 0)
+        k = np.where(n > 0, np.minimum(n, _poisson(u[:, 1], mean)), 0)
     else:
         k = np.zeros(n.shape)
     k = np.maximum(k, 0).astype(np.int64)
@@ -136,18 +172,27 @@ def rate_factors(n: np.ndarray, e: np.ndarray, sc: Scenario,
     """Deterrence factor on the rates and targeting factor on the ambush rate, per convoy.
 
     Computed with the engine's scalar functions once per distinct (tankers, escort units)
-    pair, so that the hazard agrees with the engine's to the last bit.
+    pair, so that the hazard agrees with the engine's to the last bit; ``cache`` keeps them
+    across calls as tables indexed by tankers and escort units.
     """
     det_spec, targeting = sc.threats.deterrence, sc.threats.targeting
-    det = np.empty(n.shape)
-    sf = np.empty(n.shape)
     cache = {} if cache is None else cache
-    for tankers, units, idx in _groups(n, e):
-        hit = cache.get((tankers, units))
-        if hit is None:
-            hit = cache[(tankers, units)] = (
-                deterrence_factor(escort_strength(units, tankers), det_spec.rate_floor,
-                                  det_spec.rate_scale),
-                size_factor(tankers, targeting))
-        det[idx], sf[idx] = hit
-    return det, sf
+    n, e = n.astype(np.int64), e.astype(np.int64)
+    if not n.size:
+        return np.zeros(0), np.zeros(0)
+    table = cache.get("table")
+    need = (int(n.max()) + 1, int(e.max()) + 1)
+    if table is None or table.shape[1] < need[0] or table.shape[2] < need[1]:
+        grown = np.full((3, max(need[0], 0 if table is None else table.shape[1]),
+                         max(need[1], 0 if table is None else table.shape[2])), np.nan)
+        if table is not None:
+            grown[:, :table.shape[1], :table.shape[2]] = table
+        table = cache["table"] = grown  # [known, deterrence, size factor][tankers, units]
+    missing = np.isnan(table[0, n, e])
+    if missing.any():
+        pairs, _ = _pairs(n[missing], e[missing])
+        for tankers, units in pairs:
+            table[:, tankers, units] = (
+                1.0, deterrence_factor(escort_strength(units, tankers), det_spec.rate_floor,
+                                       det_spec.rate_scale), size_factor(tankers, targeting))
+    return table[1, n, e], table[2, n, e]

@@ -12,13 +12,14 @@ May import numpy and the model's plan.
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Sequence
 
 import numpy as np
 
-from ..plan import StepSchedule
+from ..plan import ScenarioPlan, StepSchedule
 
-__all__ = ["StockArrays"]
+__all__ = ["StockArrays", "Baseline", "baselines"]
 
 
 class StockArrays:
@@ -70,41 +71,47 @@ class StockArrays:
     def advance(self, rows: np.ndarray, t_h: np.ndarray) -> None:
         """Let demand drain the stock of replications ``rows`` up to times ``t_h``."""
         target = np.minimum(t_h, self.horizon_h)
-        while True:
-            go = self.t_h[rows] < target
-            if not go.any():
-                return
-            r, tgt = rows[go], target[go]
-            t, stock = self.t_h[r], self.stock_l[r]
-            d = self._day_of(t)
-            day_end = np.minimum(24.0 * (d + 1), self.horizon_h)
-            nxt = self.next_starts[np.searchsorted(self.starts, t, side="right")]
-            end = np.minimum(np.minimum(tgt, day_end), nxt)
-            base = self.demand_at(t)
-            rate = base * (1.0 - self._cut(stock, base)) / 24.0
-            level = np.zeros(r.size)
-            found = np.zeros(r.size, dtype=bool)
-            for below, _share in reversed(self.tiers):
-                hit = ~found & (base > 0) & (below * base < stock)
-                level = np.where(hit, below * base, level)
-                found |= hit
-            draining = (rate > 0) & (stock > 0)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                reach = t + (stock - level) / rate
-            reached = draining & (reach <= end)
-            end = np.where(reached, np.maximum(reach, t), end)
-            used = np.where(reached, stock - level, np.where(draining, rate * (end - t), 0.0))
-            stock = np.where(reached, level, np.where(draining, stock - used, stock))
-            dt = end - t
-            self.base_demand_l[r, d] += base / 24.0 * dt
-            self.demand_l[r, d] += rate * dt
-            self.consumed_l[r, d] += used
-            dry = (stock <= 0) & (rate > 0) & (dt > 0)
-            self.dry[r[dry], d[dry]] = True
-            self.stock_l[r] = stock
-            self.t_h[r] = end
-            closed = end >= day_end
-            self.end_stock_l[r[closed], d[closed]] = stock[closed]
+        while self._segment(rows, target):
+            pass
+
+    def _segment(self, rows: np.ndarray, target: np.ndarray) -> bool:
+        """Integrate one segment of every replication of ``rows`` short of ``target``; False
+        when none was."""
+        go = self.t_h[rows] < target
+        if not go.any():
+            return False
+        r, tgt = rows[go], target[go]
+        t, stock = self.t_h[r], self.stock_l[r]
+        d = self._day_of(t)
+        day_end = np.minimum(24.0 * (d + 1), self.horizon_h)
+        nxt = self.next_starts[np.searchsorted(self.starts, t, side="right")]
+        end = np.minimum(np.minimum(tgt, day_end), nxt)
+        base = self.demand_at(t)
+        rate = base * (1.0 - self._cut(stock, base)) / 24.0
+        level = np.zeros(r.size)
+        found = np.zeros(r.size, dtype=bool)
+        for below, _share in reversed(self.tiers):
+            hit = ~found & (base > 0) & (below * base < stock)
+            level = np.where(hit, below * base, level)
+            found |= hit
+        draining = (rate > 0) & (stock > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            reach = t + (stock - level) / rate
+        reached = draining & (reach <= end)
+        end = np.where(reached, np.maximum(reach, t), end)
+        used = np.where(reached, stock - level, np.where(draining, rate * (end - t), 0.0))
+        stock = np.where(reached, level, np.where(draining, stock - used, stock))
+        dt = end - t
+        self.base_demand_l[r, d] += base / 24.0 * dt
+        self.demand_l[r, d] += rate * dt
+        self.consumed_l[r, d] += used
+        dry = (stock <= 0) & (rate > 0) & (dt > 0)
+        self.dry[r[dry], d[dry]] = True
+        self.stock_l[r] = stock
+        self.t_h[r] = end
+        closed = end >= day_end
+        self.end_stock_l[r[closed], d[closed]] = stock[closed]
+        return True
 
     def add(self, rows: np.ndarray, t_h: np.ndarray, litres: np.ndarray) -> None:
         """Deliver ``litres`` at ``t_h`` to replications ``rows`` (one delivery per row)."""
@@ -115,8 +122,60 @@ class StockArrays:
         self.stock_l[rows] = stock + accepted
         self.overflow_l[rows, self._day_of(t_h)] += litres - accepted
 
-    def close(self) -> None:
-        """Run every replication to the horizon; fix the last day's closing stock."""
-        rows = np.arange(self.stock_l.size)
+    def close(self, rows: np.ndarray | None = None) -> None:
+        """Run replications ``rows`` (default: all) to the horizon; fix the last day's closing
+        stock."""
+        rows = np.arange(self.stock_l.size) if rows is None else rows
         self.advance(rows, np.full(rows.size, self.horizon_h))
-        self.end_stock_l[:, self.days - 1] = self.stock_l
+        self.end_stock_l[rows, self.days - 1] = self.stock_l[rows]
+
+    _STATE = ("t_h", "stock_l", "base_demand_l", "demand_l", "consumed_l", "overflow_l",
+              "end_stock_l", "dry")
+
+    def follow(self, base: Baseline, rows: np.ndarray, first_h: np.ndarray) -> None:
+        """Start every replication from the stock without deliveries: those of ``rows`` where
+        it stood at the start of the segment in which their first delivery (at ``first_h``)
+        falls, the others at its end (run to the horizon and closed)."""
+        at = np.full(self.stock_l.size, base.t_h.size - 1)
+        at[rows] = np.searchsorted(base.t_h, first_h, side="right") - 1
+        for name in self._STATE:
+            setattr(self, name, getattr(base, name)[at])
+
+
+class Baseline:
+    """A destination's stock when nothing is delivered: its state at the start of each
+    segment (rows of the arrays), and after closing at the horizon (the last row).
+
+    It does not depend on the replication, so it is integrated once per plan; a replication
+    follows it exactly (the same operations on the same numbers) up to its first delivery,
+    and one that receives nothing ends as it does (:meth:`StockArrays.follow`).
+    """
+
+    def __init__(self, initial_l: float, capacity_l: float | None, demand: StepSchedule,
+                 tiers: Sequence[tuple[float, float]], horizon_h: float):
+        st = StockArrays(1, initial_l, capacity_l, demand, tiers, horizon_h)
+        one, end = np.zeros(1, dtype=np.int64), np.full(1, st.horizon_h)
+        states = [self._state(st)]
+        while st._segment(one, end):
+            states.append(self._state(st))
+        st.close()
+        states.append(self._state(st))
+        for k, name in enumerate(StockArrays._STATE):
+            setattr(self, name, np.stack([s[k] for s in states]))
+
+    @staticmethod
+    def _state(st: StockArrays) -> list[np.ndarray]:
+        return [getattr(st, name)[0].copy() for name in StockArrays._STATE]
+
+
+_BASELINES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def baselines(plan: ScenarioPlan) -> list[Baseline]:
+    """The :class:`Baseline` of each destination of ``plan`` (made once per plan)."""
+    got = _BASELINES.get(plan)
+    if got is None:
+        got = _BASELINES[plan] = [
+            Baseline(d.initial_stock_l, d.capacity_l, plan.demands[k], plan.rationings[k],
+                     plan.horizon_h) for k, d in enumerate(plan.destinations)]
+    return got

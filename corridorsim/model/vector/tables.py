@@ -1,9 +1,10 @@
-"""Per-day, per-destination and summary rows of many replications, built column by column.
+"""Per-day, per-destination and summary rows of many replications, as columns.
 
 The array forms of :func:`corridorsim.model.tally.daily_rows`, ``destination_rows`` and
 ``summary_row``: the same values, summed in the same order (running sums, never pairwise) and
-rounded as Python's ``round`` does (:func:`py_round`), then made into the same named rows. Host
-NumPy. May import numpy and the model's records.
+rounded as Python's ``round`` does (:func:`py_round`), one array per field of the row type
+(:class:`~corridorsim.model.columns.RecordBatch` holds them). Host NumPy. May import numpy and
+the model's records.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..columns import Labels
 from ..records import DailyRow, DestinationRow, SummaryRow
 from .stock import StockArrays
 
-__all__ = ["py_round", "daily_rows", "destination_rows", "summary_rows", "running_total"]
+__all__ = ["py_round", "daily_columns", "destination_columns", "summary_columns", "running_total"]
 
 
 def py_round(a, ndigits: int) -> np.ndarray:
@@ -29,9 +31,11 @@ def py_round(a, ndigits: int) -> np.ndarray:
     scale = 10.0 ** ndigits
     with np.errstate(invalid="ignore", over="ignore"):
         y = a * scale
-        out = np.rint(y) / scale
-        risky = ~np.isfinite(y) | (np.abs(y) >= 2.0 ** 52) | \
-            (np.abs(y - np.floor(y) - 0.5) <= 4 * np.spacing(np.abs(y)))
+        r = np.rint(y)
+        out = r / scale
+        size = np.abs(y)
+        # near a half (within 2**-50 |y|, more than 4 ulps), huge or infinite; NaN stays NaN
+        risky = (np.abs(np.abs(y - r) - 0.5) <= size * 2.0 ** -50) | (size >= 2.0 ** 52)
     if risky.any():
         idx = np.flatnonzero(risky)
         flat = out.reshape(-1)
@@ -46,10 +50,11 @@ def running_total(a: np.ndarray, axis: int = -1) -> np.ndarray:
         np.zeros(np.delete(a.shape, axis))
 
 
-def daily_rows(reps: Sequence[int], names: Sequence[str], stocks: Sequence[StockArrays],
-               days: int, delivered_l, delivered_t, destroyed_t, destroyed_l, attacks,
-               escort_lost) -> list[list[DailyRow]]:
-    """Daily rows of each replication (arrays: [rep, destination, day]; attacks [rep, day])."""
+def daily_columns(reps: Sequence[int], names: Sequence[str], stocks: Sequence[StockArrays],
+                  days: int, delivered_l, delivered_t, destroyed_t, destroyed_l, attacks,
+                  escort_lost) -> dict[str, np.ndarray]:
+    """Columns of the daily rows (replication, day, destination order; arrays: [rep,
+    destination, day]; attacks [rep, day])."""
     n_rep, nd = len(reps), len(names)
     cols: dict[str, np.ndarray] = {}
     shape = (n_rep, days, nd)  # row order: day, then destination
@@ -69,7 +74,7 @@ def daily_rows(reps: Sequence[int], names: Sequence[str], stocks: Sequence[Stock
     cols = {
         "replication": np.broadcast_to(np.asarray(reps)[:, None, None], shape),
         "day": np.broadcast_to(np.arange(days)[None, :, None], shape),
-        "destination": np.broadcast_to(np.asarray(names, dtype=object)[None, None, :], shape),
+        "destination": None,  # Labels, below
         "delivered_l": per(delivered_l),
         "cumulative_delivered_l": per(np.cumsum(delivered_l, axis=2)),
         "stock_l": py_round(stock, 3), "cover_days": cover,
@@ -84,15 +89,16 @@ def daily_rows(reps: Sequence[int], names: Sequence[str], stocks: Sequence[Stock
         "escort_units_lost": np.broadcast_to(escort_lost[:, :, None], shape),
         "tankers_waiting_staging": np.zeros(shape, dtype=np.int64),
     }
-    rows = list(map(DailyRow._make, zip(*(np.broadcast_to(cols[f], shape).reshape(-1).tolist()
-                                           for f in DailyRow._fields))))
-    per_rep = days * nd
-    return [rows[b * per_rep:(b + 1) * per_rep] for b in range(n_rep)]
+    out = {f: np.broadcast_to(cols[f], shape).reshape(-1) for f in DailyRow._fields
+           if f != "destination"}
+    out["destination"] = Labels(np.tile(np.arange(nd), n_rep * days), tuple(names))
+    return out
 
 
-def destination_rows(reps: Sequence[int], names: Sequence[str], stocks: Sequence[StockArrays],
-                     delivered_l, delivered_t, destroyed_t, destroyed_l):
-    """Destination rows of each replication and their values as arrays [rep, destination]."""
+def destination_columns(reps: Sequence[int], names: Sequence[str], stocks: Sequence[StockArrays],
+                        delivered_l, delivered_t, destroyed_t, destroyed_l):
+    """Columns of the destination rows (replication, destination order) and their values as
+    arrays [rep, destination]."""
     n_rep, nd = len(reps), len(names)
     days = stocks[0].days
     first = np.full((n_rep, nd), -1, dtype=np.int64)
@@ -113,46 +119,41 @@ def destination_rows(reps: Sequence[int], names: Sequence[str], stocks: Sequence
             min_cover[:, k] = py_round((s.end_stock_l[:, rate > 0] / rate[rate > 0]).min(axis=1), 6)
     cols = {
         "replication": np.broadcast_to(np.asarray(reps)[:, None], (n_rep, nd)),
-        "destination": np.broadcast_to(np.asarray(names, dtype=object)[None, :], (n_rep, nd)),
+        "destination": Labels(np.tile(np.arange(nd), n_rep), tuple(names)),
         "delivered_l": delivered_l.sum(axis=2), "tankers_delivered": delivered_t.sum(axis=2),
         "tankers_destroyed": destroyed_t.sum(axis=2), "litres_destroyed": destroyed_l.sum(axis=2),
-        "first_stockout_day": first, "days_at_zero": n_dry, "unmet_l": unmet,
+        "first_stockout_day": np.where(first >= 0, first, math.nan), "days_at_zero": n_dry,
+        "unmet_l": unmet,
         "rationed_l": rationed, "final_stock_l": final, "min_cover_days": min_cover,
     }
-    lists = [np.asarray(cols[f]).reshape(-1).tolist() for f in DestinationRow._fields]
-    at = DestinationRow._fields.index("first_stockout_day")
-    lists[at] = [math.nan if v < 0 else v for v in lists[at]]
-    flat = list(map(DestinationRow._make, zip(*lists)))
-    rows = [flat[b * nd:(b + 1) * nd] for b in range(n_rep)]
-    return rows, {"unmet": unmet, "rationed": rationed, "final": final, "min_cover": min_cover}
+    flat = {f: cols[f] if f == "destination" else np.asarray(cols[f]).reshape(-1)
+            for f in DestinationRow._fields}
+    return flat, {"unmet": unmet, "rationed": rationed, "final": final, "min_cover": min_cover}
 
 
-def summary_rows(reps: Sequence[int], stocks: Sequence[StockArrays], dest: dict, *,
-                 delivered_l, delivered_t, loaded_t, loaded_l, destroyed_t, destroyed_l,
-                 ambushes, ieds, convoys: int, in_transit_l) -> list[SummaryRow]:
-    """The summary row of each replication (national totals; arrays over replications)."""
+def summary_columns(reps: Sequence[int], stocks: Sequence[StockArrays], dest: dict, *,
+                    delivered_l, delivered_t, loaded_t, loaded_l, destroyed_t, destroyed_l,
+                    ambushes, ieds, convoys: int, in_transit_l) -> dict[str, np.ndarray]:
+    """Columns of the summary rows, one per replication (national totals)."""
     dry = np.zeros(stocks[0].dry.shape, dtype=bool)
     for s in stocks:
         dry |= s.dry
     any_dry = dry.any(axis=1)
-    first = np.where(any_dry, dry.argmax(axis=1), -1).tolist()
-    n_dry = dry.sum(axis=1).tolist()
     n = len(reps)
+    zeros = np.zeros(n, dtype=np.int64)
     cols = {
-        "replication": np.asarray(reps).tolist(), "delivered_l": delivered_l.tolist(),
-        "tankers_delivered": delivered_t.tolist(), "tankers_loaded": loaded_t.tolist(),
-        "litres_loaded": loaded_l.tolist(), "tankers_destroyed": destroyed_t.tolist(),
-        "litres_destroyed": destroyed_l.tolist(), "ambushes": ambushes.tolist(),
-        "ieds": ieds.tolist(), "standing_attacks": [0] * n, "convoys": [convoys] * n,
-        "first_stockout_day": [f if f >= 0 else math.nan for f in first],
-        "days_at_zero": n_dry,
-        "unmet_l": py_round(running_total(dest["unmet"]), 3).tolist(),
-        "rationed_l": py_round(running_total(dest["rationed"]), 3).tolist(),
-        "final_stock_l": py_round(running_total(dest["final"]), 3).tolist(),
-        "min_cover_days": dest["min_cover"].min(axis=1).tolist(),
+        "replication": np.asarray(reps, dtype=np.int64), "delivered_l": delivered_l,
+        "tankers_delivered": delivered_t, "tankers_loaded": loaded_t, "litres_loaded": loaded_l,
+        "tankers_destroyed": destroyed_t, "litres_destroyed": destroyed_l, "ambushes": ambushes,
+        "ieds": ieds, "standing_attacks": zeros, "convoys": np.full(n, convoys, dtype=np.int64),
+        "first_stockout_day": np.where(any_dry, dry.argmax(axis=1), math.nan),
+        "days_at_zero": dry.sum(axis=1),
+        "unmet_l": py_round(running_total(dest["unmet"]), 3),
+        "rationed_l": py_round(running_total(dest["rationed"]), 3),
+        "final_stock_l": py_round(running_total(dest["final"]), 3),
+        "min_cover_days": dest["min_cover"].min(axis=1),
         # no escort pools on the fast path: nothing busy, no waits
-        "escort_utilisation": [0.0] * n, "mean_escort_wait_h": [math.nan] * n,
-        "censored_escort_waits": [0] * n, "in_transit_l": in_transit_l.tolist(),
-        "staged_l": [0] * n,
+        "escort_utilisation": np.zeros(n), "mean_escort_wait_h": np.full(n, math.nan),
+        "censored_escort_waits": zeros, "in_transit_l": in_transit_l, "staged_l": zeros,
     }
-    return list(map(SummaryRow._make, zip(*(cols[f] for f in SummaryRow._fields))))
+    return {f: np.asarray(cols[f]) for f in SummaryRow._fields}

@@ -1,0 +1,188 @@
+"""Records of many replications held as columns: what the vectorised fast path returns.
+
+A :class:`RecordBatch` holds the tables of a batch of replications as one array per field of
+the row type (rows in replication order, then in the order the engine appends them), so that
+:func:`~corridorsim.model.records.to_frames` makes the DataFrames straight from the arrays:
+no named row per replication and day is made on the way to a sweep's summary or a run's
+tables. It is also a sequence of :class:`~corridorsim.model.records.ReplicationRecords`,
+whose rows are made on demand, equal to the engine's field for field and type for type, for
+code that reads one replication at a time. May import numpy, pandas (and pyarrow, which holds
+pandas' text columns) and :mod:`.records`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple, overload
+
+import numpy as np
+import pandas as pd
+
+from .records import (
+    ConvoyRow,
+    DailyRow,
+    DestinationRow,
+    EventRow,
+    ReplicationRecords,
+    SummaryRow,
+)
+
+__all__ = ["RecordBatch", "Labels", "ROW_TYPES", "INT_OR_NAN", "concat_records"]
+
+#: Row type of each table.
+ROW_TYPES = {"daily": DailyRow, "events": EventRow, "convoys": ConvoyRow,
+             "summary": SummaryRow, "destinations": DestinationRow}
+
+#: Integer fields that are ``math.nan`` where undefined (a day index that never came). They
+#: are held as float64 with NaN; a row gets an ``int`` or ``math.nan``, a frame an int64
+#: column when nothing is missing and float64 otherwise, as pandas infers from the rows.
+INT_OR_NAN = frozenset({"first_stockout_day"})
+
+
+class Labels(NamedTuple):
+    """A text column held as codes into its values (``values[codes]``): a few distinct texts
+    repeated over many rows (destinations, event kinds, routes), made and turned into a
+    pandas string column without a Python string per row."""
+
+    codes: np.ndarray  # int64, one per row
+    values: tuple[str, ...]
+
+    def texts(self) -> np.ndarray:
+        """The column as an object array of ``str``."""
+        return np.array(list(self.values), dtype=object).reshape(-1)[self.codes]
+
+    def pandas(self) -> Any:
+        """The column as pandas makes it from the texts: its Arrow string array where pandas
+        stores text that way, else the object array."""
+        texts = np.array(list(self.values), dtype=object).reshape(-1)
+        dtype = pd.Series(texts[:1]).dtype
+        if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+            import pyarrow as pa  # noqa: PLC0415 - pandas' own string storage, present here
+
+            taken = pa.array(list(self.values), type=pa.large_string()).take(pa.array(self.codes))
+            return pd.array(taken, dtype=dtype)
+        return texts[self.codes]
+
+
+class RecordBatch(Sequence[ReplicationRecords]):
+    """The records of ``replications`` as column arrays.
+
+    Parameters
+    ----------
+    replications : array of int
+        Replication indices, in the batch's order.
+    columns : mapping
+        Table name -> field name -> array with one element per row of that table (every
+        field of the table's row type; a text field may be :class:`Labels`). A table left out
+        was not made: its rows are empty.
+    bounds : mapping
+        Table name -> array of ``len(replications) + 1`` offsets: the rows of the ``j``-th
+        replication are ``bounds[j]:bounds[j + 1]``.
+    """
+
+    sim_events = 0  # the fast path runs no SimPy events
+
+    def __init__(self, replications: Iterable[int], columns: Mapping[str, Mapping[str, Any]],
+                 bounds: Mapping[str, np.ndarray]):
+        self.replications = np.asarray(list(replications) if not isinstance(
+            replications, np.ndarray) else replications, dtype=np.int64)
+        self.columns = {name: {f: cols[f] if isinstance(cols[f], Labels) else np.asarray(cols[f])
+                               for f in ROW_TYPES[name]._fields}
+                        for name, cols in columns.items()}
+        self.bounds = {name: np.asarray(b, dtype=np.int64) for name, b in bounds.items()}
+        self._lists: dict[str, list[list]] = {}
+
+    def __getstate__(self) -> dict:
+        return {"replications": self.replications, "columns": self.columns,
+                "bounds": self.bounds}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lists = {}
+
+    def __len__(self) -> int:
+        return int(self.replications.size)
+
+    @overload
+    def __getitem__(self, j: int) -> ReplicationRecords: ...
+    @overload
+    def __getitem__(self, j: slice) -> list[ReplicationRecords]: ...
+
+    def __getitem__(self, j):
+        if isinstance(j, slice):
+            return [self[i] for i in range(*j.indices(len(self)))]
+        n = len(self)
+        if not -n <= j < n:
+            raise IndexError(f"replication position {j} out of range for a batch of {n}")
+        j %= n
+        rows = {name: self._rows(name, j) for name in ROW_TYPES}
+        summary = rows.pop("summary")
+        return ReplicationRecords(int(self.replications[j]),
+                                  summary=summary[0] if summary else None, **rows)
+
+    def _rows(self, name: str, j: int) -> list:
+        """The named rows of replication position ``j`` in table ``name``."""
+        if name not in self.columns:
+            return []
+        lists = self._lists.get(name)
+        if lists is None:
+            lists = self._lists[name] = [
+                _int_or_nan(col) if f in INT_OR_NAN else
+                col.texts().tolist() if isinstance(col, Labels) else col.tolist()
+                for f, col in self.columns[name].items()]
+        lo, hi = self.bounds[name][j], self.bounds[name][j + 1]
+        return list(map(ROW_TYPES[name]._make, zip(*(values[lo:hi] for values in lists))))
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """Table ``name`` of the batch as a DataFrame, column for column as pandas builds it
+        from the rows (an empty table, or one not made, has object columns, as an empty list
+        of rows gives)."""
+        fields = list(ROW_TYPES[name]._fields)
+        cols = self.columns.get(name)
+        if cols is None or not self.bounds[name][-1]:
+            return pd.DataFrame.from_records([], columns=fields)
+        data = {}
+        for f, col in cols.items():
+            if isinstance(col, Labels):
+                col = col.pandas()
+            elif f in INT_OR_NAN and not np.isnan(col).any():
+                col = col.astype(np.int64)
+            data[f] = col
+        return pd.DataFrame(data, columns=fields)
+
+    @classmethod
+    def concat(cls, batches: Sequence[RecordBatch]) -> RecordBatch:
+        """One batch of the replications of ``batches``, in their order (the tables that all
+        of them made)."""
+        names = set.intersection(*(set(b.columns) for b in batches)) if batches else set()
+        columns, bounds = {}, {}
+        for name in names:
+            columns[name] = {f: _concat([b.columns[name][f] for b in batches])
+                             for f in ROW_TYPES[name]._fields}
+            offsets, start = [np.zeros(1, dtype=np.int64)], 0
+            for b in batches:
+                offsets.append(b.bounds[name][1:] + start)
+                start += int(b.bounds[name][-1])
+            bounds[name] = np.concatenate(offsets)
+        reps = np.concatenate([b.replications for b in batches]) if batches else []
+        return cls(reps, columns, bounds)
+
+
+def _concat(parts: list) -> np.ndarray | Labels:
+    """Columns of several batches, one after the other."""
+    if all(isinstance(p, Labels) for p in parts) and len({p.values for p in parts}) == 1:
+        return Labels(np.concatenate([p.codes for p in parts]), parts[0].values)
+    return np.concatenate([p.texts() if isinstance(p, Labels) else p for p in parts])
+
+
+def _int_or_nan(col: np.ndarray) -> list:
+    return [math.nan if v != v else int(v) for v in col.tolist()]
+
+
+def concat_records(parts: Sequence[Sequence[ReplicationRecords]]) -> Sequence[ReplicationRecords]:
+    """The records of ``parts`` in order: one :class:`RecordBatch` when every part is one,
+    else a list of :class:`ReplicationRecords`."""
+    if parts and all(isinstance(p, RecordBatch) for p in parts):
+        return parts[0] if len(parts) == 1 else RecordBatch.concat(parts)  # type: ignore[arg-type]
+    return [rec for part in parts for rec in part]
