@@ -244,3 +244,21 @@ def metrics_table(metrics, title: str, start: dt.date | None = None) -> Table:
             continue
         table.add_row(row.label, unit, f(row.mean), ci, *(f(v) for v in (row.p5, row.p50, row.p95)))
     return table
+
+
+def destinations_table(table, title: str, start: dt.date) -> Table:
+    """Each destination's own outcomes (``destination_metrics`` of
+    :mod:`corridorsim.experiments.metrics`): means over replications, the median first day at
+    zero over the replications that ran out, and the share that ran out with its 95 % Wilson
+    interval."""
+    out = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    out.add_column("destination")
+    for col in ("delivered ML", "unmet ML", "days at zero", "first day at zero", "ran out %",
+                "95% CI"):
+        out.add_column(col, justify="right")
+    for r in table.itertuples(index=False):
+        ci = f"{fmt_value(r.p_stockout_low, 'share')} to {fmt_value(r.p_stockout_high, 'share')}"
+        out.add_row(str(r.destination), fmt_value(r.delivered_l, "L"), fmt_value(r.unmet_l, "L"),
+                    fmt_value(r.days_at_zero, "days"), fmt_day(r.first_stockout_day, start),
+                    fmt_value(r.p_stockout, "share"), ci)
+    return out

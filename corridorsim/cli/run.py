@@ -13,6 +13,7 @@ import click
 
 from ..errors import ScenarioErrors
 from .app import (
+    destinations_table,
     engine_option,
     err_console,
     importing,
@@ -86,6 +87,12 @@ def run(scenario_file: Path, replications: int | None, seed: int | None, workers
         out_console.print(metrics_table(result.metrics, f"{scenario.name}: {n} replications, seed "
                                                   f"{result.seed} ({result.wall_time_s:.1f} s, "
                                                   f"{rate:,.0f} rep/s)", scenario.start))
+        if len(scenario.destinations) > 1:
+            from ..experiments.metrics import destination_metrics
+
+            out_console.print(destinations_table(
+                destination_metrics(result.destinations), "each destination (means over "
+                "replications; first day at zero: median where it ran out)", scenario.start))
     out_console.print(f"results written to {out}/", markup=False)
 
 

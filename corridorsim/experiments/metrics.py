@@ -7,6 +7,10 @@ that are undefined in some replications (the first stock-out day when the stock 
 are summarised over the replications where they are defined, and ``p_stockout`` reports the
 share of replications where the stock ran out, with a Wilson score interval (never the
 zero-width ``1.0 +- 0.0`` of a Wald interval when every replication ran out).
+
+With several destinations the summary is national (litres and stocks added up, a day at zero
+when *any* depot is dry), and the labels say so (:data:`NATIONAL_LABELS`);
+:func:`destination_metrics` gives each destination's own means and stock-out probability.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import pandas as pd
 
 from .statistics import mean_interval, proportion_interval
 
-__all__ = ["KEY_METRICS", "key_metrics"]
+__all__ = ["KEY_METRICS", "NATIONAL_LABELS", "key_metrics", "destination_metrics"]
 
 #: (column of the summary table, unit, label) in display order.
 KEY_METRICS = (
@@ -36,22 +40,40 @@ KEY_METRICS = (
     ("mean_escort_wait_h", "h", "mean wait for escort"),
 )
 
+#: Labels of the metrics whose meaning changes when a run has several destinations.
+NATIONAL_LABELS = {
+    "delivered_l": "litres delivered (all depots)",
+    "tankers_delivered": "tankers delivered (all depots)",
+    "unmet_l": "unmet demand (all depots)",
+    "days_at_zero": "days with a depot at zero stock",
+    "first_stockout_day": "first day a depot was at zero (if any)",
+    "final_stock_l": "stock at the end (all depots)",
+    "min_cover_days": "lowest days of cover (any depot)",
+    "p_stockout": "probability that a depot ran out",
+}
+P_STOCKOUT_LABEL = "probability that the stock ran out"
 
-def key_metrics(summary: pd.DataFrame) -> pd.DataFrame:
+
+def key_metrics(summary: pd.DataFrame, destinations: int = 1) -> pd.DataFrame:
     """Summarise the per-replication summary table.
 
     Parameters
     ----------
     summary : pandas.DataFrame
         One row per replication (see :data:`corridorsim.model.records.SUMMARY_COLUMNS`).
+    destinations : int
+        Destinations of the scenario: with more than one, the labels say which metrics are
+        national (:data:`NATIONAL_LABELS`).
 
     Returns
     -------
     pandas.DataFrame
         Columns ``metric, label, unit, n, mean, sd, p5, p50, p95, ci95_low, ci95_high``.
     """
+    labels = dict(NATIONAL_LABELS) if destinations > 1 else {}
     rows = []
     for col, unit, label in KEY_METRICS:
+        label = labels.get(col, label)
         x = summary[col].to_numpy(dtype=float)
         x = x[np.isfinite(x)]
         n = len(x)
@@ -65,7 +87,41 @@ def key_metrics(summary: pd.DataFrame) -> pd.DataFrame:
     first = summary["first_stockout_day"].to_numpy(dtype=float)
     if len(first):
         ci = proportion_interval(int(np.isfinite(first).sum()), len(first))
-        rows.append(("p_stockout", "probability that the stock ran out", "share", len(first),
+        rows.append(("p_stockout", labels.get("p_stockout", P_STOCKOUT_LABEL), "share", len(first),
                      ci.estimate, np.nan, np.nan, np.nan, np.nan, ci.low, ci.high))
     return pd.DataFrame(rows, columns=["metric", "label", "unit", "n", "mean", "sd", "p5", "p50",
                                        "p95", "ci95_low", "ci95_high"])
+
+
+def destination_metrics(destinations: pd.DataFrame) -> pd.DataFrame:
+    """Each destination's own outcomes across replications.
+
+    Parameters
+    ----------
+    destinations : pandas.DataFrame
+        The per-replication destinations table (one row per replication and destination, see
+        :data:`corridorsim.model.records.DESTINATION_COLUMNS`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per destination, in the table's order: ``destination, n``, the means of
+        ``delivered_l``, ``unmet_l``, ``days_at_zero`` and ``final_stock_l``, the median of
+        ``first_stockout_day`` over the replications where it ran out (NaN if none did), and
+        ``p_stockout`` with its Wilson interval ``p_stockout_low``, ``p_stockout_high``.
+    """
+    rows = []
+    for name, g in destinations.groupby("destination", sort=False):
+        first = g["first_stockout_day"].to_numpy(dtype=float)
+        ran_out = np.isfinite(first)
+        ci = proportion_interval(int(ran_out.sum()), len(first))
+        rows.append({"destination": name, "n": len(g),
+                     **{c: float(g[c].mean()) for c in ("delivered_l", "unmet_l", "days_at_zero",
+                                                        "final_stock_l")},
+                     "first_stockout_day": float(np.median(first[ran_out])) if ran_out.any()
+                     else np.nan,
+                     "p_stockout": ci.estimate, "p_stockout_low": ci.low,
+                     "p_stockout_high": ci.high})
+    return pd.DataFrame(rows, columns=["destination", "n", "delivered_l", "unmet_l",
+                                       "days_at_zero", "final_stock_l", "first_stockout_day",
+                                       "p_stockout", "p_stockout_low", "p_stockout_high"])

@@ -174,7 +174,7 @@ def simulate(
         seed=s,
         replications=n,
         tables=tables,
-        metrics=key_metrics(tables.summary),
+        metrics=key_metrics(tables.summary, len(plan.destinations)),
         wall_time_s=wall,
         sim_events=(records.sim_events if isinstance(records, RecordBatch)
                     else sum(r.sim_events for r in records)),

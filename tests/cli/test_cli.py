@@ -65,6 +65,24 @@ def test_same_seed_gives_byte_identical_files_for_any_workers_and_chunks(tmp_pat
     assert a["scenario"] == b["scenario"] and a["scenario_hash"] == b["scenario_hash"]
 
 
+def test_run_of_several_destinations_prints_each_destination(tmp_path):
+    """The national table says it is national; a second table gives each destination's own
+    outcomes, equal to the means of its rows in destinations.csv."""
+    out = tmp_path / "out"
+    res = invoke("run", str(SCENARIOS / "mali_blockade_2025.yaml"), "-n", "2", "-w", "1",
+                 "-o", str(out))
+    assert res.exit_code == 0, res.output
+    assert "days with a depot at zero stock" in res.output
+    assert "probability that a depot ran out" in res.output
+    assert "each destination (means over replications" in res.output
+    dest = pd.read_csv(out / "destinations.csv")
+    lines = {ln.split()[0]: ln for ln in res.output.splitlines() if ln.split()[:1] and
+             ln.split()[0] in set(dest["destination"])}
+    assert set(lines) == set(dest["destination"])
+    for name, g in dest.groupby("destination"):
+        assert f"{g['delivered_l'].mean() / 1e6:,.2f}" in lines[name]
+
+
 def test_different_seed_gives_different_results(tmp_path):
     for s in ("1", "2"):
         invoke("run", SMOKE, "-n", "3", "--seed", s, "-w", "1", "-o", str(tmp_path / s), "-q")

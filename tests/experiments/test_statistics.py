@@ -133,3 +133,38 @@ def test_proportion_interval_closed_forms():
         proportion_interval(6, 5)
     with pytest.raises(ValueError, match="jeffreys"):
         proportion_interval(1, 5, method="agresti")
+
+
+def test_several_destinations_say_the_summary_is_national_and_each_gets_its_own_row():
+    import pandas as pd
+
+    from corridorsim.experiments.metrics import NATIONAL_LABELS, destination_metrics
+
+    summary = pd.DataFrame({c: [1.0, 3.0] for c in
+                            ("delivered_l", "tankers_delivered", "litres_destroyed",
+                             "tankers_destroyed", "ambushes", "ieds", "convoys", "unmet_l",
+                             "days_at_zero", "final_stock_l", "min_cover_days",
+                             "escort_utilisation", "mean_escort_wait_h")})
+    summary["first_stockout_day"] = [2.0, np.nan]
+    one = key_metrics(summary).set_index("metric")["label"]
+    six = key_metrics(summary, destinations=6).set_index("metric")["label"]
+    assert one["days_at_zero"] == "days at zero stock"
+    assert one["p_stockout"] == "probability that the stock ran out"
+    for metric, label in NATIONAL_LABELS.items():
+        assert six[metric] == label
+    assert six["ambushes"] == one["ambushes"]  # counts of attacks are national either way
+    # per destination: A ran out in 2 of 3 replications (days 4 and 6), B never
+    dest = pd.DataFrame({
+        "replication": [0, 0, 1, 1, 2, 2], "destination": ["A", "B"] * 3,
+        "delivered_l": [10, 1, 20, 2, 30, 3], "unmet_l": [1.0, 0, 2.0, 0, 0.0, 0],
+        "days_at_zero": [3, 0, 5, 0, 0, 0], "final_stock_l": [0.0, 9, 0.0, 9, 6.0, 9],
+        "first_stockout_day": [4.0, np.nan, 6.0, np.nan, np.nan, np.nan]})
+    m = destination_metrics(dest).set_index("destination")
+    assert list(m.index) == ["A", "B"] and list(m["n"]) == [3, 3]
+    assert m.loc["A", "delivered_l"] == 20 and m.loc["A", "unmet_l"] == 1.0
+    assert m.loc["A", "days_at_zero"] == pytest.approx(8 / 3)
+    assert m.loc["A", "first_stockout_day"] == 5.0  # median over the two that ran out
+    assert m.loc["A", "p_stockout"] == pytest.approx(2 / 3)
+    wilson = proportion_interval(2, 3)
+    assert (m.loc["A", "p_stockout_low"], m.loc["A", "p_stockout_high"]) == (wilson.low, wilson.high)
+    assert math.isnan(m.loc["B", "first_stockout_day"]) and m.loc["B", "p_stockout"] == 0
