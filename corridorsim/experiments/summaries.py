@@ -120,18 +120,23 @@ def stockout_probability(summary: pd.DataFrame, start: dt.date,
     """Share of replications whose stock ran out on or before each date, per point.
 
     ``first_stockout_day`` counts days from the scenario start (day 0 = ``start``). The 95 %
-    interval ``[ci95_low, ci95_high]`` is Wilson's, which stays open at 0 and 1.
+    interval ``[ci95_low, ci95_high]`` is Wilson's, which stays open at 0 and 1. ``summary``
+    is the national summary (a stock-out: *any* depot dry) or the sweep's destinations table,
+    whose ``destination`` column then gives one row per point, destination and date.
     """
+    keys = ["point", "destination"] if "destination" in summary.columns else ["point"]
     rows = []
-    for point, grp in summary.groupby("point", sort=True):
+    for key, grp in summary.groupby(keys, sort=len(keys) == 1):
         first = grp["first_stockout_day"].to_numpy(dtype=float)
         n = len(first)
         for d in dates:
             day = (d - start).days
             ci = proportion_interval(int((np.isfinite(first) & (first <= day)).sum()), n)
-            rows.append((point, d.isoformat(), day, n, ci.estimate, ci.low, ci.high))
-    return pd.DataFrame(rows, columns=["point", "date", "day", "n", "p_stockout", "ci95_low",
-                                       "ci95_high"])
+            rows.append((*(key if isinstance(key, tuple) else (key,)), d.isoformat(), day, n,
+                         ci.estimate, ci.low, ci.high))
+    out = pd.DataFrame(rows, columns=[*keys, "date", "day", "n", "p_stockout", "ci95_low",
+                                      "ci95_high"])
+    return out.sort_values(["point"], kind="stable").reset_index(drop=True) if len(keys) > 1 else out
 
 
 def sensitivity(summary: pd.DataFrame, design: pd.DataFrame, kind: str, factors: list[str],
@@ -208,6 +213,9 @@ def summarize_sweep(root: str | Path, metrics: list[str] | None = None) -> dict[
     dates = [dt.date.fromisoformat(str(d)) for d in spec.get("stockout_dates") or ()]
     if dates:
         out["stockout_probability"] = stockout_probability(summary, start, dates)
+        if (root / "destinations").is_dir():  # kept: each destination's own probability
+            out["stockout_probability_by_destination"] = stockout_probability(
+                read_table(root, "destinations"), start, dates)
     kind = spec["design"]["kind"]
     if kind in ("sobol_sa", "morris"):
         out["sensitivity"] = sensitivity(summary, design, kind, factors, (end - start).days, metrics,

@@ -171,7 +171,8 @@ def sweep_context(root: Path) -> SweepContext:
     root = Path(root)
     man = read_manifest(root / "sweep.json", "a sweep results directory")
     tables: dict[str, pd.DataFrame] = {}
-    names = ("points_summary", "paired_differences", "stockout_probability", "sensitivity")
+    names = ("points_summary", "paired_differences", "stockout_probability",
+             "stockout_probability_by_destination", "sensitivity")
     if all((root / f"{n}.csv").is_file() for n in names[:2]):
         for n in names:
             p = root / f"{n}.csv"

@@ -156,11 +156,24 @@ def sweep_set(ctx: SweepContext, metric: str = "delivered_l") -> list[CaptionedF
                 + (f", one line per {_short_factor(group)}" if group else "")
                 + ", with 95 % confidence bands of the mean."))
     if "stockout_probability" in tables and not tables["stockout_probability"].empty:
+        several = len(man.get("base_scenario", {}).get("destinations") or ()) > 1
         out.append(CaptionedFigure(
-            "stockout_by_date", stockout_by_date(tables["stockout_probability"], design=design,
-                                                 footer=foot),
-            "Probability that the destination's stock has run out by each date, per point, with "
-            "95 % intervals."))
+            "stockout_by_date", stockout_by_date(
+                tables["stockout_probability"], design=design, footer=foot,
+                title="Probability that a depot has run out by date" if several else None),
+            ("Probability that some destination's stock has run out by each date (a day counts "
+             "when any depot is dry)" if several else
+             "Probability that the destination's stock has run out by each date")
+            + ", per point, with 95 % intervals."))
+        by_dest = tables.get("stockout_probability_by_destination")
+        for dest in (list(dict.fromkeys(by_dest["destination"].astype(str)))
+                     if by_dest is not None and not by_dest.empty else []):
+            out.append(CaptionedFigure(
+                f"stockout_by_date_{dest}", stockout_by_date(
+                    by_dest[by_dest["destination"].astype(str) == dest], design=design,
+                    footer=foot, title=f"Probability that {dest} has run out by date"),
+                f"Probability that {dest}'s own stock has run out by each date, per point, with "
+                "95 % intervals."))
     if "sensitivity" in tables and not tables["sensitivity"].empty:
         sens = tables["sensitivity"]
         m = metric if metric in set(sens["metric"]) else str(sens["metric"].iloc[0])

@@ -276,7 +276,8 @@ def stockout_by_date(stockout_probability: pd.DataFrame, *, points: Sequence[int
     """Probability of a stock-out by each date, one line per point with its 95 % interval.
 
     ``points`` defaults to every point if there are at most 6, else the points with the lowest
-    and highest probability at the last date and four evenly between them. Lines are labelled
+    and highest probability averaged over the dates and four evenly between them (the average,
+    not the last date: by the last date every point may have run out). Lines are labelled
     by ``labels`` or by factor values from ``design`` (``design.csv`` or the points summary).
     """
     from matplotlib.ticker import PercentFormatter
@@ -291,9 +292,9 @@ def stockout_by_date(stockout_probability: pd.DataFrame, *, points: Sequence[int
             if len(all_points) <= 6:
                 points = all_points
             else:
-                last = sp[sp["d"] == sp["d"].max()].sort_values("p_stockout")
-                idx = np.unique(np.linspace(0, len(last) - 1, 6).round().astype(int))
-                points = last["point"].iloc[idx].tolist()
+                mean = sp.groupby("point")["p_stockout"].mean().sort_values(kind="stable")
+                idx = np.unique(np.linspace(0, len(mean) - 1, 6).round().astype(int))
+                points = mean.index[idx].tolist()
         names = dict(labels or _point_labels(design, points))
         for k, p in enumerate(points):
             sub = sp[sp["point"] == p].sort_values("d")

@@ -694,3 +694,42 @@ def test_set_sweeps_compare_against_the_scenario_as_written(tmp_path):
     res = invoke("sweep", SMOKE, "--set", f"{UNITS}=2,4,6", "--reference", f"{UNITS}=5", "-n", "2",
                  "-o", out, "-w", "1", "--force")
     assert res.exit_code == 2 and "matches no point" in res.output
+
+
+def test_stockout_probability_per_destination_when_the_sweep_keeps_them(tmp_path):
+    """A sweep that keeps the destinations table gets each destination's own probability of a
+    stock-out by each date (the summary's is that of any depot), and a figure per destination."""
+    import yaml
+
+    from corridorsim.experiments.summaries import summarize_sweep
+    from corridorsim.viz.contexts import sweep_context
+    from corridorsim.viz.standard_sets import sweep_set
+
+    from ..decisions.test_decisions import two_destination_scenario
+
+    doc = yaml.safe_load(Path(two_destination_scenario(tmp_path)).read_text())
+    for d in doc["destinations"]:  # demand, so that stocks run out at different times
+        d["demand_l_per_day"] = 400_000 if d["name"] == "A" else 150_000
+    base = tmp_path / "towns_demand.yaml"
+    base.write_text(yaml.safe_dump(doc))
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(yaml.safe_dump({
+        "name": "towns", "base": str(base), "replications": 4, "keep": ["destinations"],
+        "stockout_dates": ["2025-01-05", "2025-01-20"],
+        "factors": [{"path": "threats.ambush_multiplier", "values": [0.5, 2.0]}]}))
+    r = invoke("sweep", str(sweep), "-w", "1", "-o", str(tmp_path / "sw"), "-q")
+    assert r.exit_code == 0, r.output
+    tables = summarize_sweep(tmp_path / "sw")
+    by_dest = tables["stockout_probability_by_destination"]
+    assert list(by_dest.columns[:3]) == ["point", "destination", "date"]
+    rows = read_table(tmp_path / "sw", "destinations")
+    for (point, dest, date), got in by_dest.set_index(["point", "destination", "date"])[
+            "p_stockout"].items():
+        g = rows[(rows["point"] == point) & (rows["destination"] == dest)]
+        day = (dt.date.fromisoformat(date) - dt.date(2025, 1, 1)).days
+        assert got == (g["first_stockout_day"] <= day).mean()
+    national = tables["stockout_probability"].set_index(["point", "date"])["p_stockout"]
+    assert (national.to_numpy() >= by_dest.groupby(["point", "date"])["p_stockout"].max()
+            .to_numpy()).all()  # any depot: at least each destination's own
+    names = {f.name for f in sweep_set(sweep_context(tmp_path / "sw"))}
+    assert {"stockout_by_date", "stockout_by_date_A", "stockout_by_date_B"} <= names
