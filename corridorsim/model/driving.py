@@ -44,20 +44,27 @@ class Driving:
         lengths, speeds = plan.edge_length_km, plan.edge_speed_kmh
         targeting, adversary = self.sc.threats.targeting, plan.threats.adversary
         travelled: list[Piece] = []
+        factors_of = self.traverse_factors
         i = 0
         f = pieces[0].f0 if pieces else 0.0
         while i < len(pieces):
             if not retreat and self.closed.blocked(pieces, i):
                 return "cut_off", travelled, None
-            det = self.deterrence(mv)
+            # the escort's deterrence and the targeting factor: functions of the counts only
+            counts = (mv.escort_units, mv.tankers)
+            factors = factors_of.get(counts)
+            if factors is None:
+                factors = factors_of[counts] = (self.deterrence(mv),
+                                                size_factor(mv.tankers, targeting))
             # with an adversary process ambushes come from its opportunities, not from budgets
             ba = math.inf if adversary else mv.budget_ambush
-            sp = plan_stretch(pieces, i, f, env.now, ba, mv.budget_ied, plan.threats, det,
-                              lengths, speeds, size_factor(mv.tankers, targeting))
+            sp = plan_stretch(pieces, i, f, env.now, ba, mv.budget_ied, plan.threats, factors[0],
+                              lengths, speeds, factors[1])
             mv.remaining = pieces[i:]
             mv.moving = not retreat
-            mv.rows = [(pieces[r.index].edge, r.t_start_h, r.t_end_h, r.ambush_per_km)
-                       for r in sp.stretches]
+            if adversary:  # only the adversary reads the rows being driven
+                mv.rows = [(pieces[r.index].edge, r.t_start_h, r.t_end_h, r.ambush_per_km)
+                           for r in sp.stretches]
             mv.on_road = True
             try:
                 yield env.timeout(sp.end_h - env.now)

@@ -104,6 +104,8 @@ class Replication(Ledgers, FastForward, Formation, Journeys):
         self.delivered_t, self.delivered_l = [0] * nd, [0] * nd
         self.destroyed_t, self.destroyed_l = [0] * nd, [0] * nd
         self.active: set[Movement] = set()
+        #: (escort units, tankers) -> (deterrence, targeting factor) of a moving convoy
+        self.traverse_factors: dict[tuple[int, int], tuple[float, float]] = {}
         # per-day accumulators [destination][day] and [day]
         self.day_delivered_l = [[0] * days for _ in range(nd)]
         self.day_delivered_t = [[0] * days for _ in range(nd)]
