@@ -48,6 +48,7 @@ class FluidStock:
         self.capacity_l = capacity_l
         self.demand = demand
         self.tiers = sorted(tiers)
+        self._tiers_desc = self.tiers[::-1]
         self.horizon_h = horizon_h
         self.days = max(1, int(-(-horizon_h // 24)))
         self.t_h = 0.0
@@ -89,6 +90,8 @@ class FluidStock:
         # a hot loop: day_of, day_end_h, cut and the demand's look-ups inlined, state in locals
         # (the same arithmetic in the same order as those methods)
         last_day, horizon, tiers = self.days - 1, self.horizon_h, self.tiers
+        tiers_desc = self._tiers_desc
+        dry, end_stock = self.dry, self.end_stock_l
         starts, values, initial = self.demand.starts, self.demand.values, self.demand.initial
         n_steps = len(starts)
         k = bisect.bisect_right(starts, t)  # demand steps started by t; t only grows below
@@ -97,9 +100,16 @@ class FluidStock:
         while t < t_h:
             while k < n_steps and starts[k] <= t:
                 k += 1
-            d = min(int(t // 24), last_day)
-            day_end = min(24.0 * (d + 1), horizon)
-            end = min(t_h, day_end, starts[k] if k < n_steps else math.inf)
+            # min() by comparisons (a builtin call per operand is dear in this loop)
+            d = int(t // 24)
+            if d > last_day:
+                d = last_day
+            day_end = 24.0 * (d + 1)
+            if day_end > horizon:
+                day_end = horizon
+            end = t_h if t_h <= day_end else day_end
+            if k < n_steps and starts[k] < end:
+                end = starts[k]
             base = initial if k == 0 else values[k - 1]
             cut = 0.0
             level = 0.0  # the next stock level at which the rate changes
@@ -109,7 +119,7 @@ class FluidStock:
                     if cover <= below:
                         cut = share
                         break
-                for below, _share in reversed(tiers):
+                for below, _share in tiers_desc:
                     if below * base < stock:
                         level = below * base
                         break
@@ -117,7 +127,7 @@ class FluidStock:
             if rate > 0 and stock > 0:
                 reach = t + (stock - level) / rate
                 if reach <= end:
-                    end = max(reach, t)
+                    end = reach if reach > t else t
                     used = stock - level
                     stock = level
                 else:
@@ -130,10 +140,10 @@ class FluidStock:
             demand_l[d] += rate * dt
             consumed[d] += used
             if stock <= 0 and rate > 0 and dt > 0:
-                self.dry[d] = True
+                dry[d] = True
             t = end
             if end >= day_end:
-                self.end_stock_l[d] = stock
+                end_stock[d] = stock
         self.stock_l, self.t_h = stock, t
 
     def add(self, t_h: float, litres: float) -> float:
