@@ -39,6 +39,8 @@ class Driving:
         """Drive along ``pieces``; return (result, pieces travelled, (piece, frac) of an attack).
 
         result is ``arrived``, ``destroyed``, ``turned_back`` or ``cut_off`` (a closure ahead).
+        The pieces travelled (what a retreat drives back) are complete unless the result is
+        ``arrived``, when nobody reads them: then they stop at the last attack.
         """
         env, plan = self.env, self.plan
         lengths, speeds = plan.edge_length_km, plan.edge_speed_kmh
@@ -102,10 +104,10 @@ class Driving:
             if not adversary:
                 mv.budget_ambush = max(sp.budget_ambush, 0.0)
             mv.budget_ied = max(sp.budget_ied, 0.0)
+            if sp.attack is None:  # (what was travelled matters only to a retreat)
+                return "arrived", travelled, None
             for row in sp.stretches:
                 self._travelled(travelled, pieces[row.index], row.f_start, row.f_end)
-            if sp.attack is None:
-                return "arrived", travelled, None
             k = sp.stretches[-1].index
             i, f = k, sp.end_f
             if f >= pieces[k].f1 - 1e-12:

@@ -72,17 +72,17 @@ def plan_stretch(pieces: Sequence[Piece], i: int, f: float, t_h: float, budget_a
     """
     ba, bi, t = budget_ambush, budget_ied, t_h
     rows: list[Stretch] = []
-    va, vi = table.intensities_at(t)
-    next_break = table.next_break_after(t)
+    va, vi, next_break = table.period_at(t)
     j, fj = i, f
     n = len(pieces)
     # the leg's pieces once per plan: no attribute look-ups in the loop (same arithmetic)
-    edges, f0s, f1s, lens, spds = leg_arrays(pieces, lengths_km, speeds_kmh)
+    hit = _LEGS.get((id(pieces), id(lengths_km), id(speeds_kmh)))
+    edges, f0s, f1s, lens, spds = hit[3] if hit is not None else \
+        leg_arrays(pieces, lengths_km, speeds_kmh)
     while j < n:
         e, length, speed = edges[j], lens[j], spds[j]
         if t >= next_break:
-            va, vi = table.intensities_at(t)
-            next_break = table.next_break_after(t)
+            va, vi, next_break = table.period_at(t)
         f_end = f1s[j]
         km = (f_end - fj) * length
         dt = km / speed

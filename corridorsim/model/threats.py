@@ -322,6 +322,13 @@ class ThreatTable:
         i = max(i, 0)
         return self._ambush_mult[i], self._ied_mult[i]
 
+    def period_at(self, t_h: float) -> tuple[list[float], list[float], float]:
+        """:meth:`intensities_at` and :meth:`next_break_after` of ``t_h`` from one search."""
+        i = bisect.bisect_right(self.breaks_h, t_h)
+        k = i - 1 if i > 0 else 0
+        nb = self.breaks_h[i] if i < len(self.breaks_h) else math.inf
+        return self._ambush_mult[k], self._ied_mult[k], nb
+
     def next_break_after(self, t_h: float) -> float:
         """First phase boundary strictly after ``t_h`` (``inf`` if none)."""
         i = bisect.bisect_right(self.breaks_h, t_h)
