@@ -133,6 +133,8 @@ def leg_arrays(pieces: Sequence[Piece], lengths_km: Sequence[float],
     edges = tuple(p.edge for p in pieces)
     out = (edges, tuple(p.f0 for p in pieces), tuple(p.f1 for p in pieces),
            tuple(lengths_km[e] for e in edges), tuple(speeds_kmh[e] for e in edges))
+    if type(pieces) is not tuple:  # a list could change under the same id: not cached
+        return out
     if len(_LEGS) >= _LEGS_MAX:
         _LEGS.clear()
     _LEGS[key] = (pieces, lengths_km, speeds_kmh, out)
