@@ -104,6 +104,7 @@ class Replication(Ledgers, FastForward, Formation, Journeys):
         self.delivered_t, self.delivered_l = [0] * nd, [0] * nd
         self.destroyed_t, self.destroyed_l = [0] * nd, [0] * nd
         self.active: set[Movement] = set()
+        self.escort_waiting: set[Movement] = set()  # the active ones waiting for their escort
         #: (escort units, tankers) -> (deterrence, targeting factor) of a moving convoy
         self.traverse_factors: dict[tuple[int, int], tuple[float, float]] = {}
         # per-day accumulators [destination][day] and [day]
@@ -281,10 +282,9 @@ class Replication(Ledgers, FastForward, Formation, Journeys):
             for q in self.queues.values():
                 for k, n in enumerate(q.tankers_by_dest):
                     self.day_waiting[k][d] += n
-            for mv in self.active:
-                if mv.waiting_escort:
-                    for lot in mv.lots:
-                        self.day_waiting[lot.dest][d] += lot.tankers
+            for mv in self.escort_waiting:  # (integer counts: any order)
+                for lot in mv.lots:
+                    self.day_waiting[lot.dest][d] += lot.tankers
         self.done.succeed()
 
     # ------------------------------------------------------------------ closures
