@@ -39,25 +39,34 @@ class Driving:
         """Drive along ``pieces``; return (result, pieces travelled, (piece, frac) of an attack).
 
         result is ``arrived``, ``destroyed``, ``turned_back`` or ``cut_off`` (a closure ahead).
+        The pieces travelled (what a retreat drives back) are complete unless the result is
+        ``arrived``, when nobody reads them: then they stop at the last attack.
         """
         env, plan = self.env, self.plan
         lengths, speeds = plan.edge_length_km, plan.edge_speed_kmh
         targeting, adversary = self.sc.threats.targeting, plan.threats.adversary
         travelled: list[Piece] = []
+        factors_of = self.traverse_factors
         i = 0
         f = pieces[0].f0 if pieces else 0.0
         while i < len(pieces):
             if not retreat and self.closed.blocked(pieces, i):
                 return "cut_off", travelled, None
-            det = self.deterrence(mv)
+            # the escort's deterrence and the targeting factor: functions of the counts only
+            counts = (mv.escort_units, mv.tankers)
+            factors = factors_of.get(counts)
+            if factors is None:
+                factors = factors_of[counts] = (self.deterrence(mv),
+                                                size_factor(mv.tankers, targeting))
             # with an adversary process ambushes come from its opportunities, not from budgets
             ba = math.inf if adversary else mv.budget_ambush
-            sp = plan_stretch(pieces, i, f, env.now, ba, mv.budget_ied, plan.threats, det,
-                              lengths, speeds, size_factor(mv.tankers, targeting))
+            sp = plan_stretch(pieces, i, f, env.now, ba, mv.budget_ied, plan.threats, factors[0],
+                              lengths, speeds, factors[1])
             mv.remaining = pieces[i:]
             mv.moving = not retreat
-            mv.rows = [(pieces[r.index].edge, r.t_start_h, r.t_end_h, r.ambush_per_km)
-                       for r in sp.stretches]
+            if adversary:  # only the adversary reads the rows being driven
+                mv.rows = [(pieces[r.index].edge, r.t_start_h, r.t_end_h, r.ambush_per_km)
+                           for r in sp.stretches]
             mv.on_road = True
             try:
                 yield env.timeout(sp.end_h - env.now)
@@ -95,10 +104,10 @@ class Driving:
             if not adversary:
                 mv.budget_ambush = max(sp.budget_ambush, 0.0)
             mv.budget_ied = max(sp.budget_ied, 0.0)
+            if sp.attack is None:  # (what was travelled matters only to a retreat)
+                return "arrived", travelled, None
             for row in sp.stretches:
                 self._travelled(travelled, pieces[row.index], row.f_start, row.f_end)
-            if sp.attack is None:
-                return "arrived", travelled, None
             k = sp.stretches[-1].index
             i, f = k, sp.end_f
             if f >= pieces[k].f1 - 1e-12:
@@ -288,17 +297,17 @@ class Driving:
             whole = route + mv.planned[mv.planned.index(route[-1]) + 1:]
         end_t = mv.tankers_start - mv.destroyed_t - mv.handed_t
         end_l = mv.litres_start - mv.destroyed_l - mv.handed_l
+        # positional, in ConvoyRow's field order (a keyword call binds 28 names: 3 times dearer)
         self.records.convoys.append(ConvoyRow(
-            replication=self.rep, convoy_id=mv.id, convoy=mv.name, kind=mv.kind,
-            source=mv.source, origin=mv.origin, target=mv.target,
-            corridor=self.plan.path_corridor(whole), route=">".join(route),
-            formed_h=round(mv.formed_h, 6), depart_h=round(mv.depart_h, 6),
-            end_h=round(self.env.now, 6) if outcome != "in_transit" else math.nan,
-            tankers_start=mv.tankers_start, litres_start=mv.litres_start, tankers_end=end_t,
-            litres_end=end_l, tankers_destroyed=mv.destroyed_t, litres_destroyed=mv.destroyed_l,
-            tankers_handed_off=mv.handed_t, litres_handed_off=mv.handed_l,
-            escort_units=mv.escort_units + mv.escort_units_lost,
-            escort_units_lost=mv.escort_units_lost, escort_wait_h=round(mv.escort_wait_h, 6),
-            escort_wait_censored=censored, attacks=mv.attacks, turn_backs=mv.turn_backs,
-            outcome=outcome,
+            self.rep, mv.id, mv.name, mv.kind,  # replication, convoy_id, convoy, kind
+            mv.source, mv.origin, mv.target,  # source, origin, target
+            self.plan.path_corridor(whole), ">".join(route),  # corridor, route
+            round(mv.formed_h, 6), round(mv.depart_h, 6),  # formed_h, depart_h
+            round(self.env.now, 6) if outcome != "in_transit" else math.nan,  # end_h
+            mv.tankers_start, mv.litres_start, end_t, end_l,  # tankers/litres start, end
+            mv.destroyed_t, mv.destroyed_l,  # tankers_destroyed, litres_destroyed
+            mv.handed_t, mv.handed_l,  # tankers_handed_off, litres_handed_off
+            mv.escort_units + mv.escort_units_lost, mv.escort_units_lost,  # escort_units, _lost
+            round(mv.escort_wait_h, 6), censored,  # escort_wait_h, escort_wait_censored
+            mv.attacks, mv.turn_backs, outcome,  # attacks, turn_backs, outcome
         ))

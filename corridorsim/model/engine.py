@@ -104,6 +104,9 @@ class Replication(Ledgers, FastForward, Formation, Journeys):
         self.delivered_t, self.delivered_l = [0] * nd, [0] * nd
         self.destroyed_t, self.destroyed_l = [0] * nd, [0] * nd
         self.active: set[Movement] = set()
+        self.escort_waiting: set[Movement] = set()  # the active ones waiting for their escort
+        #: (escort units, tankers) -> (deterrence, targeting factor) of a moving convoy
+        self.traverse_factors: dict[tuple[int, int], tuple[float, float]] = {}
         # per-day accumulators [destination][day] and [day]
         self.day_delivered_l = [[0] * days for _ in range(nd)]
         self.day_delivered_t = [[0] * days for _ in range(nd)]
@@ -153,13 +156,14 @@ class Replication(Ledgers, FastForward, Formation, Journeys):
         else:
             lat, lon = plan.node_latlon.get(node, (math.nan, math.nan)) if node else (math.nan, math.nan)
             a = b = corridor = ""
+        # positional, in EventRow's field order (a keyword call binds 19 names: 3 times dearer)
         self.records.events.append(EventRow(
-            replication=self.rep, time_h=round(self.env.now, 6), kind=kind,
-            convoy_id=mv.id if mv else -1, convoy=mv.name if mv else "", node=node,
-            edge_from=a, edge_to=b, corridor=corridor, lat=round(lat, 5), lon=round(lon, 5),
-            tankers=tankers, litres=litres, tankers_destroyed=destroyed_t,
-            litres_destroyed=destroyed_l, escort_units=escort, escort_units_lost=escort_lost,
-            delay_h=round(delay_h, 6), detail=detail,
+            self.rep, round(self.env.now, 6), kind,  # replication, time_h, kind
+            mv.id if mv else -1, mv.name if mv else "", node,  # convoy_id, convoy, node
+            a, b, corridor, round(lat, 5), round(lon, 5),  # edge_from, edge_to, corridor, lat, lon
+            tankers, litres, destroyed_t, destroyed_l,  # tankers, litres, ..._destroyed
+            escort, escort_lost,  # escort_units, escort_units_lost
+            round(delay_h, 6) if delay_h else delay_h, detail,  # delay_h (0 unrounded), detail
         ))
 
     def new_id(self) -> int:
@@ -278,10 +282,9 @@ class Replication(Ledgers, FastForward, Formation, Journeys):
             for q in self.queues.values():
                 for k, n in enumerate(q.tankers_by_dest):
                     self.day_waiting[k][d] += n
-            for mv in self.active:
-                if mv.waiting_escort:
-                    for lot in mv.lots:
-                        self.day_waiting[lot.dest][d] += lot.tankers
+            for mv in self.escort_waiting:  # (integer counts: any order)
+                for lot in mv.lots:
+                    self.day_waiting[lot.dest][d] += lot.tankers
         self.done.succeed()
 
     # ------------------------------------------------------------------ closures

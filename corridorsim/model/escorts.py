@@ -36,16 +36,23 @@ class DayIntegral:
     """Time integral of a step function, split into days (for escort units busy)."""
 
     def __init__(self, days: int):
-        self.per_day = np.zeros(days + 1)
+        self._per_day = [0.0] * (days + 1)  # a list: numpy's scalar item updates cost more
         self.value = 0.0
         self.since = 0.0
 
+    @property
+    def per_day(self) -> np.ndarray:
+        """Integral per day (unit-hours), the last element past the horizon."""
+        return np.array(self._per_day)
+
     def change(self, now: float, delta: float) -> None:
         t = self.since
+        per_day = self._per_day
+        last = len(per_day) - 1
         while t < now:
             d = int(t // 24)
             end = min(now, (d + 1) * 24.0)
-            self.per_day[min(d, len(self.per_day) - 1)] += self.value * (end - t)
+            per_day[min(d, last)] += self.value * (end - t)
             t = end
         self.since = now
         self.value += delta

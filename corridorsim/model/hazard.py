@@ -19,7 +19,7 @@ from typing import NamedTuple
 from .plan import Piece
 from .threats import ThreatTable
 
-__all__ = ["Stretch", "StretchPlan", "plan_stretch", "free_leg_end_h"]
+__all__ = ["Stretch", "StretchPlan", "plan_stretch", "free_leg_end_h", "leg_arrays"]
 
 
 class Stretch(NamedTuple):
@@ -72,16 +72,18 @@ def plan_stretch(pieces: Sequence[Piece], i: int, f: float, t_h: float, budget_a
     """
     ba, bi, t = budget_ambush, budget_ied, t_h
     rows: list[Stretch] = []
-    va, vi = table.intensities_at(t)
-    next_break = table.next_break_after(t)
+    va, vi, next_break = table.period_at(t)
     j, fj = i, f
-    while j < len(pieces):
-        p = pieces[j]
-        length, speed = lengths_km[p.edge], speeds_kmh[p.edge]
+    n = len(pieces)
+    # the leg's pieces once per plan: no attribute look-ups in the loop (same arithmetic)
+    hit = _LEGS.get((id(pieces), id(lengths_km), id(speeds_kmh)))
+    edges, f0s, f1s, lens, spds = hit[3] if hit is not None else \
+        leg_arrays(pieces, lengths_km, speeds_kmh)
+    while j < n:
+        e, length, speed = edges[j], lens[j], spds[j]
         if t >= next_break:
-            va, vi = table.intensities_at(t)
-            next_break = table.next_break_after(t)
-        f_end = p.f1
+            va, vi, next_break = table.period_at(t)
+        f_end = f1s[j]
         km = (f_end - fj) * length
         dt = km / speed
         split = t + dt > next_break  # a phase boundary falls on this stretch: cut it there
@@ -89,7 +91,7 @@ def plan_stretch(pieces: Sequence[Piece], i: int, f: float, t_h: float, budget_a
             dt = next_break - t
             km = dt * speed
             f_end = fj + km / length
-        ra, ri = va[p.edge] * deterrence * ambush_factor, vi[p.edge] * deterrence
+        ra, ri = va[e] * deterrence * ambush_factor, vi[e] * deterrence
         ha, hi = ra * km, ri * km
         if ha >= ba or hi >= bi:
             xa = ba / ra if ha >= ba else math.inf  # only the process that fires here
@@ -108,8 +110,38 @@ def plan_stretch(pieces: Sequence[Piece], i: int, f: float, t_h: float, budget_a
             continue
         t += dt
         j += 1
-        fj = pieces[j].f0 if j < len(pieces) else 0.0
+        fj = f0s[j] if j < n else 0.0
     return StretchPlan(tuple(rows), None, fj, t, ba, bi)
+
+
+_LEGS: dict = {}  # ids of (pieces, lengths, speeds) -> (the three, arrays); see leg_arrays
+
+
+def leg_arrays(pieces: Sequence[Piece], lengths_km: Sequence[float],
+               speeds_kmh: Sequence[float]) -> tuple[tuple, tuple, tuple, tuple, tuple]:
+    """The edge, start and end fractions, length (km) and speed (km/h) of each piece of a leg.
+
+    Cached per leg and per pair of edge tables (a plan's ``edge_length_km`` and
+    ``edge_speed_kmh``, which live as long as the plan): a movement drives the same few legs in
+    every replication. Keyed by identity (hashing the pieces would cost as much as the lookups
+    saved); the entry holds the three objects, so that their ids cannot be reused meanwhile.
+    """
+    key = (id(pieces), id(lengths_km), id(speeds_kmh))
+    hit = _LEGS.get(key)
+    if hit is not None:
+        return hit[3]
+    edges = tuple(p.edge for p in pieces)
+    out = (edges, tuple(p.f0 for p in pieces), tuple(p.f1 for p in pieces),
+           tuple(lengths_km[e] for e in edges), tuple(speeds_kmh[e] for e in edges))
+    if type(pieces) is not tuple:  # a list could change under the same id: not cached
+        return out
+    if len(_LEGS) >= _LEGS_MAX:
+        _LEGS.clear()
+    _LEGS[key] = (pieces, lengths_km, speeds_kmh, out)
+    return out
+
+
+_LEGS_MAX = 20_000  # legs kept at most (retreats make new ones); cleared when full
 
 
 def free_leg_end_h(pieces: Sequence[Piece], t_h: float, table: ThreatTable,

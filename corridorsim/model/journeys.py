@@ -252,6 +252,7 @@ class Journeys(Driving):
         pool = self.pools[b]
         mv.wait_start_h = t0 = env.now
         mv.waiting_escort = True
+        self.escort_waiting.add(mv)
         want = min(mv.escort_wanted, self.escorts.in_service(b))
         if mv.escort_policy == "available":
             # what is free now and not promised to convoys already waiting at this base
@@ -268,6 +269,7 @@ class Journeys(Driving):
                 req.cancel()
             if mv.tankers == 0:
                 mv.waiting_escort = False
+                self.escort_waiting.discard(mv)
                 return
             # units lost elsewhere: ask again for no more than now exist
             want = min(want, self.escorts.in_service(b))
@@ -278,5 +280,6 @@ class Journeys(Driving):
             if deploy > 0:
                 yield from self.stand(mv, mv.origin, env.timeout(deploy))
         mv.waiting_escort = False
+        self.escort_waiting.discard(mv)
         mv.escort_wait_h = env.now - t0
         self.escort_waits.append(mv.escort_wait_h)

@@ -35,6 +35,9 @@ __all__ = ["Router"]
 _IED_REFERENCE_TANKERS = 25.0
 
 
+_MISSING = object()  # a cache miss (None is a cached "no route")
+
+
 class Router:
     """Shortest paths under the scenario's routing policy.
 
@@ -98,10 +101,14 @@ class Router:
         """
         if via is None:
             via = self.via.get(origin, ())
-        via = tuple(v for v in via if v not in (origin, target))
+        if via:
+            via = tuple(v for v in via if v not in (origin, target))
+        else:  # (the common case: no generator for nothing)
+            via = ()
         key = (origin, target, via, closed_edges, closed_nodes)
-        if key in self._cache:
-            return self._cache[key]
+        hit = self._cache.get(key, _MISSING)
+        if hit is not _MISSING:
+            return hit
         path: tuple[str, ...] | None
         if origin == target:
             path = (origin,)

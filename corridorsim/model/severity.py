@@ -29,6 +29,8 @@ negative-binomial form only: :func:`negative_binomial`).
 
 from __future__ import annotations
 
+import bisect
+import functools
 import math
 
 import numpy as np
@@ -127,5 +129,13 @@ def tankers_lost(u: float, tankers: int, escort_units: int, amb: AmbushEffects,
 
     Returns the smallest ``K`` with ``P(K' <= K) > u`` under :func:`loss_pmf`, in [0, n].
     """
-    cdf = np.cumsum(loss_pmf(tankers, escort_units, amb, det))
-    return min(int(np.searchsorted(cdf, u * cdf[-1], side="right")), max(int(tankers), 0))
+    cdf = _loss_cdf(tankers, escort_units, amb, det)
+    return min(bisect.bisect_right(cdf, u * cdf[-1]), max(int(tankers), 0))
+
+
+@functools.lru_cache(maxsize=4096)
+def _loss_cdf(tankers: int, escort_units: int, amb: AmbushEffects, det: Deterrence
+              ) -> tuple[float, ...]:
+    """Cumulative :func:`loss_pmf`, cached: a scenario's ambushes meet few (n, E) pairs, and
+    the pmf's special functions cost more than the draw (the blocks are frozen, hashable)."""
+    return tuple(np.cumsum(loss_pmf(tankers, escort_units, amb, det)).tolist())

@@ -16,6 +16,7 @@ Pure state, no SimPy. May import :mod:`.plan`.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 
@@ -47,6 +48,7 @@ class FluidStock:
         self.capacity_l = capacity_l
         self.demand = demand
         self.tiers = sorted(tiers)
+        self._tiers_desc = self.tiers[::-1]
         self.horizon_h = horizon_h
         self.days = max(1, int(-(-horizon_h // 24)))
         self.t_h = 0.0
@@ -82,40 +84,67 @@ class FluidStock:
     def advance(self, t_h: float) -> None:
         """Let demand drain the stock up to ``t_h`` (exact for the piecewise-constant rate)."""
         t_h = min(t_h, self.horizon_h)
-        demand, last_day, horizon = self.demand, self.days - 1, self.horizon_h
-        while self.t_h < t_h:
-            t = self.t_h
-            d = min(int(t // 24), last_day)  # (day_of and day_end_h, inlined: a hot loop)
-            day_end = min(24.0 * (d + 1), horizon)
-            end = min(t_h, day_end, demand.next_change_after(t))
-            base = demand.at(t)
-            rate = base * (1.0 - self.cut(self.stock_l, base)) / 24.0  # litres per hour
+        t = self.t_h
+        if t >= t_h:
+            return
+        # a hot loop: day_of, day_end_h, cut and the demand's look-ups inlined, state in locals
+        # (the same arithmetic in the same order as those methods)
+        last_day, horizon, tiers = self.days - 1, self.horizon_h, self.tiers
+        tiers_desc = self._tiers_desc
+        dry, end_stock = self.dry, self.end_stock_l
+        starts, values, initial = self.demand.starts, self.demand.values, self.demand.initial
+        n_steps = len(starts)
+        k = bisect.bisect_right(starts, t)  # demand steps started by t; t only grows below
+        stock = self.stock_l
+        base_demand, demand_l, consumed = self.base_demand_l, self.demand_l, self.consumed_l
+        while t < t_h:
+            while k < n_steps and starts[k] <= t:
+                k += 1
+            # min() by comparisons (a builtin call per operand is dear in this loop)
+            d = int(t // 24)
+            if d > last_day:
+                d = last_day
+            day_end = 24.0 * (d + 1)
+            if day_end > horizon:
+                day_end = horizon
+            end = t_h if t_h <= day_end else day_end
+            if k < n_steps and starts[k] < end:
+                end = starts[k]
+            base = initial if k == 0 else values[k - 1]
+            cut = 0.0
             level = 0.0  # the next stock level at which the rate changes
             if base > 0:
-                for below, _share in reversed(self.tiers):
-                    if below * base < self.stock_l:
+                cover = stock / base
+                for below, share in tiers:  # ascending thresholds: the tightest tier reached
+                    if cover <= below:
+                        cut = share
+                        break
+                for below, _share in tiers_desc:
+                    if below * base < stock:
                         level = below * base
                         break
-            if rate > 0 and self.stock_l > 0:
-                reach = t + (self.stock_l - level) / rate
+            rate = base * (1.0 - cut) / 24.0  # litres per hour
+            if rate > 0 and stock > 0:
+                reach = t + (stock - level) / rate
                 if reach <= end:
-                    end = max(reach, t)
-                    used = self.stock_l - level
-                    self.stock_l = level
+                    end = reach if reach > t else t
+                    used = stock - level
+                    stock = level
                 else:
                     used = rate * (end - t)
-                    self.stock_l -= used
+                    stock -= used
             else:
                 used = 0.0
             dt = end - t
-            self.base_demand_l[d] += base / 24.0 * dt
-            self.demand_l[d] += rate * dt
-            self.consumed_l[d] += used
-            if self.stock_l <= 0 and rate > 0 and dt > 0:
-                self.dry[d] = True
-            self.t_h = end
+            base_demand[d] += base / 24.0 * dt
+            demand_l[d] += rate * dt
+            consumed[d] += used
+            if stock <= 0 and rate > 0 and dt > 0:
+                dry[d] = True
+            t = end
             if end >= day_end:
-                self.end_stock_l[d] = self.stock_l
+                end_stock[d] = stock
+        self.stock_l, self.t_h = stock, t
 
     def add(self, t_h: float, litres: float) -> float:
         """Deliver ``litres`` at ``t_h``; return the litres stocked (the rest overflows)."""

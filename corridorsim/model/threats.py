@@ -45,6 +45,7 @@ Part of the model layer: imports :mod:`corridorsim.scenario`, NumPy and ``scipy.
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 from dataclasses import dataclass
 
@@ -171,16 +172,24 @@ def _binomial_from_uniform(u: float, n: int, p: float) -> int:
     ``scipy.stats`` computes the same quantile with Boost's CDF, which differs from ``bdtr`` in
     the last bits only: the two agree unless ``u`` falls within about 1e-15 of a step of the
     CDF (none in millions of draws; ``tests/model/test_threats.py`` compares them). Not
-    importing ``scipy.stats`` saves about half a second of every command's start-up.
+    importing ``scipy.stats`` saves about half a second of every command's start-up. The CDF
+    at ``0..n`` is cached per ``(n, p)`` (escorts have few sizes), so that a draw scans a tuple.
     """
     if n <= 0 or p <= 0.0:
         return 0
     if p >= 1.0:
         return n
+    cdf = _binomial_cdf(n, p)
     k = 0
-    while k < n and special.bdtr(k, n, p) < u:
+    while k < n and cdf[k] < u:
         k += 1
     return k
+
+
+@functools.lru_cache(maxsize=4096)
+def _binomial_cdf(n: int, p: float) -> tuple[float, ...]:
+    """``scipy.special.bdtr(k, n, p)`` at ``k = 0..n``."""
+    return tuple(float(special.bdtr(k, n, p)) for k in range(n + 1))
 
 
 def _poisson_quantile(u: float, mean: float) -> int:
@@ -312,6 +321,13 @@ class ThreatTable:
         i = bisect.bisect_right(self.breaks_h, t_h) - 1
         i = max(i, 0)
         return self._ambush_mult[i], self._ied_mult[i]
+
+    def period_at(self, t_h: float) -> tuple[list[float], list[float], float]:
+        """:meth:`intensities_at` and :meth:`next_break_after` of ``t_h`` from one search."""
+        i = bisect.bisect_right(self.breaks_h, t_h)
+        k = i - 1 if i > 0 else 0
+        nb = self.breaks_h[i] if i < len(self.breaks_h) else math.inf
+        return self._ambush_mult[k], self._ied_mult[k], nb
 
     def next_break_after(self, t_h: float) -> float:
         """First phase boundary strictly after ``t_h`` (``inf`` if none)."""

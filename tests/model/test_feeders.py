@@ -140,6 +140,9 @@ class _Phases:
     def next_break_after(self, t_h):
         return next((b for b in self.breaks_h if b > t_h), math.inf)
 
+    def period_at(self, t_h):
+        return self.zero, self.zero, self.next_break_after(t_h)
+
 
 @settings(max_examples=200, deadline=None)
 @given(lengths=st.lists(st.floats(0.5, 400), min_size=1, max_size=6),
