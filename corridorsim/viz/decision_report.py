@@ -70,6 +70,15 @@ def _network(root: Path):
     return build_network(scenario_from_dict(man["base_scenario"]))
 
 
+def _each_destination(table: Any, stem: str, draw: Callable[[str], Any],
+                      caption: Callable[[str], str]) -> list[CaptionedFigure]:
+    """One figure per destination of ``table``, in its order, named ``<stem>_<destination>``
+    when there are several (``<stem>`` alone for one)."""
+    dests = list(dict.fromkeys(table["destination"].astype(str))) if not table.empty else []
+    return [CaptionedFigure(stem + (f"_{d}" if len(dests) > 1 else ""), draw(d), caption(d))
+            for d in dests]
+
+
 def study_figures(path: str | Path) -> list[CaptionedFigure]:
     """The figures of one study directory, each with a caption."""
     root = Path(path)
@@ -80,29 +89,25 @@ def study_figures(path: str | Path) -> list[CaptionedFigure]:
     foot = f"corridorsim {kind}: {what}"
     figs: list[CaptionedFigure] = []
     if kind == "criticality" and not t["criticality"].empty:
-        dests = list(dict.fromkeys(t["criticality"]["destination"].astype(str)))
-        for dest in dests:
-            name = "criticality_bars" + (f"_{dest}" if len(dests) > 1 else "")
-            figs.append(CaptionedFigure(name, criticality_bars(t["criticality"], dest, footer=foot),
-                                        f"Unmet demand at {dest} added by closing each segment and "
-                                        "litres gained by making it safe (paired means, 95 % CI)."))
+        figs += _each_destination(
+            t["criticality"], "criticality_bars",
+            lambda d: criticality_bars(t["criticality"], d, footer=foot),
+            lambda d: f"Unmet demand at {d} added by closing each segment and litres gained by "
+                      "making it safe (paired means, 95 % CI).")
         figs.append(CaptionedFigure("criticality_map",
                                     criticality_map(_network(root), t["criticality"], footer=foot),
                                     "Segments that carry traffic, coloured by the unmet demand their "
                                     "closure adds (summed over the destinations)."))
-        stress = t["stress_test"]
-        for dest in (list(dict.fromkeys(stress["destination"].astype(str))) if not stress.empty else []):
-            name = "stress_test" + (f"_{dest}" if len(dests) > 1 else "")
-            figs.append(CaptionedFigure(name, stress_figure(stress, dest, footer=foot),
-                                        f"Time for {dest} to survive a closure (median days until its "
-                                        "stock runs out) against the segment's time to recover."))
+        figs += _each_destination(
+            t["stress_test"], "stress_test",
+            lambda d: stress_figure(t["stress_test"], d, footer=foot),
+            lambda d: f"Time for {d} to survive a closure (median days until its stock runs "
+                      "out) against the segment's time to recover.")
     elif kind == "value" and not t["value"].empty:
-        dests = list(dict.fromkeys(t["value"]["destination"].astype(str)))
-        for dest in dests:
-            name = "value" + (f"_{dest}" if len(dests) > 1 else "")
-            figs.append(CaptionedFigure(name, value_bars(t["value"], dest, footer=foot),
-                                        f"Marginal value at {dest} of one more escort unit, day of "
-                                        "stock or tanker a day (paired means, 95 % CI)."))
+        figs += _each_destination(
+            t["value"], "value", lambda d: value_bars(t["value"], d, footer=foot),
+            lambda d: f"Marginal value at {d} of one more escort unit, day of stock or tanker a "
+                      "day (paired means, 95 % CI).")
     elif kind == "discovery":
         figs.append(CaptionedFigure("peeling", peeling_figure(t["trajectory"], int(man["box"]), footer=foot),
                                     "PRIM peeling trajectory: coverage against density of each box."))
