@@ -41,7 +41,8 @@ def run_blocks(root: Path) -> tuple[list[Block], str]:
         blocks.append(Block("p", sc.description))
     blocks.append(Block("h2", "At a glance"))
     blocks.append(Block("ul", items=headline_run(run["metrics"], sc,
-                                                  run.get("daily_by_destination", run["daily"]))))
+                                                  run.get("daily_by_destination", run["daily"]),
+                                                  run.get("destinations"))))
     blocks += assumption_blocks(sc, "Key assumptions")
     if ctx.obs_d is not None or ctx.obs_i is not None:
         blocks.append(Block("p", f"Observed data drawn beside the simulation: "

@@ -175,9 +175,11 @@ def destination_rows(destinations: pd.DataFrame, order: Sequence[str],
     return Table(header, rows, "l" + "r" * (len(header) - 1), widths, mark)
 
 
-def headline_run(metrics: pd.DataFrame, sc: Any, daily: pd.DataFrame) -> list[str]:
+def headline_run(metrics: pd.DataFrame, sc: Any, daily: pd.DataFrame,
+                 destinations: pd.DataFrame | None = None) -> list[str]:
     """Headline sentences of a run. The metrics of a run with several destinations are totals
-    over all of them (``daily`` then holds every destination's rows)."""
+    over all of them (``daily`` then holds every destination's rows); with the run's
+    ``destinations`` table, a sentence gives the focus destination's own outcome."""
     m = metrics.set_index("metric")
     out = []
     keys = ["date", "destination"] if "destination" in daily else ["date"]
@@ -199,6 +201,8 @@ def headline_run(metrics: pd.DataFrame, sc: Any, daily: pd.DataFrame) -> list[st
             when = f"; when it does, the median first day at zero is {fmt_date(d)}"
         what = "some destination's stock" if several else "the stock"
         out.append(f"Probability that {what} runs out at least once: {fmt_pct(r['mean'])}{when}.")
+    if several and destinations is not None and len(destinations):
+        out += _focus_sentence(destinations, sc)
     if "tankers_destroyed" in m.index and "litres_destroyed" in m.index:
         t, l_ = m.loc["tankers_destroyed"], m.loc["litres_destroyed"]
         out.append(f"Tankers destroyed: mean {format_number(t['mean'], 3)} "
@@ -208,6 +212,24 @@ def headline_run(metrics: pd.DataFrame, sc: Any, daily: pd.DataFrame) -> list[st
         r = m.loc["unmet_l"]
         out.append(f"Demand not met (after rationing): mean {format_litres(r['mean'])}.")
     return out
+
+
+def _focus_sentence(destinations: pd.DataFrame, sc: Any) -> list[str]:
+    """The focus destination's own litres and stock-outs (the first listed)."""
+    from ..experiments.metrics import destination_metrics
+
+    focus = sc.destination.label
+    rows = destination_metrics(destinations[destinations["destination"] == focus])
+    if rows.empty:
+        return []
+    r = rows.iloc[0]
+    when = ""
+    if pd.notna(r["first_stockout_day"]):
+        d = pd.Timestamp(sc.start) + pd.Timedelta(days=float(r["first_stockout_day"]))
+        when = f", the median first day at zero {fmt_date(d)}"
+    return [f"{focus}, the focus destination: {format_litres(r['delivered_l'])} delivered on "
+            f"average; its own stock runs out in {fmt_pct(r['p_stockout'])} of replications"
+            f"{when}, {format_number(r['days_at_zero'], 2)} days at zero on average."]
 
 
 def manifest_rows(man: dict[str, Any], keys: Sequence[str]) -> list[list[str]]:

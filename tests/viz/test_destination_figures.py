@@ -136,6 +136,22 @@ def test_report_has_a_destinations_section(two_dir, tmp_path):
     assert text.count("<figure") == len(files.figures)
 
 
+def test_at_a_glance_gives_the_focus_destination_its_own_sentence(two_dir, tmp_path):
+    """The national headline says 'some destination'; the focus destination's own litres and
+    stock-outs follow, from its rows of the destinations table."""
+    import re
+
+    text = write_report(two_dir, tmp_path / "glance.html").html.read_text(encoding="utf-8")
+    glance = re.sub("<[^>]+>", " ", text[text.index("At a glance"):text.index("Key assumptions")])
+    assert "some destination&#x27;s stock runs out" in glance or "some destination's stock" in glance
+    run = read_run(two_dir)
+    bamako = run.destinations[run.destinations["destination"] == "Bamako"]
+    ran_out = np.isfinite(bamako["first_stockout_day"].to_numpy(dtype=float))
+    sentence = next(s for s in glance.split("  ") if "Bamako, the focus destination" in s)
+    assert f"{format_number(bamako['delivered_l'].mean() / 1e6, 3)} ML delivered" in sentence
+    assert f"runs out in {100 * ran_out.mean():.0f} % of replications" in sentence
+
+
 @pytest.mark.e2e
 def test_single_destination_run_has_neither(one_dir, tmp_path):
     assert not NEW & set(standard_figures(one_dir))
