@@ -259,16 +259,21 @@ class Trajectories:
         fired = xp.zeros(m, dtype=bool)
         is_amb = xp.zeros(m, dtype=bool)
         fa, t_end = xp.zeros(m), xp.zeros(m)
-        edges = xp.asarray(arr["edge"])
+        width = arr["edge"].shape[1]
+        edges = xp.asarray(arr["edge"]).reshape(-1)  # piece j of leg g at g * width + j
+        first = leg * width
+        n_edges = self.amb.shape[1]
+        amb, ied = self.amb.reshape(-1), self.ied.reshape(-1)  # [period * n_edges + edge]
         rows = xp.arange(m)  # those still driving
         while rows.size:
             fr, tr, bar, bir = f[rows], t[rows], ba[rows], bi[rows]
             ir = i[rows]
-            edge = edges[leg[rows], ir]
+            edge = edges[first[rows] + ir]
             length, speed = self.length[edge], self.speed[edge]
             pos = xp.searchsorted(self.breaks, tr, side="right") - 1
             nb = self.breaks_next[pos]
-            va, vi = self.amb[pos, edge], self.ied[pos, edge]
+            cell = pos * n_edges + edge
+            va, vi = amb[cell], ied[cell]
             km = (1.0 - fr) * length
             dt = km / speed
             split = tr + dt > nb  # a phase boundary falls on this stretch: cut it there
@@ -279,6 +284,14 @@ class Trajectories:
             ha, hi = ra * km, ri * km
             hit_a, hit_i = ha >= bar, hi >= bir
             fire = hit_a | hit_i
+            # every stretch as if without an attack; those ending in one are set again below
+            ba[rows] = bar - ha
+            bi[rows] = bir - hi
+            t[rows] = xp.where(split, nb, tr + dt)
+            f[rows] = xp.where(split, fr + km / length, 0.0)
+            i_next = ir + ~split
+            i[rows] = i_next
+            go = i_next < n_p[rows]  # still on the leg
             if xp.any(fire):
                 w = rows[fire]
                 ra_w, ri_w, ba_w, bi_w = ra[fire], ri[fire], bar[fire], bir[fire]
@@ -293,18 +306,8 @@ class Trajectories:
                 i[w] = ir[fire]
                 is_amb[w] = xa <= xi
                 fired[w] = True
-                quiet = ~fire
-                rows, fr, tr, bar, bir, ir = (a[quiet] for a in (rows, fr, tr, bar, bir, ir))
-                split, nb, dt, km, ha, hi, length = (
-                    a[quiet] for a in (split, nb, dt, km, ha, hi, length))
-            # stretches without an attack
-            ba[rows] = bar - ha
-            bi[rows] = bir - hi
-            t[rows] = xp.where(split, nb, tr + dt)
-            f[rows] = xp.where(split, fr + km / length, 0.0)
-            ir = ir + ~split
-            i[rows] = ir
-            rows = rows[ir < n_p[rows]]
+                go &= ~fire
+            rows = rows[go]
         # legs driven to their end
         ended = ~fired
         e_idx = idx[ended]
