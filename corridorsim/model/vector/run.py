@@ -2,12 +2,13 @@
 
 On an eligible scenario (:mod:`.eligibility`) the convoys of a replication do not interact, so
 each (replication, convoy) pair is an independent trajectory and all of them advance together,
-one step of their own history per pass (a stretch of road up to the next piece end, phase
-boundary or attack; an attack; a turn-back; a plan at a stop), whatever their clocks. Axis 0 of
-every state array is the trajectory (replication-major). Each step performs the engine's own
-floating-point operations in the engine's order (:func:`corridorsim.model.hazard.plan_stretch`,
-SimPy's ``now + (end - now)`` clock), and each trajectory reads the movement stream of the
-engine (:func:`corridorsim.model.streams.movement_key`, draw order: ambush budget, IED budget,
+one step of their own history per pass (the road up to the next attack or the leg's end, driven
+stretch by stretch within the pass; an attack; a turn-back; a plan at a stop), whatever their
+clocks. Axis 0 of every state array is the trajectory (replication-major). Each step performs
+the engine's own floating-point operations in the engine's order
+(:func:`corridorsim.model.hazard.plan_stretch`, SimPy's ``now + (end - now)`` clock), and each
+trajectory reads the movement stream of the engine
+(:func:`corridorsim.model.streams.movement_key`, draw order: ambush budget, IED budget,
 checkpoint waits, per attack a new budget and :data:`~corridorsim.model.threats.ATTACK_UNIFORMS`
 outcome uniforms), so every replication agrees with the SimPy engine's. A replication's result
 does not depend on which others share its batch.
@@ -108,8 +109,8 @@ class Trajectories:
         self.e_lost, self.dest_t, self.attacks, self.turn_backs = (z(np.int64) for _ in range(4))
         self.leg, self.i, self.hit_k, self.plan_leg = (z(np.int64) for _ in range(4))
         self.plan_leg -= 1
-        self.f, self.t, self.ba, self.bi, self.det, self.sf, self.hit_f = (z() for _ in range(7))
-        self.in_call, self.retreat = z(bool), z(bool)
+        self.f, self.hit_f = z(), z()
+        self.retreat = z(bool)
         self.draw = xp.full(size, 2, dtype=np.int64)
         self.budget_a = -exact_map(xp, "log", uniforms_array(self.key, 0, xp))
         self.budget_i = -exact_map(xp, "log", uniforms_array(self.key, 1, xp))
@@ -176,7 +177,6 @@ class Trajectories:
         self.i[idx] = 0
         self.f[idx] = 0.0
         self.retreat[idx] = False
-        self.in_call[idx] = False
         self.mode[idx] = DRIVE
 
     def step_turn_back(self, idx) -> None:
@@ -193,7 +193,6 @@ class Trajectories:
         self.i[b] = 0
         self.f[b] = 1.0 - self.hit_f[b]
         self.retreat[b] = True
-        self.in_call[b] = False
         self.mode[b] = DRIVE
         self._regroup(idx[~back])
 
@@ -234,86 +233,109 @@ class Trajectories:
         self._wait(idx, wait)
 
     def step_drive(self, idx) -> None:
-        """Drive one stretch: to the piece's end, the next phase boundary or an attack."""
+        """Drive each trajectory of ``idx`` to its next attack or to the end of its leg.
+
+        One pass drives every stretch up to there (the pieces, and their cuts at phase
+        boundaries): it loops over the stretch for the trajectories still driving, each round
+        doing for them what :func:`~corridorsim.model.hazard.plan_stretch` does for one
+        stretch, in the same floating-point operations and order. So a leg of many pieces
+        costs one pass plus a few array operations per stretch, not a pass per stretch.
+        """
         xp = self.xp
         arr = self.itin.arrays()
         n_p = xp.asarray(arr["n_pieces"])[self.leg[idx]]
         over = self.i[idx] >= n_p  # attacked at the very end of the leg: arrived
         if xp.any(over):
-            self.in_call[idx[over]] = False
             self._arrive(idx[over])
-            idx = idx[~over]
-        fresh = idx[~self.in_call[idx]]
-        if fresh.size:
-            self.t[fresh] = self.now[fresh]
-            self.ba[fresh] = self.budget_a[fresh]
-            self.bi[fresh] = self.budget_i[fresh]
-            det, sf = rate_factors(to_host(self.n[fresh]), to_host(self.e[fresh]), self.sc,
-                                   self.factors)
-            self.det[fresh] = xp.asarray(det)
-            self.sf[fresh] = xp.asarray(sf)
-            self.in_call[fresh] = True
+            idx, n_p = idx[~over], n_p[~over]
         if not idx.size:
             return
-        leg, i, f, t = self.leg[idx], self.i[idx], self.f[idx], self.t[idx]
-        ba, bi = self.ba[idx], self.bi[idx]
-        edge = xp.asarray(arr["edge"])[leg, i]
-        length, speed = self.length[edge], self.speed[edge]
-        pos = xp.searchsorted(self.breaks, t, side="right")
-        nb = self.breaks_next[pos - 1]
-        va, vi = self.amb[pos - 1, edge], self.ied[pos - 1, edge]
-        f_end = xp.ones_like(f)
-        km = (f_end - f) * length
-        dt = km / speed
-        split = t + dt > nb
-        dt = xp.where(split, nb - t, dt)
-        km = xp.where(split, dt * speed, km)
-        f_end = xp.where(split, f + km / length, f_end)
-        ra = va * self.det[idx] * self.sf[idx]
-        ri = vi * self.det[idx]
-        ha, hi = ra * km, ri * km
-        fire = (ha >= ba) | (hi >= bi)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            xa = xp.where(ha >= ba, ba / ra, math.inf)
-            xi = xp.where(hi >= bi, bi / ri, math.inf)
-        x = xp.minimum(xp.minimum(xa, xi), km)
-        # stretches without an attack
-        quiet = ~fire
-        q = idx[quiet]
-        self.ba[q] = ba[quiet] - ha[quiet]
-        self.bi[q] = bi[quiet] - hi[quiet]
-        sq = split[quiet]
-        t_q = xp.where(sq, nb[quiet], t[quiet] + dt[quiet])
-        self.t[q] = t_q
-        self.f[q] = xp.where(sq, f_end[quiet], 0.0)
-        self.i[q] = i[quiet] + ~sq
-        ended = self.i[q] >= n_p[quiet]
-        e_idx = q[ended]
+        # plan_stretch's locals, one element per trajectory of idx (a call ends in this pass)
+        leg, i, f, t = self.leg[idx], self.i[idx], self.f[idx], self.now[idx]
+        ba, bi = self.budget_a[idx], self.budget_i[idx]
+        det, sf = (xp.asarray(a) for a in rate_factors(to_host(self.n[idx]), to_host(self.e[idx]),
+                                                        self.sc, self.factors))
+        m = idx.size
+        fired = xp.zeros(m, dtype=bool)
+        is_amb = xp.zeros(m, dtype=bool)
+        fa, t_end = xp.zeros(m), xp.zeros(m)
+        width = arr["edge"].shape[1]
+        edges = xp.asarray(arr["edge"]).reshape(-1)  # piece j of leg g at g * width + j
+        first = leg * width
+        n_edges = self.amb.shape[1]
+        amb, ied = self.amb.reshape(-1), self.ied.reshape(-1)  # [period * n_edges + edge]
+        rows = xp.arange(m)  # those still driving
+        while rows.size:
+            fr, tr, bar, bir = f[rows], t[rows], ba[rows], bi[rows]
+            ir = i[rows]
+            edge = edges[first[rows] + ir]
+            length, speed = self.length[edge], self.speed[edge]
+            pos = xp.searchsorted(self.breaks, tr, side="right") - 1
+            nb = self.breaks_next[pos]
+            cell = pos * n_edges + edge
+            va, vi = amb[cell], ied[cell]
+            km = (1.0 - fr) * length
+            dt = km / speed
+            split = tr + dt > nb  # a phase boundary falls on this stretch: cut it there
+            dt = xp.where(split, nb - tr, dt)
+            km = xp.where(split, dt * speed, km)
+            ra = va * det[rows] * sf[rows]
+            ri = vi * det[rows]
+            ha, hi = ra * km, ri * km
+            hit_a, hit_i = ha >= bar, hi >= bir
+            fire = hit_a | hit_i
+            # every stretch as if without an attack; those ending in one are set again below
+            ba[rows] = bar - ha
+            bi[rows] = bir - hi
+            t[rows] = xp.where(split, nb, tr + dt)
+            f[rows] = xp.where(split, fr + km / length, 0.0)
+            i_next = ir + ~split
+            i[rows] = i_next
+            go = i_next < n_p[rows]  # still on the leg
+            if xp.any(fire):
+                w = rows[fire]
+                ra_w, ri_w, ba_w, bi_w = ra[fire], ri[fire], bar[fire], bir[fire]
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    xa = xp.where(hit_a[fire], ba_w / ra_w, math.inf)
+                    xi = xp.where(hit_i[fire], bi_w / ri_w, math.inf)
+                x = xp.minimum(xp.minimum(xa, xi), km[fire])
+                fa[w] = fr[fire] + x / length[fire]
+                t_end[w] = tr[fire] + x / speed[fire]
+                ba[w] = ba_w - ra_w * x
+                bi[w] = bi_w - ri_w * x
+                i[w] = ir[fire]
+                is_amb[w] = xa <= xi
+                fired[w] = True
+                go &= ~fire
+            rows = rows[go]
+        # legs driven to their end
+        ended = ~fired
+        e_idx = idx[ended]
         if e_idx.size:
-            self.budget_a[e_idx] = xp.maximum(self.ba[e_idx], 0.0)
-            self.budget_i[e_idx] = xp.maximum(self.bi[e_idx], 0.0)
-            self.in_call[e_idx] = False
-            e_idx = self._late(e_idx, self.now[e_idx] + (t_q[ended] - self.now[e_idx]))
+            self.i[e_idx] = i[ended]
+            self.f[e_idx] = f[ended]
+            self.budget_a[e_idx] = xp.maximum(ba[ended], 0.0)
+            self.budget_i[e_idx] = xp.maximum(bi[ended], 0.0)
+            now = self.now[e_idx]
+            e_idx = self._late(e_idx, now + (t[ended] - now))
             self._arrive(e_idx)
         # stretches ending in an attack
-        a = idx[fire]
+        a = idx[fired]
         if a.size:
-            xf = x[fire]
-            fa = f[fire] + xf / length[fire]
-            t_end = t[fire] + xf / speed[fire]
-            self.budget_a[a] = xp.maximum(ba[fire] - ra[fire] * xf, 0.0)
-            self.budget_i[a] = xp.maximum(bi[fire] - ri[fire] * xf, 0.0)
-            is_amb = xa[fire] <= xi[fire]
-            self.in_call[a] = False
-            self.hit_k[a] = i[fire]
+            fa = fa[fired]
+            self.budget_a[a] = xp.maximum(ba[fired], 0.0)
+            self.budget_i[a] = xp.maximum(bi[fired], 0.0)
+            self.hit_k[a] = i[fired]
             self.hit_f[a] = fa
             at_end = fa >= 1.0 - END_TOL
-            self.i[a] = i[fire] + at_end
+            self.i[a] = i[fired] + at_end
             self.f[a] = xp.where(at_end, 0.0, fa)
-            keep = self.now[a] + (t_end - self.now[a]) <= self.horizon_h
-            self._late(a, self.now[a] + (t_end - self.now[a]))
+            now = self.now[a]
+            clock = now + (t_end[fired] - now)
+            keep = clock <= self.horizon_h
+            self._late(a, clock)
             if xp.any(keep):
-                self._attack(a[keep], is_amb[keep])
+                self._attack(a[keep], is_amb[fired][keep])
 
     def _attack(self, idx, is_amb) -> None:
         """Apply one attack per trajectory of ``idx`` (ambush where ``is_amb``, else IED)."""
