@@ -50,7 +50,7 @@ def run_blocks(root: Path) -> tuple[list[Block], str]:
     blocks.append(Block("h2", "Key metrics"))
     blocks.append(Block("p", f"Across {man['replications']} replications. ML = million litres. "
                               "P5, P50, P95: 5th, 50th (median) and 95th percentiles."))
-    blocks.append(Block("table", table=metrics_rows(run["metrics"])))
+    blocks.append(Block("table", table=metrics_rows(run["metrics"], sc.start)))
     figures = run_set(ctx)
     per_destination = {"stock_by_destination", "stockout_by_destination"}
     if "daily_by_destination" in run:

@@ -111,8 +111,15 @@ def scenario_assumptions(sc: Any) -> list[tuple[str, str]]:
     return rows
 
 
-def metrics_rows(metrics: pd.DataFrame) -> Table:
-    """The metrics table (mean, P5, P50, P95) with litres in ML and shares in %."""
+def _scenario_date(day: float, start: Any) -> str:
+    """The calendar date that day ``day`` (0 = the scenario's start) falls in."""
+    return fmt_date(pd.Timestamp(start).normalize() + pd.Timedelta(days=math.floor(day)))
+
+
+def metrics_rows(metrics: pd.DataFrame, start: Any = None) -> Table:
+    """The metrics table (mean, P5, P50, P95) with litres in ML, shares in % and, given the
+    scenario's ``start``, days of the scenario as the calendar dates they fall in (as the
+    command line shows them)."""
     rows = []
     for _, r in metrics.iterrows():
         unit = str(r["unit"])
@@ -121,6 +128,8 @@ def metrics_rows(metrics: pd.DataFrame) -> Table:
             shown = "ML"
         elif unit == "share":
             f, shown = fmt_pct, "%"
+        elif unit == "day" and start is not None:
+            f, shown = functools.partial(_scenario_date, start=start), "date"
         else:
             f, shown = fmt_num, unit
         vals = [r["mean"], r["p5"], r["p50"], r["p95"]]

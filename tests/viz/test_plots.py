@@ -680,3 +680,16 @@ def test_pdf_never_breaks_a_number():
     for n in numbers:
         assert texts.count(n) == 3
     assert all(t.get_fontsize() >= 6.5 for p in sink.pages for t in p.texts)
+
+
+def test_report_metrics_table_shows_scenario_days_as_dates():
+    """Day-of-scenario metrics read as the dates they fall in (day 9.6 of a run starting on
+    1 Sep is 10 Sep), as on the command line; without a start they stay numbers."""
+    from corridorsim.viz.report_sections import metrics_rows
+
+    m = pd.DataFrame([{"metric": "first_stockout_day", "label": "first day at zero (if any)",
+                       "unit": "day", "n": 20, "mean": 9.6, "p5": 9.0, "p50": 10.0, "p95": 30.2}])
+    row = metrics_rows(m, "2025-09-01").rows[0]
+    assert row[1] == "date" and row[2:] == ["10 Sep 2025", "10 Sep 2025", "11 Sep 2025",
+                                            "1 Oct 2025"]
+    assert metrics_rows(m).rows[0][1] == "day"
