@@ -20,7 +20,7 @@ import pandas as pd
 
 from .statistics import mean_interval, proportion_interval
 
-__all__ = ["KEY_METRICS", "NATIONAL_LABELS", "key_metrics", "destination_metrics"]
+__all__ = ["KEY_METRICS", "NATIONAL_LABELS", "DESTINATION_MEANS", "key_metrics", "destination_metrics"]
 
 #: (column of the summary table, unit, label) in display order.
 KEY_METRICS = (
@@ -93,6 +93,10 @@ def key_metrics(summary: pd.DataFrame, destinations: int = 1) -> pd.DataFrame:
                                        "p95", "ci95_low", "ci95_high"])
 
 
+#: Columns of the destinations table that :func:`destination_metrics` averages.
+DESTINATION_MEANS = ("delivered_l", "unmet_l", "days_at_zero", "final_stock_l")
+
+
 def destination_metrics(destinations: pd.DataFrame) -> pd.DataFrame:
     """Each destination's own outcomes across replications.
 
@@ -105,23 +109,26 @@ def destination_metrics(destinations: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per destination, in the table's order: ``destination, n``, the means of
-        ``delivered_l``, ``unmet_l``, ``days_at_zero`` and ``final_stock_l``, the median of
-        ``first_stockout_day`` over the replications where it ran out (NaN if none did), and
+        One row per destination, in the table's order: ``destination, n``; for each column of
+        :data:`DESTINATION_MEANS` its mean and the bounds ``<col>_low``, ``<col>_high`` of the
+        mean's 95 % Student t interval (NaN with one replication); the median of
+        ``first_stockout_day`` over the replications where it ran out (NaN if none did); and
         ``p_stockout`` with its Wilson interval ``p_stockout_low``, ``p_stockout_high``.
     """
     rows = []
     for name, g in destinations.groupby("destination", sort=False):
+        row = {"destination": name, "n": len(g)}
+        for col in DESTINATION_MEANS:
+            iv = mean_interval(g[col].to_numpy(dtype=float))
+            row.update({col: iv.estimate, f"{col}_low": iv.low, f"{col}_high": iv.high})
         first = g["first_stockout_day"].to_numpy(dtype=float)
         ran_out = np.isfinite(first)
         ci = proportion_interval(int(ran_out.sum()), len(first))
-        rows.append({"destination": name, "n": len(g),
-                     **{c: float(g[c].mean()) for c in ("delivered_l", "unmet_l", "days_at_zero",
-                                                        "final_stock_l")},
-                     "first_stockout_day": float(np.median(first[ran_out])) if ran_out.any()
-                     else np.nan,
-                     "p_stockout": ci.estimate, "p_stockout_low": ci.low,
-                     "p_stockout_high": ci.high})
-    return pd.DataFrame(rows, columns=["destination", "n", "delivered_l", "unmet_l",
-                                       "days_at_zero", "final_stock_l", "first_stockout_day",
-                                       "p_stockout", "p_stockout_low", "p_stockout_high"])
+        row.update({"first_stockout_day": float(np.median(first[ran_out])) if ran_out.any()
+                    else np.nan, "p_stockout": ci.estimate, "p_stockout_low": ci.low,
+                    "p_stockout_high": ci.high})
+        rows.append(row)
+    columns = ["destination", "n", *(f"{c}{s}" for c in DESTINATION_MEANS
+                                     for s in ("", "_low", "_high")),
+               "first_stockout_day", "p_stockout", "p_stockout_low", "p_stockout_high"]
+    return pd.DataFrame(rows, columns=columns)

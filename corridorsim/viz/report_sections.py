@@ -148,40 +148,30 @@ def metrics_rows(metrics: pd.DataFrame, start: Any = None) -> Table:
 def destination_rows(destinations: pd.DataFrame, order: Sequence[str],
                      focus: str | None = None) -> Table:
     """Per destination (in ``order``; the focus row marked): mean and 95 % interval of the mean
-    of the fuel delivered, the demand not met and the days dry across replications
-    (:func:`~corridorsim.experiments.statistics.mean_interval`), and the share of replications
-    whose stock ran out at least once, with its Wilson interval
-    (:func:`~corridorsim.experiments.statistics.proportion_interval`).
+    of the fuel delivered, the demand not met and the days dry across replications, and the
+    share of replications whose stock ran out at least once, with its Wilson interval (all
+    from :func:`~corridorsim.experiments.metrics.destination_metrics`).
 
     ``destinations`` is the run's ``destinations`` table (one row per replication and
     destination)."""
-    from ..experiments.statistics import mean_interval, proportion_interval
+    from ..experiments.metrics import destination_metrics
 
-    def cell(iv: Any, f: Callable[[float], str]) -> str:
-        if not math.isfinite(iv.low):
-            return f(iv.estimate)
-        return f"{f(iv.estimate)} ({f(iv.low)}–{f(iv.high)})"
+    def cell(r: Any, col: str, f: Callable[[float], str]) -> str:
+        est, low, high = r[col], r[f"{col}_low"], r[f"{col}_high"]
+        return f(est) if not math.isfinite(low) else f"{f(est)} ({f(low)}–{f(high)})"
 
     columns = [("delivered_l", "delivered, ML", fmt_ml), ("unmet_l", "not met, ML", fmt_ml),
-               ("days_at_zero", "days dry", fmt_num)]
-    columns = [c for c in columns if c[0] in destinations]
-    header = ["destination", *[c[1] for c in columns]]
-    dry = "first_stockout_day" in destinations
-    if dry:
-        header.append("P(ran out)")
+               ("days_at_zero", "days dry", fmt_num), ("p_stockout", "P(ran out)", fmt_pct)]
+    stats = destination_metrics(destinations).set_index("destination")
     rows, mark = [], set()
     for i, name in enumerate(order):
-        d = destinations[destinations["destination"].astype(str) == name]
-        row = [f"{name} (focus)" if name == focus else name]
-        row += [cell(mean_interval(d[col].to_numpy(dtype=float)), f) for col, _, f in columns]
-        if dry:
-            row.append(cell(proportion_interval(int(d["first_stockout_day"].notna().sum()),
-                                                len(d)), fmt_pct))
-        rows.append(row)
+        r = stats.loc[name]
+        rows.append([f"{name} (focus)" if name == focus else name,
+                     *(cell(r, col, f) for col, _, f in columns)])
         if name == focus:
             mark.add(i)
-    widths = [1.4] + [1.8] * len(columns) + ([2.1] if dry else [])
-    return Table(header, rows, "l" + "r" * (len(header) - 1), widths, mark)
+    return Table(["destination", *(c[1] for c in columns)], rows, "lrrrr",
+                 [1.4, 1.8, 1.8, 1.8, 2.1], mark)
 
 
 def headline_run(metrics: pd.DataFrame, sc: Any, daily: pd.DataFrame,
