@@ -9,7 +9,7 @@ shared helpers; draws nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ import pandas as pd
 from ..manifests import read_manifest, read_results_csv
 from .observations import read_observed_deliveries, read_observed_incidents
 
-__all__ = ["CaptionedFigure", "RunContext", "SweepContext", "CalibrationContext", "kind_of",
+__all__ = ["CaptionedFigure", "each_destination", "RunContext", "SweepContext", "CalibrationContext", "kind_of",
            "run_context", "sweep_context", "calibration_context", "run_date"]
 
 
@@ -30,6 +30,15 @@ class CaptionedFigure:
     name: str
     figure: Any
     caption: str
+
+
+def each_destination(table: pd.DataFrame, stem: str, draw: Callable[[str], Any],
+                     caption: Callable[[str], str]) -> list[CaptionedFigure]:
+    """One figure per destination of ``table`` (its ``destination`` column, in order), named
+    ``<stem>_<destination>`` when there are several (``<stem>`` alone for one)."""
+    dests = list(dict.fromkeys(table["destination"].astype(str))) if not table.empty else []
+    return [CaptionedFigure(stem + (f"_{d}" if len(dests) > 1 else ""), draw(d), caption(d))
+            for d in dests]
 
 
 @dataclass

@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..decisions.studies import read_study
 from ..manifests import read_manifest
+from .contexts import CaptionedFigure, each_destination
 from .decision_figures import (
     box_figure,
     criticality_bars,
@@ -28,7 +29,6 @@ from .decision_figures import (
     stress_figure,
     value_bars,
 )
-from .run_figures import CaptionedFigure
 
 __all__ = ["is_study", "study_dirs", "study_figures", "decision_sections"]
 
@@ -70,15 +70,6 @@ def _network(root: Path):
     return build_network(scenario_from_dict(man["base_scenario"]))
 
 
-def _each_destination(table: Any, stem: str, draw: Callable[[str], Any],
-                      caption: Callable[[str], str]) -> list[CaptionedFigure]:
-    """One figure per destination of ``table``, in its order, named ``<stem>_<destination>``
-    when there are several (``<stem>`` alone for one)."""
-    dests = list(dict.fromkeys(table["destination"].astype(str))) if not table.empty else []
-    return [CaptionedFigure(stem + (f"_{d}" if len(dests) > 1 else ""), draw(d), caption(d))
-            for d in dests]
-
-
 def study_figures(path: str | Path) -> list[CaptionedFigure]:
     """The figures of one study directory, each with a caption."""
     root = Path(path)
@@ -89,7 +80,7 @@ def study_figures(path: str | Path) -> list[CaptionedFigure]:
     foot = f"corridorsim {kind}: {what}"
     figs: list[CaptionedFigure] = []
     if kind == "criticality" and not t["criticality"].empty:
-        figs += _each_destination(
+        figs += each_destination(
             t["criticality"], "criticality_bars",
             lambda d: criticality_bars(t["criticality"], d, footer=foot),
             lambda d: f"Unmet demand at {d} added by closing each segment and litres gained by "
@@ -98,13 +89,13 @@ def study_figures(path: str | Path) -> list[CaptionedFigure]:
                                     criticality_map(_network(root), t["criticality"], footer=foot),
                                     "Segments that carry traffic, coloured by the unmet demand their "
                                     "closure adds (summed over the destinations)."))
-        figs += _each_destination(
+        figs += each_destination(
             t["stress_test"], "stress_test",
             lambda d: stress_figure(t["stress_test"], d, footer=foot),
             lambda d: f"Time for {d} to survive a closure (median days until its stock runs "
                       "out) against the segment's time to recover.")
     elif kind == "value" and not t["value"].empty:
-        figs += _each_destination(
+        figs += each_destination(
             t["value"], "value", lambda d: value_bars(t["value"], d, footer=foot),
             lambda d: f"Marginal value at {d} of one more escort unit, day of stock or tanker a "
                       "day (paired means, 95 % CI).")

@@ -24,6 +24,7 @@ from .contexts import (
     RunContext,
     SweepContext,
     calibration_context,
+    each_destination,
     kind_of,
     run_context,
     sweep_context,
@@ -166,14 +167,14 @@ def sweep_set(ctx: SweepContext, metric: str = "delivered_l") -> list[CaptionedF
              "Probability that the destination's stock has run out by each date")
             + ", per point, with 95 % intervals."))
         by_dest = tables.get("stockout_probability_by_destination")
-        for dest in (list(dict.fromkeys(by_dest["destination"].astype(str)))
-                     if by_dest is not None and not by_dest.empty else []):
-            out.append(CaptionedFigure(
-                f"stockout_by_date_{dest}", stockout_by_date(
-                    by_dest[by_dest["destination"].astype(str) == dest], design=design,
-                    footer=foot, title=f"Probability that {dest} has run out by date"),
-                f"Probability that {dest}'s own stock has run out by each date, per point, with "
-                "95 % intervals."))
+        if by_dest is not None and by_dest["destination"].nunique() > 1:
+            out += each_destination(
+                by_dest, "stockout_by_date",
+                lambda d: stockout_by_date(by_dest[by_dest["destination"].astype(str) == d],
+                                           design=design, footer=foot,
+                                           title=f"Probability that {d} has run out by date"),
+                lambda d: f"Probability that {d}'s own stock has run out by each date, per "
+                          "point, with 95 % intervals.")
     if "sensitivity" in tables and not tables["sensitivity"].empty:
         sens = tables["sensitivity"]
         m = metric if metric in set(sens["metric"]) else str(sens["metric"].iloc[0])
