@@ -126,17 +126,16 @@ def stockout_probability(summary: pd.DataFrame, start: dt.date,
     """
     keys = ["point", "destination"] if "destination" in summary.columns else ["point"]
     rows = []
-    for key, grp in summary.groupby(keys, sort=len(keys) == 1):
+    # points in order, destinations in the table's order within each
+    for key, grp in summary.sort_values("point", kind="stable").groupby(keys, sort=False):
         first = grp["first_stockout_day"].to_numpy(dtype=float)
         n = len(first)
         for d in dates:
             day = (d - start).days
             ci = proportion_interval(int((np.isfinite(first) & (first <= day)).sum()), n)
-            rows.append((*(key if isinstance(key, tuple) else (key,)), d.isoformat(), day, n,
-                         ci.estimate, ci.low, ci.high))
-    out = pd.DataFrame(rows, columns=[*keys, "date", "day", "n", "p_stockout", "ci95_low",
-                                      "ci95_high"])
-    return out.sort_values(["point"], kind="stable").reset_index(drop=True) if len(keys) > 1 else out
+            rows.append((*key, d.isoformat(), day, n, ci.estimate, ci.low, ci.high))
+    return pd.DataFrame(rows, columns=[*keys, "date", "day", "n", "p_stockout", "ci95_low",
+                                       "ci95_high"])
 
 
 def sensitivity(summary: pd.DataFrame, design: pd.DataFrame, kind: str, factors: list[str],
