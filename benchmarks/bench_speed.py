@@ -147,19 +147,28 @@ def cli_sweep(scenario: Path, levels: list[float], reps: int, out: Path) -> tupl
 
 
 _EMA_SWEEP = None  # the child's resolved sweep, inherited by EMA's forked workers
-_EMA_PLANS: dict = {}  # compiled plan per point, per worker process
+_EMA_PLANS: dict = {}  # compiled plan and its engine per point, per worker process
 
 
 def ema_model(ambush_multiplier: float, replication: int) -> dict[str, float]:
     """One replication of the point with this multiplier, as an EMA user would write it: the
-    point's plan compiled once per process, one replication, its summary row as outcomes."""
+    point's plan compiled once per process, one replication, its summary row as outcomes.
+
+    The replication is run as a sweep task runs it (``run_batch`` on the engine the sweep picks
+    for this scenario, building only the records the summary needs), so that the two sides do
+    the same simulation work and the figure measures what the sweep machinery saves.
+    """
+    from corridorsim.experiments.engines import choose_engine, run_batch
+
     sweep = _EMA_SWEEP
     point = int(np.argmin(np.abs(sweep.design["threats.ambush_multiplier"].to_numpy()
                                  - ambush_multiplier)))
-    plan = _EMA_PLANS.get(point)
-    if plan is None:
-        plan = _EMA_PLANS[point] = compile_scenario(sweep.scenarios[point])
-    rec = run_replication_with_uncertainty(plan, sweep.spec.seed, int(replication))
+    got = _EMA_PLANS.get(point)
+    if got is None:
+        plan = compile_scenario(sweep.scenarios[point])
+        got = _EMA_PLANS[point] = (plan, choose_engine(plan, "auto").engine)  # the CLI default
+    plan, engine = got
+    rec = run_batch(plan, sweep.spec.seed, [int(replication)], engine, tables=())[0]
     return {k: float(v) for k, v in rec.summary._asdict().items() if k != "replication"}
 
 
