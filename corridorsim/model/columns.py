@@ -143,49 +143,59 @@ class RecordBatch(Sequence[ReplicationRecords]):
         return list(map(ROW_TYPES[name]._make, zip(*(values[lo:hi] for values in lists))))
 
     def frame(self, name: str, start: Any = None) -> pd.DataFrame:
-        """Table ``name`` of the batch as a DataFrame, column for column as pandas builds it
-        from the rows (an empty table, or one not made, has object columns, as an empty list
-        of rows gives).
+        """Table ``name`` of the batch as a DataFrame: :meth:`frames` of that table alone."""
+        return self.frames((name,), start)[name]
+
+    def frames(self, names: Iterable[str], start: Any = None) -> dict[str, pd.DataFrame]:
+        """Tables ``names`` of the batch as DataFrames, column for column as pandas builds
+        them from the rows (an empty table, or one not made, has object columns, as an empty
+        list of rows gives).
 
         Parameters
         ----------
-        name : str
-            The table.
+        names : iterable of str
+            The tables.
         start : datetime.datetime or numpy.datetime64, optional
-            Hour 0 of the scenario: if given, the frame has the table's calendar columns
+            Hour 0 of the scenario: if given, the frames have their calendar columns
             (:data:`~corridorsim.model.records.CALENDAR`), as
             :func:`~corridorsim.model.records.to_frames` makes them.
 
         Notes
         -----
-        The frame holds the batch's arrays as they are, as ``pandas.DataFrame(columns,
-        copy=False)`` does (only an array that is read-only or a view of another column's is
-        copied): a table of thousands of replications is made without copying it, but the
-        frame and the batch share their numbers, so changing one in place changes the other.
+        The frames hold the batch's arrays as they are, as ``pandas.DataFrame(columns,
+        copy=False)`` does: tables of thousands of replications are made without copying
+        them, but the frames and the batch share their numbers, so changing one in place
+        changes the other. An array that is read-only, or (a view of) one another column of
+        these frames or the batch's replication numbers hold, is copied: each column of the
+        frames can be changed in place on its own.
         """
-        fields = ROW_TYPES[name]._fields
-        cols = self.columns.get(name)
         start64 = None if start is None else np.datetime64(start, "s")
-        if cols is None or not self.bounds[name][-1]:
-            frame = pd.DataFrame.from_records([], columns=list(fields))
-            return frame if start64 is None else with_calendar(name, frame, start64)
-        dates = {} if start64 is None else {col: (date, per_h) for date, col, per_h in
-                                            CALENDAR.get(name, ())}
         text = text_dtype()
-        data: dict[str, Any] = {}
-        roots: set[int] = set()  # the arrays the frame holds, so that no two share numbers
-        for f in fields:
-            col = cols[f]
-            if isinstance(col, Labels):
-                data[f] = col.pandas(text)
+        roots = {id(_root(self.replications))}  # arrays held so far: no two columns share one
+        out = {}
+        for name in names:
+            fields = ROW_TYPES[name]._fields
+            cols = self.columns.get(name)
+            if cols is None or not self.bounds[name][-1]:
+                frame = pd.DataFrame.from_records([], columns=list(fields))
+                out[name] = frame if start64 is None else with_calendar(name, frame, start64)
                 continue
-            if f in INT_OR_NAN and not np.isnan(col).any():
-                col = col.astype(np.int64)
-            data[f] = col = _own(col, roots)
-            if f in dates:
-                date, per_h = dates[f]
-                data[date] = calendar(col * per_h, start64)
-        return pd.DataFrame(data, copy=False)
+            dates = {} if start64 is None else {col: (date, per_h) for date, col, per_h in
+                                                CALENDAR.get(name, ())}
+            data: dict[str, Any] = {}
+            for f in fields:
+                col = cols[f]
+                if isinstance(col, Labels):
+                    data[f] = col.pandas(text)
+                    continue
+                if f in INT_OR_NAN and not np.isnan(col).any():
+                    col = col.astype(np.int64)
+                data[f] = col = _own(col, roots)
+                if f in dates:
+                    date, per_h = dates[f]
+                    data[date] = calendar(col * per_h, start64)
+            out[name] = pd.DataFrame(data, copy=False)
+        return out
 
     @classmethod
     def concat(cls, batches: Sequence[RecordBatch]) -> RecordBatch:
@@ -212,12 +222,17 @@ def _concat(parts: list) -> np.ndarray | Labels:
     return np.concatenate([p.texts() if isinstance(p, Labels) else p for p in parts])
 
 
+def _root(col: np.ndarray) -> np.ndarray:
+    """The array whose memory ``col`` views (``col`` itself if it owns its memory)."""
+    while isinstance(col.base, np.ndarray):
+        col = col.base
+    return col
+
+
 def _own(col: np.ndarray, roots: set[int]) -> np.ndarray:
     """``col``, or a copy of it if it is read-only or shares the memory of an array in
-    ``roots`` (ids of the arrays a frame holds so far, to which ``col``'s is added)."""
-    root = col
-    while isinstance(root.base, np.ndarray):
-        root = root.base
+    ``roots`` (ids of the arrays the frames hold so far, to which ``col``'s is added)."""
+    root = _root(col)
     if col.flags.writeable and id(root) not in roots:
         roots.add(id(root))
         return col

@@ -255,21 +255,23 @@ def to_frames(records: Sequence[ReplicationRecords], start: dt.datetime,
     records : sequence of ReplicationRecords
         Usually sorted by replication index; a :class:`~corridorsim.model.columns.RecordBatch`
         (the fast path's) gives its frames straight from its columns, which they share
-        (:meth:`~corridorsim.model.columns.RecordBatch.frame`).
+        (:meth:`~corridorsim.model.columns.RecordBatch.frames`).
     start : datetime.datetime
         Scenario start, hour 0.
     tables : collection of str
         Which of ``daily``, ``events`` and ``convoys`` to build (the summary always is); the
         others come back empty, with their columns (sweeps keep only what they write).
     """
-    columnar = getattr(records, "frame", None)  # a model.columns.RecordBatch: no rows made
+    columnar = getattr(records, "frames", None)  # a model.columns.RecordBatch: no rows made
     start64 = np.datetime64(start, "s")
+    made = columnar([t for t in _COLUMNS if t in (*tables, "summary", "destinations")],
+                    start64) if columnar is not None else {}  # calendar columns included
 
     def table(name: str) -> pd.DataFrame:
+        if name in made:
+            return made[name]
         if name not in (*tables, "summary", "destinations"):
             return _empty(name)
-        if columnar is not None:  # calendar columns included
-            return columnar(name, start64)
         if name == "summary":
             frame = _frame([rec.summary for rec in records], SUMMARY_COLUMNS)
         else:

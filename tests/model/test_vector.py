@@ -93,6 +93,26 @@ def test_a_replication_does_not_depend_on_its_batch():
                 _same(rec.summary, ref.summary)
 
 
+def test_fast_path_frames_can_each_be_changed_in_place_on_their_own():
+    """The frames hold the batch's arrays without copies, but no two columns of the tables
+    of one run share numbers: writing into one column changes that column alone."""
+    plan = compile_scenario(load_scenario(RELIEF))
+    tables = to_frames(run_replications_vector(plan, 5, range(30)), plan.scenario.start)
+    names = ("daily", "events", "convoys", "summary", "destinations")
+    frames = {name: getattr(tables, name) for name in names}
+    want = {name: frame.copy(deep=True) for name, frame in frames.items()}
+    for name, frame in frames.items():
+        assert len(frame) > 1, name
+        for j, col in enumerate(frame.columns):
+            if frame[col].dtype.kind not in "biuf":
+                continue
+            new = (not frame.iat[0, j]) if frame[col].dtype == bool else frame.iat[0, j] + 7
+            frame.iat[0, j] = new
+            want[name].iat[0, j] = new
+    for name in names:
+        pd.testing.assert_frame_equal(frames[name], want[name], check_exact=True)
+
+
 # --------------------------------------------------------------------------- generated
 ORIGINS = ("Zegoua", "Kadiana", "Loulouni", "Pogo", "Kolondieba")
 CHECKPOINTS = ("Sikasso", "Bougouni", "Kadiolo", "Kolondieba")
