@@ -280,7 +280,8 @@ def test_array_rounding_is_pythons_round_element_for_element(ndigits):
     rng = np.random.default_rng(ndigits)
     halves = (np.arange(20_000) + 0.5) / 10**ndigits  # ties and products next to them
     a = np.concatenate([rng.random(50_000) * 10.0 ** rng.integers(-3, 9, 50_000), halves,
-                        -halves[:500], [np.inf, -np.inf, np.nan, 0.0, -0.0, 1e300, 2.0**53]])
+                        -halves[:500], [np.inf, -np.inf, np.nan, 0.0, -0.0, 1e300, 2.0**53,
+                                        1.7e308, -1e307]])  # the last two: the product overflows
     got = py_round(a, ndigits)
     want = np.array([round(x, ndigits) for x in a.tolist()])
     assert np.array_equal(got, want, equal_nan=True)

@@ -32,10 +32,16 @@ def py_round(a, ndigits: int) -> np.ndarray:
     with np.errstate(invalid="ignore", over="ignore"):
         y = a * scale
         r = np.rint(y)
-        out = r / scale
-        size = np.abs(y)
-        # near a half (within 2**-50 |y|, more than 4 ulps), huge or infinite; NaN stays NaN
-        risky = (np.abs(np.abs(y - r) - 0.5) <= size * 2.0 ** -50) | (size >= 2.0 ** 52)
+        # near a half (0.5 - |y - r| within 2**-50 |y|, more than 4 ulps), huge (|y| >= 2**52)
+        # or infinite (NaN stays NaN); in place, as the tables' columns are long
+        risky = np.subtract(y, r)
+        np.abs(risky, out=risky)
+        np.abs(y, out=y)
+        y *= 2.0 ** -50
+        risky += y
+        risky = risky >= 0.5
+        risky |= y == math.inf
+        out = np.divide(r, scale, out=r)
     if risky.any():
         idx = np.flatnonzero(risky)
         flat = out.reshape(-1)
@@ -56,40 +62,42 @@ def daily_columns(reps: Sequence[int], names: Sequence[str], stocks: Sequence[St
     """Columns of the daily rows (replication, day, destination order; arrays: [rep,
     destination, day]; attacks [rep, day])."""
     n_rep, nd = len(reps), len(names)
-    cols: dict[str, np.ndarray] = {}
     shape = (n_rep, days, nd)  # row order: day, then destination
 
     def per(x):  # [rep, dest, day] -> [rep, day, dest]
         return np.ascontiguousarray(np.swapaxes(x, 1, 2))
 
+    def stacked(name):  # each destination's [rep, day] -> [rep, day, dest]
+        parts = [getattr(s, name) for s in stocks]
+        return parts[0][:, :, None] if nd == 1 else np.stack(parts, axis=2)
+
     t0 = 24.0 * np.arange(days)
     base_rate = np.stack([s.demand_at(t0) for s in stocks], axis=1)  # [day, dest]
-    stock = np.stack([s.end_stock_l for s in stocks], axis=2)
-    base = np.stack([s.base_demand_l for s in stocks], axis=2)
-    dem = np.stack([s.demand_l for s in stocks], axis=2)
-    used = np.stack([s.consumed_l for s in stocks], axis=2)
+    stock, base, dem, used = (stacked(name) for name in
+                              ("end_stock_l", "base_demand_l", "demand_l", "consumed_l"))
     with np.errstate(divide="ignore", invalid="ignore"):
         cover = np.where(base_rate > 0, py_round(stock / base_rate, 6), math.inf)
         rationed = np.where(base > 0, py_round(1.0 - dem / base, 6), 0.0)
     cols = {
-        "replication": np.broadcast_to(np.asarray(reps)[:, None, None], shape),
-        "day": np.broadcast_to(np.arange(days)[None, :, None], shape),
-        "destination": None,  # Labels, below
+        "replication": np.asarray(reps)[:, None, None],
+        "day": np.arange(days)[None, :, None],
         "delivered_l": per(delivered_l),
         "cumulative_delivered_l": per(np.cumsum(delivered_l, axis=2)),
         "stock_l": py_round(stock, 3), "cover_days": cover,
         "base_demand_l": py_round(base, 3), "demand_l": py_round(dem, 3),
         "consumed_l": py_round(used, 3), "unmet_l": py_round(dem - used, 3),
         "rationed_share": rationed,
-        "overflow_l": py_round(np.stack([s.overflow_l for s in stocks], axis=2), 3),
+        "overflow_l": py_round(stacked("overflow_l"), 3),
         "tankers_delivered": per(delivered_t), "tankers_destroyed": per(destroyed_t),
         "litres_destroyed": per(destroyed_l),
-        "attacks": np.broadcast_to(attacks[:, :, None], shape),
+        "attacks": attacks[:, :, None],
         "escort_units_busy": np.zeros(shape),
-        "escort_units_lost": np.broadcast_to(escort_lost[:, :, None], shape),
+        "escort_units_lost": escort_lost[:, :, None],
         "tankers_waiting_staging": np.zeros(shape, dtype=np.int64),
     }
-    out = {f: np.broadcast_to(cols[f], shape).reshape(-1) for f in DailyRow._fields
+    # whole columns are views of their arrays, the others are repeated into new ones
+    out = {f: cols[f].reshape(-1) if cols[f].shape == shape else
+           np.broadcast_to(cols[f], shape).reshape(-1) for f in DailyRow._fields
            if f != "destination"}
     out["destination"] = Labels(np.tile(np.arange(nd), n_rep * days), tuple(names))
     return out
