@@ -279,8 +279,9 @@ def _route_logs(tr, bt: _Batch) -> tuple[list[tuple], np.ndarray]:
     traj = traj[order]
     steps = np.stack([route[f][order].astype(np.int64) for f in ("leg", "k_end", "node")],
                      axis=1)
-    width = max(int(np.bincount(traj, minlength=n_traj).max()) if traj.size else 0, 1)
-    pos = np.arange(traj.size) - np.searchsorted(traj, traj)  # step number in its trajectory
+    count = np.bincount(traj, minlength=n_traj)
+    width = max(int(count.max()) if traj.size else 0, 1)
+    pos = np.arange(traj.size) - (np.cumsum(count) - count)[traj]  # step in its trajectory
     padded = np.full((n_traj * width, 3), -2, dtype=np.int64)  # -2: no step
     padded[traj * width + pos] = steps
     rows = padded.reshape(n_traj, -1)

@@ -77,6 +77,15 @@ def least(a: np.ndarray, axis: int = -1) -> np.ndarray:
     return low
 
 
+def _cumulative(a: np.ndarray) -> np.ndarray:
+    """Running sums of integers along the last axis (``np.cumsum(a, axis=-1)``, one
+    whole-array addition per element of a short axis)."""
+    out = a.copy()
+    for j in range(1, a.shape[-1]):
+        out[..., j] += out[..., j - 1]
+    return out
+
+
 def daily_columns(reps: Sequence[int], names: Sequence[str], stocks: Sequence[StockArrays],
                   days: int, delivered_l, delivered_t, destroyed_t, destroyed_l, attacks,
                   escort_lost) -> dict[str, np.ndarray]:
@@ -103,7 +112,7 @@ def daily_columns(reps: Sequence[int], names: Sequence[str], stocks: Sequence[St
         "replication": np.asarray(reps)[:, None, None],
         "day": np.arange(days)[None, :, None],
         "delivered_l": per(delivered_l),
-        "cumulative_delivered_l": per(np.cumsum(delivered_l, axis=2)),
+        "cumulative_delivered_l": per(_cumulative(delivered_l)),
         "stock_l": py_round(stock, 3), "cover_days": cover,
         "base_demand_l": py_round(base, 3), "demand_l": py_round(dem, 3),
         "consumed_l": py_round(used, 3), "unmet_l": py_round(dem - used, 3),
