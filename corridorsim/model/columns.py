@@ -165,9 +165,9 @@ class RecordBatch(Sequence[ReplicationRecords]):
         The frames hold the batch's arrays as they are, as ``pandas.DataFrame(columns,
         copy=False)`` does: tables of thousands of replications are made without copying
         them, but the frames and the batch share their numbers, so changing one in place
-        changes the other. An array that is read-only, or (a view of) one another column of
-        these frames or the batch's replication numbers hold, is copied: each column of the
-        frames can be changed in place on its own.
+        changes the other. Only an array that is read-only, or that shares memory with
+        another column of these frames or with the batch's replication numbers, is copied,
+        so that each column can be changed in place on its own.
         """
         start64 = None if start is None else np.datetime64(start, "s")
         text = text_dtype()
