@@ -20,15 +20,18 @@ import numpy as np
 import pandas as pd
 
 from .records import (
+    CALENDAR,
     ConvoyRow,
     DailyRow,
     DestinationRow,
     EventRow,
     ReplicationRecords,
     SummaryRow,
+    calendar,
+    with_calendar,
 )
 
-__all__ = ["RecordBatch", "Labels", "ROW_TYPES", "INT_OR_NAN", "concat_records"]
+__all__ = ["RecordBatch", "Labels", "text_dtype", "ROW_TYPES", "INT_OR_NAN", "concat_records"]
 
 #: Row type of each table.
 ROW_TYPES = {"daily": DailyRow, "events": EventRow, "convoys": ConvoyRow,
@@ -52,17 +55,22 @@ class Labels(NamedTuple):
         """The column as an object array of ``str``."""
         return np.array(list(self.values), dtype=object).reshape(-1)[self.codes]
 
-    def pandas(self) -> Any:
+    def pandas(self, dtype: Any = None) -> Any:
         """The column as pandas makes it from the texts: its Arrow string array where pandas
-        stores text that way, else the object array."""
-        texts = np.array(list(self.values), dtype=object).reshape(-1)
-        dtype = pd.Series(texts[:1]).dtype
+        stores text that way, else the object array. ``dtype``: :func:`text_dtype`, if the
+        caller has it."""
+        dtype = text_dtype() if dtype is None else dtype
         if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
             import pyarrow as pa  # noqa: PLC0415 - pandas' own string storage, present here
 
-            taken = pa.array(list(self.values), type=pa.large_string()).take(pa.array(self.codes))
+            taken = pa.array(self.values, type=pa.large_string()).take(self.codes)
             return pd.array(taken, dtype=dtype)
-        return texts[self.codes]
+        return self.texts()
+
+
+def text_dtype() -> Any:
+    """The dtype pandas gives a column of ``str`` (its string dtype, or object)."""
+    return pd.Series(np.array([""], dtype=object)).dtype
 
 
 class RecordBatch(Sequence[ReplicationRecords]):
@@ -134,22 +142,60 @@ class RecordBatch(Sequence[ReplicationRecords]):
         lo, hi = self.bounds[name][j], self.bounds[name][j + 1]
         return list(map(ROW_TYPES[name]._make, zip(*(values[lo:hi] for values in lists))))
 
-    def frame(self, name: str) -> pd.DataFrame:
-        """Table ``name`` of the batch as a DataFrame, column for column as pandas builds it
-        from the rows (an empty table, or one not made, has object columns, as an empty list
-        of rows gives)."""
-        fields = list(ROW_TYPES[name]._fields)
-        cols = self.columns.get(name)
-        if cols is None or not self.bounds[name][-1]:
-            return pd.DataFrame.from_records([], columns=fields)
-        data = {}
-        for f, col in cols.items():
-            if isinstance(col, Labels):
-                col = col.pandas()
-            elif f in INT_OR_NAN and not np.isnan(col).any():
-                col = col.astype(np.int64)
-            data[f] = col
-        return pd.DataFrame(data, columns=fields)
+    def frame(self, name: str, start: Any = None) -> pd.DataFrame:
+        """Table ``name`` of the batch as a DataFrame: :meth:`frames` of that table alone."""
+        return self.frames((name,), start)[name]
+
+    def frames(self, names: Iterable[str], start: Any = None) -> dict[str, pd.DataFrame]:
+        """Tables ``names`` of the batch as DataFrames, column for column as pandas builds
+        them from the rows (an empty table, or one not made, has object columns, as an empty
+        list of rows gives).
+
+        Parameters
+        ----------
+        names : iterable of str
+            The tables.
+        start : datetime.datetime or numpy.datetime64, optional
+            Hour 0 of the scenario: if given, the frames have their calendar columns
+            (:data:`~corridorsim.model.records.CALENDAR`), as
+            :func:`~corridorsim.model.records.to_frames` makes them.
+
+        Notes
+        -----
+        The frames hold the batch's arrays as they are, as ``pandas.DataFrame(columns,
+        copy=False)`` does: tables of thousands of replications are made without copying
+        them, but the frames and the batch share their numbers, so changing one in place
+        changes the other. Only an array that is read-only, or that shares memory with
+        another column of these frames or with the batch's replication numbers, is copied,
+        so that each column can be changed in place on its own.
+        """
+        start64 = None if start is None else np.datetime64(start, "s")
+        text = text_dtype()
+        roots = {id(_root(self.replications))}  # arrays held so far: no two columns share one
+        out = {}
+        for name in names:
+            fields = ROW_TYPES[name]._fields
+            cols = self.columns.get(name)
+            if cols is None or not self.bounds[name][-1]:
+                frame = pd.DataFrame.from_records([], columns=list(fields))
+                out[name] = frame if start64 is None else with_calendar(name, frame, start64)
+                continue
+            dates = {} if start64 is None else {col: (date, per_h) for date, col, per_h in
+                                                CALENDAR.get(name, ())}
+            data: dict[str, Any] = {}
+            for f in fields:
+                col = cols[f]
+                if isinstance(col, Labels):
+                    data[f] = col.pandas(text)
+                    continue
+                if f in INT_OR_NAN and not np.isnan(col).any():
+                    col = col.astype(np.int64)
+                data[f] = col = _own(col, roots)
+                if f in dates:
+                    date, per_h = dates[f]
+                    data[date] = calendar(col * per_h, start64)
+            out[name] = pd.DataFrame(data, copy=False)
+        return out
 
     @classmethod
     def concat(cls, batches: Sequence[RecordBatch]) -> RecordBatch:
@@ -174,6 +220,25 @@ def _concat(parts: list) -> np.ndarray | Labels:
     if all(isinstance(p, Labels) for p in parts) and len({p.values for p in parts}) == 1:
         return Labels(np.concatenate([p.codes for p in parts]), parts[0].values)
     return np.concatenate([p.texts() if isinstance(p, Labels) else p for p in parts])
+
+
+def _root(col: np.ndarray) -> np.ndarray:
+    """The array whose memory ``col`` views (``col`` itself if it owns its memory)."""
+    while isinstance(col.base, np.ndarray):
+        col = col.base
+    return col
+
+
+def _own(col: np.ndarray, roots: set[int]) -> np.ndarray:
+    """``col``, or a copy of it if it is read-only or shares the memory of an array in
+    ``roots`` (ids of the arrays the frames hold so far, to which ``col``'s is added)."""
+    root = _root(col)
+    if col.flags.writeable and id(root) not in roots:
+        roots.add(id(root))
+        return col
+    col = col.copy()
+    roots.add(id(col))
+    return col
 
 
 def _int_or_nan(col: np.ndarray) -> list:

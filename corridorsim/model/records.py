@@ -49,6 +49,9 @@ __all__ = [
     "SUMMARY_COLUMNS",
     "DATE_FORMATS",
     "DATE_COLUMNS",
+    "CALENDAR",
+    "calendar",
+    "with_calendar",
     "TEXT_COLUMNS",
     "ReplicationRecords",
     "RECORD_TABLES",
@@ -211,9 +214,14 @@ class ReplicationRecords:
 #: times to the minute, local time (the scenario's clock, no time zone).
 DATE_FORMATS = {"daily": "%Y-%m-%d", "events": "%Y-%m-%dT%H:%M", "convoys": "%Y-%m-%dT%H:%M"}
 
+#: Calendar columns of each table: (its name, the column it is made from, hours per unit of
+#: that column); each comes right after the column it is made from.
+CALENDAR = {"daily": (("date", "day", 24.0),), "events": (("datetime", "time_h", 1.0),),
+            "convoys": tuple((col.replace("_h", "_datetime"), col, 1.0)
+                             for col in ("formed_h", "depart_h", "end_h"))}
+
 #: Calendar columns of each table.
-DATE_COLUMNS = {"daily": ("date",), "events": ("datetime",),
-                "convoys": ("formed_datetime", "depart_datetime", "end_datetime")}
+DATE_COLUMNS = {name: tuple(date for date, _, _ in cals) for name, cals in CALENDAR.items()}
 
 #: Text columns of each table (annotated ``str`` on its row type). A text file cannot tell an
 #: empty text from a missing value, so readers of CSV need this to read "" back as "".
@@ -246,26 +254,29 @@ def to_frames(records: Sequence[ReplicationRecords], start: dt.datetime,
     ----------
     records : sequence of ReplicationRecords
         Usually sorted by replication index; a :class:`~corridorsim.model.columns.RecordBatch`
-        (the fast path's) gives its frames straight from its columns.
+        (the fast path's) gives its frames straight from its columns, which they share
+        (:meth:`~corridorsim.model.columns.RecordBatch.frames`).
     start : datetime.datetime
         Scenario start, hour 0.
     tables : collection of str
         Which of ``daily``, ``events`` and ``convoys`` to build (the summary always is); the
         others come back empty, with their columns (sweeps keep only what they write).
     """
-    columnar = getattr(records, "frame", None)  # a model.columns.RecordBatch: no rows made
+    columnar = getattr(records, "frames", None)  # a model.columns.RecordBatch: no rows made
     start64 = np.datetime64(start, "s")
+    made = columnar([t for t in _COLUMNS if t in (*tables, "summary", "destinations")],
+                    start64) if columnar is not None else {}  # calendar columns included
 
     def table(name: str) -> pd.DataFrame:
+        if name in made:
+            return made[name]
         if name not in (*tables, "summary", "destinations"):
             return _empty(name)
-        if columnar is not None:
-            frame = columnar(name)
-        elif name == "summary":
+        if name == "summary":
             frame = _frame([rec.summary for rec in records], SUMMARY_COLUMNS)
         else:
             frame = _frame([r for rec in records for r in getattr(rec, name)], _COLUMNS[name])
-        return _with_dates(name, frame, start64)
+        return with_calendar(name, frame, start64)
 
     summary = table("summary")
     drawn = [] if columnar is not None else sorted({k for rec in records for k in rec.parameters})
@@ -285,29 +296,32 @@ def _empty(name: str) -> pd.DataFrame:
     building an empty frame costs pandas far more than copying one)."""
     frame = _EMPTY.get(name)
     if frame is None:
-        frame = _EMPTY[name] = _with_dates(name, _frame([], _COLUMNS[name]),
-                                           np.datetime64(0, "s"))
+        frame = _EMPTY[name] = with_calendar(name, _frame([], _COLUMNS[name]),
+                                             np.datetime64(0, "s"))
     return frame.copy()
 
 
-def _with_dates(name: str, frame: pd.DataFrame, start64: np.datetime64) -> pd.DataFrame:
-    """``frame`` with the calendar columns of table ``name`` inserted (:data:`DATE_COLUMNS`)."""
-    def dates(hours: pd.Series) -> pd.Series:
-        # datetime64 (NaT where the hour is undefined): resample, dt accessors and plotting
-        # work on them directly; files format them with DATE_FORMATS
-        vals = hours.to_numpy(dtype=float)
-        # milliseconds: the finest unit Parquet stores as it is (a run read back is equal)
-        out = np.full(len(vals), np.datetime64("NaT"), dtype="datetime64[ms]")
-        ok = np.isfinite(vals)
-        out[ok] = start64 + np.round(vals[ok] * 3600).astype("int64").astype("timedelta64[s]")
-        return pd.Series(out, index=hours.index)
+def calendar(hours: np.ndarray, start64: np.datetime64) -> np.ndarray:
+    """Calendar times ``hours`` after ``start64``, to the second, as datetime64[ms] (NaT
+    where the hour is undefined).
 
-    if name == "daily":
-        frame.insert(frame.columns.get_loc("day") + 1, "date", dates(frame["day"] * 24.0))
-    elif name == "events":
-        frame.insert(2, "datetime", dates(frame["time_h"]))
-    elif name == "convoys":
-        for col in ("formed_h", "depart_h", "end_h"):
-            pos = frame.columns.get_loc(col) + 1
-            frame.insert(pos, col.replace("_h", "_datetime"), dates(frame[col]))
+    datetime64: resample, dt accessors and plotting work on them directly; files format them
+    with :data:`DATE_FORMATS`. Milliseconds: the finest unit Parquet stores as it is (a run
+    read back is equal).
+    """
+    secs = np.round(np.asarray(hours, dtype=float) * 3600)
+    ok = np.isfinite(secs)
+    if ok.all():  # the usual case: no mask to apply
+        return (start64 + secs.astype("int64").astype("timedelta64[s]")).astype("datetime64[ms]")
+    out = np.full(secs.size, np.datetime64("NaT"), dtype="datetime64[ms]")
+    out[ok] = start64 + secs[ok].astype("int64").astype("timedelta64[s]")
+    return out
+
+
+def with_calendar(name: str, frame: pd.DataFrame, start64: np.datetime64) -> pd.DataFrame:
+    """``frame`` with the calendar columns of table ``name`` inserted (:data:`CALENDAR`)."""
+    for date, col, per_h in CALENDAR.get(name, ()):
+        hours = frame[col].to_numpy(dtype=float) * per_h
+        frame.insert(frame.columns.get_loc(col) + 1, date,
+                     pd.Series(calendar(hours, start64), index=frame.index))
     return frame

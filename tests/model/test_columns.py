@@ -108,3 +108,22 @@ def test_text_columns_held_as_labels_give_the_same_rows_and_frames():
         pd.testing.assert_frame_equal(to_frames(joined, START).destinations,
                                       pd.concat([want, want], ignore_index=True),
                                       check_exact=True)
+
+
+def test_frames_hold_the_batchs_arrays_writable_and_one_per_column():
+    """A frame holds the batch's arrays without copying them, but never a read-only one nor
+    one array (or views of it) in two columns: every column can be changed in place alone."""
+    rows = _rows([1, 2, 3], (3, 4, 5))
+    batch = _batch(rows)
+    cols = batch.columns["summary"]
+    cols["ieds"] = cols["ambushes"]  # one array in two columns
+    cols["convoys"] = np.broadcast_to(np.int64(1), (3,))  # read-only
+    cols["standing_attacks"] = np.stack([cols["ambushes"], cols["ambushes"]])[0]  # a view
+    frame = to_frames(batch, START).summary
+    want = frame.copy()
+    assert frame["ieds"].tolist() == frame["ambushes"].tolist() == cols["ambushes"].tolist()
+    assert np.shares_memory(frame["delivered_l"].to_numpy(), cols["delivered_l"])  # no copy
+    for col in ("ambushes", "convoys", "standing_attacks"):
+        frame.loc[0, col] = 99
+        want.loc[0, col] = 99
+        pd.testing.assert_frame_equal(frame, want, check_exact=True)

@@ -93,6 +93,26 @@ def test_a_replication_does_not_depend_on_its_batch():
                 _same(rec.summary, ref.summary)
 
 
+def test_fast_path_frames_can_each_be_changed_in_place_on_their_own():
+    """The frames hold the batch's arrays without copies, but no two columns of the tables
+    of one run share numbers: writing into one column changes that column alone."""
+    plan = compile_scenario(load_scenario(RELIEF))
+    tables = to_frames(run_replications_vector(plan, 5, range(30)), plan.scenario.start)
+    names = ("daily", "events", "convoys", "summary", "destinations")
+    frames = {name: getattr(tables, name) for name in names}
+    want = {name: frame.copy(deep=True) for name, frame in frames.items()}
+    for name, frame in frames.items():
+        assert len(frame) > 1, name
+        for j, col in enumerate(frame.columns):
+            if frame[col].dtype.kind not in "biuf":
+                continue
+            new = (not frame.iat[0, j]) if frame[col].dtype == bool else frame.iat[0, j] + 7
+            frame.iat[0, j] = new
+            want[name].iat[0, j] = new
+    for name in names:
+        pd.testing.assert_frame_equal(frames[name], want[name], check_exact=True)
+
+
 # --------------------------------------------------------------------------- generated
 ORIGINS = ("Zegoua", "Kadiana", "Loulouni", "Pogo", "Kolondieba")
 CHECKPOINTS = ("Sikasso", "Bougouni", "Kadiolo", "Kolondieba")
@@ -260,7 +280,8 @@ def test_array_rounding_is_pythons_round_element_for_element(ndigits):
     rng = np.random.default_rng(ndigits)
     halves = (np.arange(20_000) + 0.5) / 10**ndigits  # ties and products next to them
     a = np.concatenate([rng.random(50_000) * 10.0 ** rng.integers(-3, 9, 50_000), halves,
-                        -halves[:500], [np.inf, -np.inf, np.nan, 0.0, -0.0, 1e300, 2.0**53]])
+                        -halves[:500], [np.inf, -np.inf, np.nan, 0.0, -0.0, 1e300, 2.0**53,
+                                        1.7e308, -1e307]])  # the last two: the product overflows
     got = py_round(a, ndigits)
     want = np.array([round(x, ndigits) for x in a.tolist()])
     assert np.array_equal(got, want, equal_nan=True)

@@ -279,19 +279,33 @@ def _route_logs(tr, bt: _Batch) -> tuple[list[tuple], np.ndarray]:
     traj = traj[order]
     steps = np.stack([route[f][order].astype(np.int64) for f in ("leg", "k_end", "node")],
                      axis=1)
-    width = int(np.bincount(traj, minlength=n_traj).max()) if traj.size else 0
-    pos = np.arange(traj.size) - np.searchsorted(traj, traj)  # step number in its trajectory
-    padded = np.full((n_traj, max(width, 1), 3), -2, dtype=np.int64)  # -2: no step
-    padded[traj, pos] = steps
+    count = np.bincount(traj, minlength=n_traj)
+    width = max(int(count.max()) if traj.size else 0, 1)
+    pos = np.arange(traj.size) - (np.cumsum(count) - count)[traj]  # step in its trajectory
+    padded = np.full((n_traj * width, 3), -2, dtype=np.int64)  # -2: no step
+    padded[traj * width + pos] = steps
     rows = padded.reshape(n_traj, -1)
-    seen: dict[bytes, int] = {}  # each row's bytes: an exact key (np.unique(axis=0) sorts)
-    inverse = np.array([seen.setdefault(key, len(seen)) for key in
-                        rows.view(f"V{rows.shape[1] * 8}").reshape(-1).tolist()], dtype=np.int64)
-    first = np.zeros(len(seen), dtype=np.int64)
-    first[inverse[::-1]] = np.arange(n_traj)[::-1]
+    first, inverse = _first_of_equal_rows(rows)
     logs = [tuple(tuple(step) for step in rows[j].reshape(-1, 3).tolist() if step[0] != -2)
             for j in first.tolist()]
     return logs, inverse
+
+
+def _first_of_equal_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first of each set of equal rows of ``rows`` (2-D), in order, and the number of the
+    set each row is in (sets numbered in that order)."""
+    n = rows.shape[0]
+    order = np.lexsort(rows.T[::-1])  # stable: equal rows stay in their order
+    srt = rows[order]
+    new = np.ones(n, dtype=bool)
+    new[1:] = (srt[1:] != srt[:-1]).any(axis=1)
+    first = order[new]  # each set's first row, in the order of the sets' sorted rows
+    by_row = np.argsort(first)
+    number = np.empty(first.size, dtype=np.int64)
+    number[by_row] = np.arange(first.size)
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = number[np.cumsum(new) - 1]
+    return first[by_row], inverse
 
 
 def _route_text(itin, plan, origin: str, target: str, steps: tuple, plan_leg: int):

@@ -41,6 +41,8 @@ class StockArrays:
         self.values = np.array([demand.initial, *demand.values], dtype=np.float64)
         self.next_starts = np.array([*demand.starts, math.inf], dtype=np.float64)
         self.tiers = sorted(tiers)
+        self._belows = np.array([below for below, _ in self.tiers], dtype=np.float64)
+        self._shares = np.array([share for _, share in self.tiers] + [0.0], dtype=np.float64)
         self.horizon_h = horizon_h
         self.days = max(1, int(-(-horizon_h // 24)))
         self.t_h = np.zeros(reps)
@@ -60,13 +62,14 @@ class StockArrays:
         return np.minimum((t_h // 24).astype(np.int64), self.days - 1)
 
     def _cut(self, stock: np.ndarray, base: np.ndarray) -> np.ndarray:
-        cut = np.zeros(stock.shape)
+        if not self.tiers:
+            return np.zeros(stock.shape)
         with np.errstate(divide="ignore", invalid="ignore"):
             cover = stock / base
-        open_ = base > 0
-        for below, share in reversed(self.tiers):  # the tightest tier reached wins: last write
-            cut = np.where(open_ & (cover <= below), share, cut)
-        return cut
+        # the tightest tier reached wins: the first (lowest threshold, then lowest share) with
+        # cover <= threshold; none (the index past the last tier; NaN cover too): no cut
+        tier = np.searchsorted(self._belows, cover)
+        return np.where(base > 0, self._shares[tier], 0.0)
 
     def advance(self, rows: np.ndarray, t_h: np.ndarray) -> None:
         """Let demand drain the stock of replications ``rows`` up to times ``t_h``."""
@@ -102,15 +105,16 @@ class StockArrays:
         used = np.where(reached, stock - level, np.where(draining, rate * (end - t), 0.0))
         stock = np.where(reached, level, np.where(draining, stock - used, stock))
         dt = end - t
-        self.base_demand_l[r, d] += base / 24.0 * dt
-        self.demand_l[r, d] += rate * dt
-        self.consumed_l[r, d] += used
+        cell = r * self.days + d  # [rep, day] as flat indices: cheaper than pairs of them
+        _cells(self.base_demand_l)[cell] += base / 24.0 * dt
+        _cells(self.demand_l)[cell] += rate * dt
+        _cells(self.consumed_l)[cell] += used
         dry = (stock <= 0) & (rate > 0) & (dt > 0)
-        self.dry[r[dry], d[dry]] = True
+        _cells(self.dry)[cell[dry]] = True
         self.stock_l[r] = stock
         self.t_h[r] = end
         closed = end >= day_end
-        self.end_stock_l[r[closed], d[closed]] = stock[closed]
+        _cells(self.end_stock_l)[cell[closed]] = stock[closed]
         return True
 
     def add(self, rows: np.ndarray, t_h: np.ndarray, litres: np.ndarray) -> None:
@@ -120,7 +124,7 @@ class StockArrays:
         room = np.inf if self.capacity_l is None else np.maximum(0.0, self.capacity_l - stock)
         accepted = np.minimum(room, litres)
         self.stock_l[rows] = stock + accepted
-        self.overflow_l[rows, self._day_of(t_h)] += litres - accepted
+        _cells(self.overflow_l)[rows * self.days + self._day_of(t_h)] += litres - accepted
 
     def close(self, rows: np.ndarray | None = None) -> None:
         """Run replications ``rows`` (default: all) to the horizon; fix the last day's closing
@@ -140,6 +144,13 @@ class StockArrays:
         at[rows] = np.searchsorted(base.t_h, first_h, side="right") - 1
         for name in self._STATE:
             setattr(self, name, getattr(base, name)[at])
+
+
+def _cells(a: np.ndarray) -> np.ndarray:
+    """A [rep, day] array's elements as a flat view (writes go to ``a``)."""
+    if not a.flags.c_contiguous:  # made by zeros, full or indexing: never, but a copy would
+        raise ValueError("stock arrays must be C-contiguous")  # lose the writes silently
+    return a.reshape(-1)
 
 
 class Baseline:
