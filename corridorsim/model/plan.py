@@ -246,9 +246,10 @@ class ScenarioPlan:
         """The plan of ``scenario``, which differs from this plan's only at ``paths``.
 
         Rebuilds the parts the changed fields feed (:func:`parts_fed_by`) and shares the others
-        with this plan, caches included: the network, edge arrays and travel times always
-        (unless ``network`` or the dates changed, which rebuilds everything), routes unless the
-        routing or, under ``least_loss``, the threat rates changed. The result equals
+        with this plan: the network, edge arrays and travel times always (unless ``network`` or
+        the dates changed, which rebuilds everything), routes unless the routing or, under
+        ``least_loss``, the threat rates changed; and every cache of :data:`CACHE_PARTS` none
+        of whose parts is rebuilt (the others start empty). The result equals
         ``compile_scenario(scenario)`` in everything the engine reads.
 
         Parameters
