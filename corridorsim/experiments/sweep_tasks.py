@@ -30,7 +30,8 @@ import pandas as pd
 
 from ..model.columns import concat_records
 from ..model.counters import stream_key
-from ..model.plan import ScenarioPlan, compile_scenario
+from ..model.plan import ScenarioPlan
+from ..model.plan_family import PlanFamily
 from ..model.records import ReplicationRecords, to_frames
 from ..scenario.documents import scenario_hash
 from ..scenario.schema import Scenario
@@ -86,18 +87,15 @@ class SweepTask:
         return f"reps-{self.first:06d}-{self.first + self.count - 1:06d}"
 
 
-_PLANS: dict[str, ScenarioPlan] = {}
+_PLANS = PlanFamily(16)
 
 
 def _plan_for(scenario: Scenario) -> ScenarioPlan:
-    """Compiled plan of a point, cached per worker process (points repeat across tasks)."""
-    key = scenario_hash(scenario)
-    plan = _PLANS.get(key)
-    if plan is None:
-        if len(_PLANS) >= 16:
-            _PLANS.pop(next(iter(_PLANS)))
-        plan = _PLANS[key] = compile_scenario(scenario)
-    return plan
+    """Compiled plan of a point, cached per worker process (points repeat across tasks), and
+    derived from another point's where they share fields
+    (:class:`~corridorsim.model.plan_family.PlanFamily`): a point differing from one run before only in threat values starts with its
+    feeder trips, formation timeline, routes and legs."""
+    return _PLANS.plan(scenario, scenario_hash(scenario))
 
 
 def run_task(task: SweepTask) -> dict[str, pd.DataFrame]:

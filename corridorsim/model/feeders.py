@@ -144,8 +144,13 @@ def _walk(route: list[str], pieces: tuple[Piece, ...]) -> list[str]:
 
 def plan_trip(plan: ScenarioPlan, origin: str, target: str,
               via: tuple[str, ...]) -> FixedTrip | None:
-    """:func:`fixed_trip`, computed once per plan (cached in ``plan.fixed_trips``)."""
-    key = (origin, target, via)
+    """:func:`fixed_trip`, computed once per plan (cached in ``plan.fixed_trips``).
+
+    The threat values enter a fixed trip only through the edges that can be attacked (which
+    legs are free of hazard), so the entries are keyed by them (``ThreatTable.support``) and
+    plans that differ in threat values share the cache (:data:`.plan.CACHE_PARTS`).
+    """
+    key = (origin, target, via, plan.threats.support)
     cache = plan.fixed_trips
     if key not in cache:
         cache[key] = fixed_trip(plan, origin, target, via)

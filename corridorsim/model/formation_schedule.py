@@ -23,10 +23,11 @@ source feeds one), so the engine replays the timeline of every staging point non
 batches might be attacked, and runs the others in full (:mod:`.fastforward`).
 
 The timeline depends on the plan's sources, schedules, stops, routes and escort counts, and on
-the threat table only through the fixed trips and the phase boundaries (which cut the floating-
-point travel times), so replications that draw only threat parameters share the timeline of
-their scenario's plan (:func:`plan_timeline`); the hazards of the last legs are computed per
-plan (:func:`last_leg_hazards`).
+the threat table only through the fixed trips (which legs can be attacked) and the phase
+boundaries (which cut the floating-point travel times), so replications that draw only threat
+parameters, and sweep points that differ only in threat values, share the timeline of the plan
+theirs derive from (:func:`plan_timeline`, :data:`.plan.CACHE_PARTS`); the hazards of the last
+legs are computed per plan (:func:`last_leg_hazards`).
 
 Pure, no SimPy. May import the other model modules.
 """
@@ -152,10 +153,11 @@ def plan_timeline(plan: ScenarioPlan,
                   simulate_chain: Callable[[ScenarioPlan], FormationTimeline]) -> FormationTimeline:
     """The timeline of ``plan``'s chain, computed once (``simulate_chain``, the engine's) and
     cached in ``plan.formation_timelines``, which plans that differ only in threat values
-    share (:meth:`.plan.ScenarioPlan.with_scenario`): a cached timeline is reused if the phase
-    boundaries and every fixed trip it drove are the same."""
+    share (:data:`.plan.CACHE_PARTS`): the entries are keyed by what the timeline reads of
+    the threat table, the phase boundaries and the edges that can be attacked, and a cached
+    timeline is reused only if every fixed trip it drove is the plan's too."""
     cache = plan.formation_timelines
-    key = tuple(plan.threats.breaks_h)
+    key = (tuple(plan.threats.breaks_h), plan.threats.support)
     hit = cache.get(key)
     if hit is not None and all(plan_trip(plan, *k) == t for k, t in hit.trips.items()):
         return hit

@@ -8,7 +8,12 @@ in hours. The engine only looks things up.
 
 A replication that draws uncertain parameters gets a plan of its own
 (:meth:`ScenarioPlan.with_scenario`) that rebuilds only the parts the drawn values feed and
-shares the rest (network, routes, caches) with the scenario's plan.
+shares the rest (network, routes, caches) with the scenario's plan; a sweep's point derives its
+plan from another point's (:meth:`ScenarioPlan.derive`, :class:`.plan_family.PlanFamily`). The
+caches the engine fills lazily are listed in :data:`CACHE_PARTS` with the parts they are
+computed from: a derived plan shares a cache with its parent exactly when none of those parts
+was rebuilt, and the caches that also depend on threat values the rebuilt threat table does not
+change (the phase boundaries, the edges that can be attacked) key their entries by them.
 
 Part of the model layer: imports :mod:`corridorsim.scenario` and the other model modules,
 never SimPy or anything above the model.
@@ -33,12 +38,15 @@ from .routing import Router
 from .standing import StandingTable
 from .threats import ThreatTable
 
-__all__ = ["ScenarioPlan", "Piece", "compile_scenario", "StepSchedule", "parts_fed_by"]
+__all__ = ["ScenarioPlan", "Piece", "compile_scenario", "StepSchedule", "parts_fed_by",
+           "changed_fields", "CACHE_PARTS"]
 
 #: Top-level scenario fields -> the parts of a plan computed from them. ``threats`` feeds the
 #: routes only under the ``least_loss`` policy (see :meth:`ScenarioPlan.with_scenario`); the
-#: engine reads ``convoys`` and ``closures`` from the scenario itself. A value drawn under a field
-#: not listed here (``network``, ``start``, ...) rebuilds the whole plan.
+#: engine reads ``convoys`` and ``closures`` from the scenario itself (``closures`` is a part
+#: with nothing to rebuild: caches depend on it, :data:`CACHE_PARTS`); the fields of the last
+#: line feed nothing the plan holds. A value under a field not listed here (``network``,
+#: ``start``, ``end``) rebuilds the whole plan.
 PLAN_PARTS: dict[str, frozenset[str]] = {
     "threats": frozenset({"threats", "routes"}),
     "routing": frozenset({"routes"}),
@@ -50,10 +58,32 @@ PLAN_PARTS: dict[str, frozenset[str]] = {
     "escorts": frozenset({"escorts"}),
     "sources": frozenset({"schedules"}),
     "convoys": frozenset(),
-    "closures": frozenset(),
+    "closures": frozenset({"closures"}),
+    **dict.fromkeys(("name", "description", "sources_of_numbers", "seed", "replications",
+                     "observations", "uncertainty"), frozenset()),
 }
 #: Every part: what :func:`parts_fed_by` answers for a path outside :data:`PLAN_PARTS`.
-ALL_PARTS = frozenset({"network", "threats", "routes", "stops", "escorts", "schedules"})
+ALL_PARTS = frozenset({"network", "threats", "routes", "stops", "escorts", "schedules",
+                       "closures"})
+#: The caches a plan fills lazily (attribute -> the parts their entries are computed from, and
+#: what a fresh one is). A plan derived by :meth:`ScenarioPlan.with_scenario` shares each with
+#: its parent unless one of those parts is rebuilt (then it starts fresh). The threat table's
+#: values are a part the fixed trips and timelines depend on only through what the rebuilt
+#: table keeps when the values change: their entries are keyed by it (``ThreatTable.support``,
+#: the edges that can be attacked, and ``breaks_h``, the phase boundaries).
+CACHE_PARTS: dict[str, tuple[frozenset[str], type]] = {
+    "_static_time": (frozenset({"network"}), dict),  # (a, b) -> fastest time
+    "_path_corridor": (frozenset({"network"}), dict),  # path -> its corridor
+    "_legs": (frozenset({"network", "stops"}), dict),  # path -> first leg (.first_leg)
+    "releases": (frozenset({"network", "schedules"}), dict),  # source -> releases (.feeders)
+    # (origin, target, via, support) -> FixedTrip or None (.feeders)
+    "fixed_trips": (frozenset({"network", "routes", "stops", "closures"}), dict),
+    # (phase boundaries, support) -> the feeder chain's timeline (.formation_schedule)
+    "formation_timelines": (frozenset({"network", "routes", "stops", "escorts", "schedules",
+                                       "closures"}), dict),
+    # (timeline, hazards of its last legs) (.formation_schedule): threat values, per plan
+    "formation_hazards": (frozenset({"network", "threats"}), type(None)),
+}
 
 
 @lru_cache(maxsize=64)
@@ -67,6 +97,11 @@ def parts_fed_by(paths: frozenset[str]) -> frozenset[str]:
         top = parse_path(path)[0]
         parts |= PLAN_PARTS.get(top, ALL_PARTS) if isinstance(top, str) else ALL_PARTS
     return frozenset(parts)
+
+
+def changed_fields(a: Scenario, b: Scenario) -> frozenset[str]:
+    """The top-level fields in which two scenarios differ (frozen models: equality by value)."""
+    return frozenset(f for f in type(a).model_fields if getattr(a, f) != getattr(b, f))
 
 
 class Piece(NamedTuple):
@@ -119,6 +154,8 @@ class ScenarioPlan:
 
     def __init__(self, scenario: Scenario, graph: nx.Graph | None = None):
         self.scenario = scenario
+        for name, (_, fresh) in CACHE_PARTS.items():
+            setattr(self, name, fresh())
         self._build_network(graph if graph is not None else build_network(scenario))
         self._build_threats()
         self._build_routes()
@@ -138,14 +175,10 @@ class ScenarioPlan:
         self.edge_speed_kmh = [float(g.edges[k]["speed_kmh"]) for k in keys]
         self.edge_corridor = [str(g.edges[k].get("corridor", "")) for k in keys]
         self.node_latlon = {n: (float(d["lat"]), float(d["lon"])) for n, d in g.nodes(data=True)}
-        self._static_time: dict[tuple[str, str], float] = {}
-        self._path_corridor: dict[tuple[str, ...], str] = {}
 
-    def _build_threats(self) -> None:
-        self.threats = ThreatTable(self.scenario, self.graph, self.edge_index)
+    def _build_threats(self, like: ThreatTable | None = None) -> None:
+        self.threats = ThreatTable(self.scenario, self.graph, self.edge_index, like)
         self.standing = StandingTable(self.scenario, self.graph)
-        self.fixed_trips: dict = {}  # (origin, target, via) -> FixedTrip or None (.feeders)
-        self.formation_hazards = None  # (timeline, hazards of its last legs) (.formation_schedule)
 
     def _build_routes(self) -> None:
         self.router = Router(
@@ -154,8 +187,6 @@ class ScenarioPlan:
             {k: float(self.threats.ambush_rate_per_1000km[i]) for k, i in self.edge_index.items()},
             {k: float(self.threats.ied_rate_per_1000km[i]) for k, i in self.edge_index.items()},
         )
-        self.fixed_trips = {}
-        self.formation_timelines: dict = {}  # phase boundaries -> timeline (.formation_schedule)
 
     def _build_stops(self) -> None:
         scenario = self.scenario
@@ -179,15 +210,11 @@ class ScenarioPlan:
             stops |= {d.drop_node for d in dests if d.drop_node is not None}
             stops |= {n for n in g if g.degree(n) >= 3}
         self.stops = frozenset(stops)
-        self._legs: dict[tuple[str, ...], tuple[tuple[Piece, ...], str]] = {}
-        self.fixed_trips = {}
-        self.formation_timelines = {}
 
     def _build_escorts(self) -> None:
         self.bases = list(self.scenario.escorts.bases)
         self.base_index = {b.name: i for i, b in enumerate(self.bases)}
         self.staging_base = {node: self._base_for(sp) for node, sp in self.staging.items()}
-        self.formation_timelines = {}
 
     def _build_schedules(self) -> None:
         scenario = self.scenario
@@ -214,16 +241,15 @@ class ScenarioPlan:
             StepSchedule(s.tankers_per_day, [(scenario.hours(x.start), x.tankers_per_day) for x in s.schedule])
             for s in scenario.sources
         ]
-        self.releases: dict = {}  # source -> release schedule or None (.feeders)
-        self.formation_timelines = {}
 
     def with_scenario(self, scenario: Scenario, paths: Iterable[str]) -> ScenarioPlan:
         """The plan of ``scenario``, which differs from this plan's only at ``paths``.
 
         Rebuilds the parts the changed fields feed (:func:`parts_fed_by`) and shares the others
-        with this plan, caches included: the network, edge arrays and travel times always
-        (unless ``network`` or the dates changed, which rebuilds everything), routes unless the
-        routing or, under ``least_loss``, the threat rates changed. The result equals
+        with this plan: the network, edge arrays and travel times always (unless ``network`` or
+        the dates changed, which rebuilds everything), routes unless the routing or, under
+        ``least_loss``, the threat rates changed; and every cache of :data:`CACHE_PARTS` none
+        of whose parts is rebuilt (the others start empty). The result equals
         ``compile_scenario(scenario)`` in everything the engine reads.
 
         Parameters
@@ -251,10 +277,28 @@ class ScenarioPlan:
         if "routes" in parts:
             # the router writes its weights on the graph's edges: give it a copy
             new.graph = self.graph.copy()
-        for part in ("threats", "routes", "stops", "escorts", "schedules"):
+        if "threats" in parts:  # the edge and phase structure is reused if unchanged
+            new._build_threats(like=self.threats)
+        for part in ("routes", "stops", "escorts", "schedules"):
             if part in parts:
                 getattr(new, f"_build_{part}")()
+        for name, (needs, fresh) in CACHE_PARTS.items():
+            if needs & parts:
+                setattr(new, name, fresh())
         return new
+
+    def derive(self, scenario: Scenario) -> ScenarioPlan:
+        """The plan of ``scenario``, sharing with this plan what their equal fields determine.
+
+        :meth:`with_scenario` with the top-level fields in which the two scenarios differ:
+        e.g. a sweep's point whose threat values differ from this plan's shares its network,
+        routes, feeder trips and convoy-formation timeline (the caches of
+        :data:`CACHE_PARTS`), and its first replication costs what the others do. The result
+        equals ``compile_scenario(scenario)`` in everything the engine reads.
+        """
+        if scenario is self.scenario:
+            return self
+        return self.with_scenario(scenario, changed_fields(self.scenario, scenario))
 
     # ---------------------------------------------------------------------------------------
     def _base_for(self, sp: StagingPoint) -> int | None:

@@ -19,7 +19,7 @@ from ..scenario.priors import apply_parameters, draw_parameters
 from .engine import run_replication
 from .plan import ScenarioPlan
 from .records import RECORD_TABLES, ReplicationRecords
-from .streams import replication_streams
+from .streams import replication_stream
 
 __all__ = ["run_replication_with_uncertainty"]
 
@@ -33,7 +33,7 @@ def run_replication_with_uncertainty(plan: ScenarioPlan, seed: int, replication:
     """
     if not plan.scenario.uncertainty.active:
         return run_replication(plan, seed, replication, tables, fast_forward)
-    values = draw_parameters(plan.scenario, replication_streams(seed, replication)["parameters"])
+    values = draw_parameters(plan.scenario, replication_stream(seed, replication, "parameters"))
     if not values:
         return run_replication(plan, seed, replication, tables, fast_forward)
     drawn = plan.with_scenario(apply_parameters(plan.scenario, values), values)

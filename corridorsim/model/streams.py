@@ -32,8 +32,8 @@ import numpy as np
 
 from .counters import CounterStream, extend_key, stream_key
 
-__all__ = ["STREAM_NAMES", "MOVEMENT_KINDS", "replication_streams", "movement_rng", "keyed_rng",
-           "keyed_stream", "movement_key", "MovementStreams"]
+__all__ = ["STREAM_NAMES", "MOVEMENT_KINDS", "replication_streams", "replication_stream",
+           "movement_rng", "keyed_rng", "keyed_stream", "movement_key", "MovementStreams"]
 
 #: Stochastic sources, each with its own stream (the order fixes the spawn keys: append only).
 STREAM_NAMES = (
@@ -66,10 +66,14 @@ def replication_streams(seed: int, replication: int) -> dict[str, np.random.Gene
     dict of str to numpy.random.Generator
         Keyed by the names in :data:`STREAM_NAMES`.
     """
-    return {
-        name: np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(replication, k))))
-        for k, name in enumerate(STREAM_NAMES)
-    }
+    return {name: replication_stream(seed, replication, name) for name in STREAM_NAMES}
+
+
+def replication_stream(seed: int, replication: int, name: str) -> np.random.Generator:
+    """The generator ``replication_streams(seed, replication)[name]``, made alone (the same
+    numbers; a replication drawing its parameters needs only ``parameters`` before it runs)."""
+    k = STREAM_NAMES.index(name)
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(replication, k))))
 
 
 def movement_key(seed: int, replication: int, kind: str, origin: int, ordinal: int) -> int:

@@ -234,6 +234,26 @@ def draw_ied(
     return AttackOutcome(max(destroyed, 0), delay, lost, False)
 
 
+def _rule_rates(scenario: Scenario, edges: list, edge_index: dict[tuple[str, str], int]
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Ambush and IED rates per 1000 convoy-km of each edge from the ordered threat rules (the
+    last rule that selects an edge and gives a rate wins), before the scenario multipliers."""
+    ambush = np.zeros(len(edges))
+    ied = np.zeros(len(edges))
+    for rule in scenario.threats.rules:
+        chosen = {edge_key(a, b) for a, b in rule.edges} if rule.edges is not None else None
+        for key, idx in edge_index.items():
+            if chosen is not None and key not in chosen:
+                continue
+            if not _selects(edges[idx], rule.corridor, rule.region):
+                continue
+            if rule.ambush_rate_per_1000km is not None:
+                ambush[idx] = rule.ambush_rate_per_1000km
+            if rule.ied_rate_per_1000km is not None:
+                ied[idx] = rule.ied_rate_per_1000km
+    return ambush, ied
+
+
 def _selects(edge: dict, corridor: str | None, region: str | None) -> bool:
     return (corridor is None or edge["corridor"] == corridor) and (
         region is None or edge["region"] == region
@@ -250,6 +270,11 @@ class ThreatTable:
         The scenario's network (from :func:`~corridorsim.scenario.network.build_network`).
     edge_index : dict
         Canonical edge key -> integer index used by the engine.
+    like : ThreatTable, optional
+        The table of a plan with the same network (the same ``edge_index`` object) whose
+        scenario may differ in threat values: its rule rates and phase multipliers per edge
+        are reused where the rules, or the phases and start date, are equal (the same numbers
+        as computing them again; :meth:`~corridorsim.model.plan.ScenarioPlan.with_scenario`).
 
     Attributes
     ----------
@@ -257,29 +282,27 @@ class ThreatTable:
         Base intensity per convoy-km of each edge (rate per 1000 km / 1000).
     breaks_h : list of float
         Times (h) at which the set of active phases changes.
+    support : frozenset of int
+        Edges on which an ambush or IED can happen in some phase.
     """
 
-    def __init__(self, scenario: Scenario, graph: nx.Graph, edge_index: dict[tuple[str, str], int]):
+    def __init__(self, scenario: Scenario, graph: nx.Graph, edge_index: dict[tuple[str, str], int],
+                 like: ThreatTable | None = None):
         n = len(edge_index)
         self.enabled = scenario.threats.enabled
         if scenario.threats.ambush.severity.form == "negative_binomial":
             negative_binomial()  # imported now, so that workers forked after compiling inherit it
-        ambush = np.zeros(n)
-        ied = np.zeros(n)
         edges = [None] * n
         for (a, b), idx in edge_index.items():
             edges[idx] = graph.edges[a, b]
-        for rule in scenario.threats.rules:
-            chosen = {edge_key(a, b) for a, b in rule.edges} if rule.edges is not None else None
-            for key, idx in edge_index.items():
-                if chosen is not None and key not in chosen:
-                    continue
-                if not _selects(edges[idx], rule.corridor, rule.region):
-                    continue
-                if rule.ambush_rate_per_1000km is not None:
-                    ambush[idx] = rule.ambush_rate_per_1000km
-                if rule.ied_rate_per_1000km is not None:
-                    ied[idx] = rule.ied_rate_per_1000km
+        rules = (edge_index, scenario.threats.rules)
+        if like is not None and like._rules[0] is edge_index and like._rules[1] == rules[1]:
+            base_ambush, base_ied = like._base  # the same rules on the same edges
+        else:
+            base_ambush, base_ied = _rule_rates(scenario, edges, edge_index)
+        self._rules, self._base = rules, (base_ambush, base_ied)
+        ambush = base_ambush.copy()
+        ied = base_ied.copy()
         ambush *= scenario.threats.ambush_multiplier
         ied *= scenario.threats.ied_multiplier
         if not self.enabled:
@@ -295,26 +318,34 @@ class ThreatTable:
         key = "corridor" if adv.group_by == "corridor" else "region"
         self.edge_group = [str(e.get(key, "") or "") for e in edges]
         self.groups = sorted({g for g, r in zip(self.edge_group, ambush) if r > 0})
-        self._compile_phases(scenario, edges)
+        self._compile_phases(scenario, edges, like if like is not None
+                             and like._rules[0] is edge_index else None)
 
-    def _compile_phases(self, scenario: Scenario, edges: list) -> None:
-        self.breaks_h = sorted({0.0} | {max(0.0, t) for t in phase_boundaries_h(scenario)})
-        corridor = np.array([e["corridor"] for e in edges], dtype=object)
-        region = np.array([e["region"] for e in edges], dtype=object)
-        self._ambush_mult = []
-        self._ied_mult = []
-        for t in self.breaks_h:
-            ma = phase_multipliers(scenario, "ambush", t, corridor, region)
-            mi = phase_multipliers(scenario, "ied", t, corridor, region)
-            # plain lists: the engine reads single elements, much faster than from arrays
-            self._ambush_mult.append((ma * self.ambush_per_km).tolist())
-            self._ied_mult.append((mi * self.ied_per_km).tolist())
+    def _compile_phases(self, scenario: Scenario, edges: list, like: ThreatTable | None) -> None:
+        phases = (scenario.start, scenario.threats.phases)
+        if like is not None and like._phases[0] == phases:
+            self.breaks_h, mults = like.breaks_h, like._phases[1]  # the same phases
+        else:
+            self.breaks_h = sorted({0.0} | {max(0.0, t) for t in phase_boundaries_h(scenario)})
+            corridor = np.array([e["corridor"] for e in edges], dtype=object)
+            region = np.array([e["region"] for e in edges], dtype=object)
+            mults = [(phase_multipliers(scenario, "ambush", t, corridor, region),
+                      phase_multipliers(scenario, "ied", t, corridor, region))
+                     for t in self.breaks_h]
+        #: what the phase structure depends on, and each period's multipliers per edge
+        self._phases = (phases, mults)
+        amb = [ma * self.ambush_per_km for ma, _ in mults]
+        ied = [mi * self.ied_per_km for _, mi in mults]
+        # plain lists: the engine reads single elements, much faster than from arrays
+        self._ambush_mult = [a.tolist() for a in amb]
+        self._ied_mult = [a.tolist() for a in ied]
+        #: The edges on which an ambush or IED can happen in some phase: what the fixed trips of
+        #: :mod:`.feeders` depend on in the threat values (their caches are keyed by it).
+        self.support = frozenset(np.flatnonzero(np.any(np.array(amb + ied) != 0.0, axis=0)).tolist())
 
     def hazard_free(self, edges) -> bool:
         """Whether no ambush or IED can happen on any of ``edges`` (indices) in any phase."""
-        edges = list(edges)
-        return all(ra[e] == 0.0 and ri[e] == 0.0 for ra, ri in zip(self._ambush_mult, self._ied_mult)
-                   for e in edges)
+        return self.support.isdisjoint(edges)
 
     def intensities_at(self, t_h: float) -> tuple[list[float], list[float]]:
         """Ambush and IED intensity per convoy-km of every edge at time ``t_h`` (unescorted)."""

@@ -77,6 +77,18 @@ def read_posterior(path: str) -> pd.DataFrame:
     return df
 
 
+@lru_cache(maxsize=16)
+def _posterior_arrays(path: str) -> tuple[tuple[str, ...], np.ndarray, np.ndarray | None]:
+    """A posterior file's parameter columns, its values as floats (a row per sample) and its
+    normalised weights (None: equal), made once per file rather than per replication."""
+    post = read_posterior(path)
+    columns = tuple(_posterior_columns(post))
+    w = post["weight"].to_numpy(dtype=float) if "weight" in post else None
+    if w is not None:
+        w = w / w.sum()
+    return columns, post[list(columns)].to_numpy(dtype=float), w
+
+
 def _posterior_columns(df: pd.DataFrame) -> list[str]:
     """Parameter columns: everything that parses as a path, except bookkeeping columns."""
     skip = {"weight", "distance", "sample", "point", "accepted"}
@@ -95,13 +107,10 @@ def draw_parameters(scenario: Scenario, rng: np.random.Generator) -> dict[str, f
         return {}
     values: dict[str, float] = {}
     if unc.posterior_csv is not None:
-        post = read_posterior(unc.posterior_csv)
-        w = post["weight"].to_numpy(dtype=float) if "weight" in post else None
-        if w is not None:
-            w = w / w.sum()
-        row = post.iloc[int(rng.choice(len(post), p=w))]
-        for col in _posterior_columns(post):
-            values[col] = float(row[col])
+        columns, table, w = _posterior_arrays(unc.posterior_csv)
+        row = table[int(rng.choice(len(table), p=w))]
+        for col, v in zip(columns, row.tolist()):
+            values[col] = v
     for p in unc.parameters:  # stated distributions override posterior columns of the same path
         values[p.path] = draw_prior(rng, p.prior)
     return values

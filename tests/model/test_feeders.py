@@ -72,7 +72,7 @@ def test_a_batch_whose_only_leg_can_be_attacked_is_driven_as_before(rate, monkey
         threats={"enabled": True, "rules": [{"region": "ML", "ambush_rate_per_1000km": rate,
                                              "ied_rate_per_1000km": rate / 2}]})
     fast = records(plan, reps=3)
-    trip = plan.fixed_trips[("Abidjan", "Zegoua", ())]
+    trip = plan.fixed_trips[("Abidjan", "Zegoua", (), plan.threats.support)]
     assert trip.legs == () and trip.last and not trip.complete
     attacked = [r for rec in fast for r in rec.convoys if r.kind == "batch" and r.attacks]
     assert bool(attacked) == (rate > 1)
