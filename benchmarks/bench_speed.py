@@ -32,20 +32,18 @@ See ``benchmarks/README.md`` for how each figure is measured.
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import json
 import os
 import platform
 import shlex
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from bench_ema import cli_sweep, ema_sweep
 from bench_engine import bare_simpy_round
 from bench_sweep import make_sweep
 
@@ -54,7 +52,6 @@ from corridorsim.experiments.executors import LocalPoolExecutor
 from corridorsim.experiments.sweep_runner import SweepRunner
 from corridorsim.experiments.sweep_tasks import TaskSizes, run_pilot, run_task
 from corridorsim.model.plan import compile_scenario
-from corridorsim.model.records import SUMMARY_COLUMNS
 from corridorsim.model.replication import run_replication_with_uncertainty
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,79 +136,6 @@ def vector_speedup(path: Path, reps: int, repeats: int = 3) -> list[tuple[str, s
 
 
 # --------------------------------------------------------------- 4: the CLI against EMA Workbench
-def cli_sweep(scenario: Path, levels: list[float], reps: int, out: Path) -> tuple[float, dict]:
-    """Wall seconds of ``corridorsim sweep`` as a user runs it, and its recorded timings."""
-    cmd = [sys.executable, "-c", "from corridorsim.cli.launch import main; main()", "sweep",
-           str(scenario), "--set",
-           "threats.ambush_multiplier=" + ",".join(f"{v:g}" for v in levels), "-n", str(reps),
-           "--workers", "2", "-o", str(out), "--force", "-q"]
-    t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
-    wall = time.perf_counter() - t0
-    return wall, json.loads((out / "sweep.json").read_text())["timings_s"]
-
-
-_EMA_SWEEP = None  # the child's resolved sweep, inherited by EMA's forked workers
-_EMA_PLANS: dict = {}  # compiled plan per point, per worker process
-
-
-def ema_model(ambush_multiplier: float, replication: int) -> dict[str, float]:
-    """One replication of the point with this multiplier, as an EMA user would write it: the
-    point's plan compiled once per process, one replication, its summary row as outcomes.
-
-    The replication is run as a sweep task runs it (``run_batch``, building only the records
-    the summary needs), so that the two sides do the same simulation work and the figure
-    measures what the sweep machinery saves. It runs on the SimPy engine, the cheaper for one
-    replication (on the relief convoy 0.25 ms, against 1.5 ms for a fast-path batch of one:
-    the fast path pays a fixed cost per batch), and the one the sweep uses on the blockade.
-    """
-    from corridorsim.experiments.engines import run_batch
-
-    sweep = _EMA_SWEEP
-    point = int(np.argmin(np.abs(sweep.design["threats.ambush_multiplier"].to_numpy()
-                                 - ambush_multiplier)))
-    plan = _EMA_PLANS.get(point)
-    if plan is None:
-        plan = _EMA_PLANS[point] = compile_scenario(sweep.scenarios[point])
-    rec = run_batch(plan, sweep.spec.seed, [int(replication)], "des", tables=())[0]
-    return {k: float(v) for k, v in rec.summary._asdict().items() if k != "replication"}
-
-
-def ema_child(scenario: Path, points: int, reps: int) -> None:
-    """Run the design under EMA Workbench's MultiprocessingEvaluator; print JSON timings."""
-    t0 = time.perf_counter()
-    import ema_workbench as ema
-
-    t_import = time.perf_counter() - t0
-    global _EMA_SWEEP
-    _EMA_SWEEP = sweep = make_sweep(scenario, points, reps)
-    levels = sweep.design["threats.ambush_multiplier"].tolist()
-    columns = [c for c in SUMMARY_COLUMNS if c != "replication"]
-    model = ema.Model("corridorsim", function=ema_model)
-    model.uncertainties = [ema.RealParameter("ambush_multiplier", min(levels), max(levels)),
-                           ema.IntegerParameter("replication", 0, reps)]
-    model.outcomes = [ema.ScalarOutcome(c) for c in columns]
-    scenarios = [ema.Scenario(f"p{p}r{r}", ambush_multiplier=v, replication=r)
-                 for p, v in enumerate(levels) for r in range(reps)]
-    with ema.MultiprocessingEvaluator(model, n_processes=2) as evaluator:
-        experiments, outcomes = evaluator.perform_experiments(scenarios=scenarios)
-    assert len(experiments) == points * reps
-    print(json.dumps({"import_s": t_import, "total_s": time.perf_counter() - t0}))
-
-
-def ema_sweep(scenario: Path, points: int, reps: int) -> tuple[float, float] | None:
-    """(wall seconds without importing ema_workbench, its import seconds), or None."""
-    if importlib.util.find_spec("ema_workbench") is None:
-        return None
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--ema-child", str(scenario),
-           str(points), str(reps)]
-    t0 = time.perf_counter()
-    res = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
-    wall = time.perf_counter() - t0
-    got = json.loads(res.stdout.strip().splitlines()[-1])
-    return wall - got["import_s"], got["import_s"]
-
-
 def sweep_vs_ema(tag: str, scenario: Path, points: int, reps: int, repeats: int, tmp: Path,
                  phases: bool) -> list[tuple[float, dict]]:
     """Print figure 4 for one scenario (and the sweep's phases if ``phases``); return the
@@ -330,9 +254,6 @@ def row(label: str, value: str, unit: str = "", note: str = "") -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["--ema-child"]:
-        ema_child(Path(argv[1]), int(argv[2]), int(argv[3]))
-        return 0
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke check")
     ap.add_argument("--points", type=int, default=None, help="sweep points (12; --quick 3)")
