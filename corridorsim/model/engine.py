@@ -68,8 +68,9 @@ class Replication(Ledgers, FastForward, Formation, Journeys):
         The tables of :data:`~.records.RECORD_TABLES` to build rows for (default all); the
         summary is always built, and the others stay empty.
     fast_forward : bool
-        Replay the feeder chain's timeline where that is exact (:mod:`.fastforward`); False
-        runs it in full (the same records: the tests compare both).
+        Replay the feeder chain's timeline where that is exact (:mod:`.fastforward`) and drive
+        movements through the stops that do nothing to them without those stops' logic
+        (:mod:`.passages`); False runs both in full (the same records: the tests compare both).
     """
 
     Interrupt = simpy.Interrupt  # for the processes in .journeys (which do not import SimPy)
@@ -81,6 +82,11 @@ class Replication(Ledgers, FastForward, Formation, Journeys):
             raise ValueError(f"unknown tables {sorted(unknown)}; expected some of {sorted(RECORD_TABLES)}")
         self.fast_forward = fast_forward
         self._ff = None
+        # stops that do nothing driven through (.passages): exact where routes cannot change
+        # and nothing interrupts a movement on the road
+        self.passing = fast_forward and not (plan.scenario.closures.scheduled
+                                             or plan.scenario.closures.random
+                                             or plan.threats.adversary)
         self.keep_events = "events" in tables
         self.keep_convoys = "convoys" in tables
         self.tables = frozenset(tables)

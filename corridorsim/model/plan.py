@@ -83,6 +83,8 @@ CACHE_PARTS: dict[str, tuple[frozenset[str], type]] = {
                                        "closures"}), dict),
     # (timeline, hazards of its last legs) (.formation_schedule): threat values, per plan
     "formation_hazards": (frozenset({"network", "threats"}), type(None)),
+    # (stop, target, via, kind, to staging, destinations) -> Passage or None (.passages)
+    "passages": (frozenset({"network", "routes", "stops"}), dict),
 }
 
 
