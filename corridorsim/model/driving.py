@@ -24,6 +24,8 @@ from .threats import deterrence_factor, draw_ambush, draw_ied, escort_strength
 
 __all__ = ["Driving", "Suffered"]
 
+_new = tuple.__new__  # a NamedTuple from a tuple of its values (see .hazard)
+
 
 class Suffered(NamedTuple):
     """What an attack cost a convoy: litres destroyed and escort units lost."""
@@ -298,7 +300,7 @@ class Driving:
         end_t = mv.tankers_start - mv.destroyed_t - mv.handed_t
         end_l = mv.litres_start - mv.destroyed_l - mv.handed_l
         # positional, in ConvoyRow's field order (a keyword call binds 28 names: 3 times dearer)
-        self.records.convoys.append(ConvoyRow(
+        self.records.convoys.append(_new(ConvoyRow, (
             self.rep, mv.id, mv.name, mv.kind,  # replication, convoy_id, convoy, kind
             mv.source, mv.origin, mv.target,  # source, origin, target
             self.plan.path_corridor(whole), ">".join(route),  # corridor, route
@@ -310,4 +312,4 @@ class Driving:
             mv.escort_units + mv.escort_units_lost, mv.escort_units_lost,  # escort_units, _lost
             round(mv.escort_wait_h, 6), censored,  # escort_wait_h, escort_wait_censored
             mv.attacks, mv.turn_backs, outcome,  # attacks, turn_backs, outcome
-        ))
+        )))

@@ -46,11 +46,13 @@ from .plan import Piece, ScenarioPlan
 from .records import RECORD_TABLES, EventRow, ReplicationRecords
 from .staging import StagingQueue
 from .stock import FluidStock
-from .streams import MovementStreams, keyed_rng, replication_streams
+from .streams import MovementStreams, keyed_rng
 from .tally import daily_rows, destination_rows, summary_row
 from .threats import draw_duration
 
 __all__ = ["Replication", "run_replication", "Lot", "Movement"]
+
+_new = tuple.__new__  # a NamedTuple from a tuple of its values (see .hazard)
 
 
 class Replication(Ledgers, FastForward, Formation, Journeys):
@@ -97,7 +99,6 @@ class Replication(Ledgers, FastForward, Formation, Journeys):
         self.seed = seed
         self.streams = MovementStreams(seed, replication)  # movement streams, by (kind, origin)
         self.env = simpy.Environment()
-        self.rng = replication_streams(seed, replication)
         self.records = ReplicationRecords(replication)
         self.days = days = plan.days
         nd = len(plan.destinations)
@@ -162,15 +163,16 @@ class Replication(Ledgers, FastForward, Formation, Journeys):
         else:
             lat, lon = plan.node_latlon.get(node, (math.nan, math.nan)) if node else (math.nan, math.nan)
             a = b = corridor = ""
-        # positional, in EventRow's field order (a keyword call binds 19 names: 3 times dearer)
-        self.records.events.append(EventRow(
+        # positional, in EventRow's field order (a keyword call binds 19 names: 3 times dearer),
+        # made by tuple.__new__ (the NamedTuple's own __new__ is a Python frame more)
+        self.records.events.append(_new(EventRow, (
             self.rep, round(self.env.now, 6), kind,  # replication, time_h, kind
             mv.id if mv else -1, mv.name if mv else "", node,  # convoy_id, convoy, node
             a, b, corridor, round(lat, 5), round(lon, 5),  # edge_from, edge_to, corridor, lat, lon
             tankers, litres, destroyed_t, destroyed_l,  # tankers, litres, ..._destroyed
             escort, escort_lost,  # escort_units, escort_units_lost
             round(delay_h, 6) if delay_h else delay_h, detail,  # delay_h (0 unrounded), detail
-        ))
+        )))
 
     def new_id(self) -> int:
         self.next_id += 1

@@ -127,6 +127,7 @@ class StepSchedule:
         self.starts = [s for s, _ in steps]
         self.values = [v for _, v in steps]
         self.initial = initial
+        self._midnights: tuple[float, ...] = ()
 
     def at(self, t_h: float) -> float:
         """Value at time ``t_h``."""
@@ -134,6 +135,12 @@ class StepSchedule:
             return self.initial
         i = bisect.bisect_right(self.starts, t_h) - 1
         return self.initial if i < 0 else self.values[i]
+
+    def at_midnights(self, days: int) -> tuple[float, ...]:
+        """``at(24 d)`` for each day ``d < days``, computed once (the daily rows read them)."""
+        if len(self._midnights) != days:
+            self._midnights = tuple(self.at(24.0 * d) for d in range(days))
+        return self._midnights
 
     def next_change_after(self, t_h: float) -> float:
         """First step start strictly after ``t_h`` (``inf`` if none)."""

@@ -14,34 +14,39 @@ from .stock import FluidStock
 
 __all__ = ["daily_rows", "destination_rows", "summary_row"]
 
+_new = tuple.__new__  # a NamedTuple from a tuple of its values, without its __new__'s frame
+
 
 def daily_rows(rep: int, names: Sequence[str], stocks: Sequence[FluidStock], days: int,
                horizon_h: float, delivered_l, delivered_t, destroyed_t, destroyed_l, attacks,
                busy_per_day, escort_lost, waiting) -> list[DailyRow]:
     """One row per day and destination (the per-day arrays are indexed [destination][day]).
 
-    The rows are a large share of a short replication: they are built with positional
-    arguments in :class:`~.records.DailyRow`'s field order (a keyword call binds 21 names, 3.5
-    times dearer), the national columns once per day, and ``round`` skipped for zeros (it
-    returns them unchanged, signed zeros included).
+    The rows are a large share of a short replication: they are built from tuples in
+    :class:`~.records.DailyRow`'s field order by ``tuple.__new__`` (a keyword call binds 21
+    names, 3.5 times dearer, and the NamedTuple's own ``__new__`` is a Python frame more), the
+    national columns once per day, each day's demand rate once per plan
+    (:meth:`~.plan.StepSchedule.at_midnights`), and ``round`` skipped for zeros (it returns
+    them unchanged, signed zeros included).
     """
     rows = []
     append = rows.append
     cumulative = [0] * len(names)  # litres delivered so far, per destination
-    per_dest = list(enumerate(zip(names, stocks)))
+    per_dest = [(k, name, st, st.demand.at_midnights(days))
+                for k, (name, st) in enumerate(zip(names, stocks))]
     for d in range(days):
         t0, t1 = 24.0 * d, min(24.0 * (d + 1), horizon_h)
         busy = busy_per_day[d] / (t1 - t0) if t1 > t0 else 0.0
         busy = round(float(busy), 6)
         n_attacks, lost = int(attacks[d]), int(escort_lost[d])
-        for k, (name, st) in per_dest:
-            base_rate = st.demand.at(t0)
+        for k, name, st, rates in per_dest:
+            base_rate = rates[d]
             stock = st.end_stock_l[d]
             base, dem, used = st.base_demand_l[d], st.demand_l[d], st.consumed_l[d]
             unmet = dem - used
             overflow = st.overflow_l[d]
             cumulative[k] += delivered_l[k][d]
-            append(DailyRow(
+            append(_new(DailyRow, (
                 rep, d, name,  # replication, day, destination
                 int(delivered_l[k][d]), int(cumulative[k]),  # delivered_l, cumulative_...
                 round(stock, 3) if stock else stock,  # stock_l
@@ -55,7 +60,7 @@ def daily_rows(rep: int, names: Sequence[str], stocks: Sequence[FluidStock], day
                 int(delivered_t[k][d]), int(destroyed_t[k][d]),  # tankers_delivered, ..._destroyed
                 int(destroyed_l[k][d]), n_attacks, busy, lost,  # litres_destroyed, attacks, escort..
                 int(waiting[k][d]),  # tankers_waiting_staging
-            ))
+            )))
     return rows
 
 
@@ -70,8 +75,8 @@ def destination_rows(rep: int, names: Sequence[str], stocks: Sequence[FluidStock
     rows = []
     for k, (name, st) in enumerate(zip(names, stocks)):
         first, n_dry = _dry_days(st)
-        covers = [st.end_stock_l[d] / st.demand.at(24.0 * d) for d in range(st.days)
-                  if st.demand.at(24.0 * d) > 0]
+        rates = st.demand.at_midnights(st.days)
+        covers = [stock / rate for stock, rate in zip(st.end_stock_l, rates) if rate > 0]
         rows.append(DestinationRow(
             replication=rep, destination=name, delivered_l=int(sum(delivered_l[k])),
             tankers_delivered=int(sum(delivered_t[k])), tankers_destroyed=int(sum(destroyed_t[k])),
