@@ -85,6 +85,8 @@ CACHE_PARTS: dict[str, tuple[frozenset[str], type]] = {
     "formation_hazards": (frozenset({"network", "threats"}), type(None)),
     # (stop, target, via, kind, to staging, destinations) -> Passage or None (.passages)
     "passages": (frozenset({"network", "routes", "stops"}), dict),
+    # (node, attacked edge, closed edges, closed nodes) -> stops behind a turn-back (.driving)
+    "retreat_stops": (frozenset({"network", "stops"}), dict),
 }
 
 
