@@ -7,8 +7,9 @@ the rules it applies live in small SimPy-free modules: :mod:`.entities` (lots, m
 :mod:`.staging` (queues, tie rule), :mod:`.escorts` (units by place, request cap),
 :mod:`.stock` (fluid stock per destination), :mod:`.closures`, :mod:`.hazard` (where the next
 attack is), :mod:`.standing` (attacks on standing tankers), :mod:`.threats` (attack outcomes),
-:mod:`.tally` (the rows at the end); the supply and staging processes are in :mod:`.formation`, the movements' in
-:mod:`.journeys`.
+:mod:`.tally` (the rows at the end); the supply and staging processes are in :mod:`.formation`,
+the movements' in :mod:`.journeys` (:mod:`.driving`, :mod:`.drive_through`), the closures' in
+:mod:`.closing`.
 
 Actors (SimPy processes)
 ------------------------
@@ -33,6 +34,7 @@ from collections.abc import Collection
 
 import simpy
 
+from .closing import Closing
 from .closures import ClosureState
 from .counters import CounterStream
 from .entities import Lot, Movement
@@ -46,16 +48,15 @@ from .plan import Piece, ScenarioPlan
 from .records import RECORD_TABLES, EventRow, ReplicationRecords
 from .staging import StagingQueue
 from .stock import FluidStock
-from .streams import MovementStreams, keyed_rng
+from .streams import MovementStreams
 from .tally import daily_rows, destination_rows, summary_row
-from .threats import draw_duration
 
 __all__ = ["Replication", "run_replication", "Lot", "Movement"]
 
 _new = tuple.__new__  # a NamedTuple from a tuple of its values (see .hazard)
 
 
-class Replication(Ledgers, FastForward, Formation, Journeys):
+class Replication(Ledgers, FastForward, Formation, Journeys, Closing):
     """One replication of a scenario.
 
     Parameters
@@ -288,60 +289,13 @@ class Replication(Ledgers, FastForward, Formation, Journeys):
         for d in range(self.days):
             yield env.timeout(min(24.0 * (d + 1), self.plan.horizon_h) - env.now)
             for q in self.queues.values():
-                for k, n in enumerate(q.tankers_by_dest):
-                    self.day_waiting[k][d] += n
+                if q.tankers:  # (a replayed staging point's queue stays empty)
+                    for k, n in enumerate(q.tankers_by_dest):
+                        self.day_waiting[k][d] += n
             for mv in self.escort_waiting:  # (integer counts: any order)
                 for lot in mv.lots:
                     self.day_waiting[lot.dest][d] += lot.tankers
         self.done.succeed()
-
-    # ------------------------------------------------------------------ closures
-    def _close(self, edge, node, name: str) -> None:
-        self.closed.close(edge, node)
-        self._closure_event("closure", edge, node, name)
-        for mv in list(self.active):
-            if mv.moving and mv.process is not None and self.closed.blocked(mv.remaining):
-                mv.process.interrupt("closure")
-
-    def _reopen(self, edge, node, name: str) -> None:
-        self.closed.reopen(edge, node)
-        self._closure_event("reopening", edge, node, name)
-        ev, self.graph_changed = self.graph_changed, self.env.event()
-        ev.succeed()
-
-    def _closure_event(self, kind: str, edge, node, name: str) -> None:
-        if edge is not None:
-            a, b = edge
-            self.event(kind, piece=self.closed.piece_of(edge), frac=0.5, detail=name or f"{a}-{b}")
-        else:
-            self.event(kind, node=node or "", detail=name or node or "")
-
-    def _scheduled_closure(self, c):
-        env = self.env
-        start = max(0.0, self.sc.hours(c.start))
-        if start >= self.plan.horizon_h:
-            return
-        yield env.timeout(start)
-        self._close(c.edge, c.node, c.name)
-        if c.end is None:
-            return
-        end = self.sc.hours(c.end)
-        if end >= self.plan.horizon_h:
-            return
-        yield env.timeout(end - env.now)
-        self._reopen(c.edge, c.node, c.name)
-
-    def _random_closure(self, c, k: int):
-        env = self.env
-        rng = keyed_rng(self.seed, self.rep, "closures", k)
-        if c.rate_per_day <= 0:
-            return
-        while True:
-            yield env.timeout(float(rng.exponential(24.0 / c.rate_per_day)))
-            duration = draw_duration(rng, c.duration)
-            self._close(c.edge, c.node, c.name)
-            yield env.timeout(duration)
-            self._reopen(c.edge, c.node, c.name)
 
     # ------------------------------------------------------------------ the end
     def _finish(self) -> None:

@@ -23,17 +23,15 @@ from __future__ import annotations
 
 import math
 
+from .drive_through import DriveThrough
 from .driving import Driving
 from .entities import Lot, Movement
-from .hazard import plan_stretch
-from .passages import plan_passage
-from .targeting import size_factor
 from .threats import deterrence_factor, draw_ambush, draw_duration, escort_strength
 
 __all__ = ["Journeys"]
 
 
-class Journeys(Driving):
+class Journeys(DriveThrough, Driving):
     """Movement processes, mixed into the engine's Replication."""
 
     # ------------------------------------------------------------------ targets
@@ -149,53 +147,6 @@ class Journeys(Driving):
                 if mv.tankers == 0:
                     return False
         return True
-
-    def pass_through(self, mv: Movement, at: str, via):
-        """Drive the stops from ``at`` on that do nothing to ``mv`` (:mod:`.passages`).
-
-        Each leg's hazard is integrated as :meth:`_traverse` would (the movement's budgets
-        carried from leg to leg, clamped at zero) and driven as one timeout, ending at the time
-        the leg-by-leg run reaches (``now + (end - now)``, as SimPy adds it), with the same
-        events scheduled at the same steps: only the stops' logic is skipped. The legs before
-        the first one with an attack are driven; that one is left to the general logic. Return
-        (the stop reached, the via nodes still to pass, whether an attack cut the passage
-        short), or None if there is nothing to pass through.
-        """
-        if via and any(n in mv.route for n in via):  # (a retreat's stop: not cached)
-            return None
-        plan, env = self.plan, self.env
-        ps = plan_passage(plan, at, mv.target, tuple(via), mv.kind, mv.to_staging,
-                          frozenset([lot.dest for lot in mv.lots]))
-        if ps is None:
-            return None
-        counts = (mv.escort_units, mv.tankers)
-        factors = self.traverse_factors.get(counts)
-        if factors is None:
-            factors = self.traverse_factors[counts] = (
-                self.deterrence(mv), size_factor(mv.tankers, self.sc.threats.targeting))
-        table, lengths, speeds = plan.threats, plan.edge_length_km, plan.edge_speed_kmh
-        deterrence, ambush_factor = factors
-        t, ba, bi = env.now, mv.budget_ambush, mv.budget_ied
-        ends = []
-        for pieces in ps.legs:
-            sp = plan_stretch(pieces, 0, pieces[0].f0, t, ba, bi, table, deterrence, lengths,
-                              speeds, ambush_factor)
-            if sp.attack is not None:
-                break
-            ends.append(sp.end_h)
-            ba, bi = max(sp.budget_ambush, 0.0), max(sp.budget_ied, 0.0)
-            t = t + (sp.end_h - t)
-        if not ends:
-            return None
-        legs, paths, walk = ps.legs, ps.paths, self.walk
-        for j, end in enumerate(ends):
-            mv.planned = paths[j]
-            yield env.timeout(end - env.now)
-            walk(mv, legs[j])
-            if via:
-                via = [n for n in via if n not in mv.route]
-        mv.budget_ambush, mv.budget_ied = ba, bi
-        return ps.ends[len(ends) - 1], via, len(ends) < len(legs)
 
     def _route(self, at: str, target: str, via) -> tuple[str, ...] | None:
         router, closed = self.plan.router, self.closed

@@ -1,8 +1,10 @@
-"""Stops that do nothing driven through (:mod:`corridorsim.model.passages`).
+"""Stops that do nothing driven through (:mod:`corridorsim.model.passages`,
+:mod:`corridorsim.model.drive_through`).
 
-A pure refactoring: a replication whose movements pass through such stops without their logic
-gives, field by field, the records of the same replication run stop by stop, attacks on the
-passed legs included.
+A pure refactoring: a replication whose movements pass through such stops without their logic,
+and whose lots drive to their depots without a process where nothing can stop them, gives,
+field by field, the records of the same replication run stop by stop, attacks on the passed
+legs included.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ def test_blockade_with_passages_is_the_stop_by_stop_run(blockade):
         fast, full = run(blockade, 5, rep, True), run(blockade, 5, rep, False)
         assert_same_records(fast, full)
         attacked_lots += sum(1 for c in full.convoys if c.kind == "lot" and c.attacks)
+        # lots driven without a process leave out the end event nothing waits for
+        assert fast.sim_events < full.sim_events
     assert attacked_lots >= 1  # a passage cut short by an attack is exercised too
 
 
