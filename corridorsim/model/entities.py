@@ -73,10 +73,10 @@ class Movement:
     remaining: tuple = ()  # pieces still ahead while moving (for closures)
     moving: bool = False
     on_road: bool = False  # inside a stretch's timeout (a target for the adversary)
-    rows: list = field(default_factory=list)  # (edge, t start h, t end h, ambush per km) being driven
+    rows: list | tuple = ()  # (edge, t start h, t end h, ambush per km) being driven
     waiting_escort: bool = False
     replay: object = None  # the FixedTrip of a batch run without a process (.feeders)
-    leg_ends: list = field(default_factory=list)  # its legs' arrival times, h
+    leg_ends: list | tuple = ()  # its legs' arrival times, h (a replayed trip)
     tankers: int = 0  # sum over lots, kept up to date by Movement.remove
     litres: int = 0
 
