@@ -74,6 +74,7 @@ ALL_PARTS = frozenset({"network", "threats", "routes", "stops", "escorts", "sche
 CACHE_PARTS: dict[str, tuple[frozenset[str], type]] = {
     "_static_time": (frozenset({"network"}), dict),  # (a, b) -> fastest time
     "_path_corridor": (frozenset({"network"}), dict),  # path -> its corridor
+    "_node_position_5": (frozenset({"network"}), dict),  # node -> (lat, lon) rounded (events)
     "_legs": (frozenset({"network", "stops"}), dict),  # path -> first leg (.first_leg)
     "releases": (frozenset({"network", "schedules"}), dict),  # source -> releases (.feeders)
     # (origin, target, via, support) -> FixedTrip or None (.feeders)
@@ -367,6 +368,16 @@ class ScenarioPlan:
                 km[self.edge_corridor[i]] = km.get(self.edge_corridor[i], 0.0) + self.edge_length_km[i]
             hit = max(sorted(km), key=lambda c: km[c]) if km else ""
             self._path_corridor[path] = hit
+        return hit
+
+    def node_position_5(self, node: str) -> tuple[float, float]:
+        """(lat, lon) of a node rounded to 5 decimals, as the events table holds them; nan for
+        no node or an unknown one. Cached: the same few nodes recur in every replication."""
+        hit = self._node_position_5.get(node)
+        if hit is None:
+            lat, lon = self.node_latlon.get(node, (math.nan, math.nan)) if node \
+                else (math.nan, math.nan)
+            hit = self._node_position_5[node] = (round(lat, 5), round(lon, 5))
         return hit
 
     def position(self, piece: Piece, frac: float) -> tuple[float, float]:
