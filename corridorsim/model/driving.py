@@ -301,7 +301,8 @@ class Driving:
             mv.destroyed_t, mv.destroyed_l,  # tankers_destroyed, litres_destroyed
             mv.handed_t, mv.handed_l,  # tankers_handed_off, litres_handed_off
             mv.escort_units + mv.escort_units_lost, mv.escort_units_lost,  # escort_units, _lost
-            round(mv.escort_wait_h, 6), censored,  # escort_wait_h, escort_wait_censored
+            round(mv.escort_wait_h, 6) if mv.escort_wait_h else mv.escort_wait_h,  # (0: as is)
+            censored,  # escort_wait_censored
             mv.attacks, mv.turn_backs, outcome,  # attacks, turn_backs, outcome
         )))
 

@@ -203,19 +203,24 @@ class Journeys(DriveThrough, Driving):
         d = self.day_of(now)
         mv.take_lots(lots)
         into: dict[int, int] = {}  # litres per destination: one addition to each stock
+        sources = self.sc.sources
+        tankers = litres = 0
         for lot in lots:
-            k = lot.dest
-            self.delivered_t[k] += lot.tankers
-            self.delivered_l[k] += lot.litres
-            self.day_delivered_l[k][d] += lot.litres
-            self.day_delivered_t[k][d] += lot.tankers
-            into[k] = into.get(k, 0) + lot.litres
-            if lot.source >= 0 and self.sc.sources[lot.source].fleet_tankers is not None:
-                self._return_empty(lot.source, lot.tankers, node)
-        for k, litres in into.items():
-            self.stocks[k].add(now, litres)
-        self.event("delivery", mv, node=node, tankers=sum(x.tankers for x in lots),
-                   litres=sum(x.litres for x in lots), escort=mv.escort_units)
+            k, n, x = lot.dest, lot.tankers, lot.litres
+            tankers += n
+            litres += x
+            self.delivered_t[k] += n
+            self.delivered_l[k] += x
+            self.day_delivered_l[k][d] += x
+            self.day_delivered_t[k][d] += n
+            into[k] = into.get(k, 0) + x
+            if lot.source >= 0 and sources[lot.source].fleet_tankers is not None:
+                self._return_empty(lot.source, n, node)
+        for k, x in into.items():
+            self.stocks[k].add(now, x)
+        if self.keep_events:
+            self.event("delivery", mv, node=node, tankers=tankers, litres=litres,
+                       escort=mv.escort_units)
 
     # ------------------------------------------------------------------ waiting
     def uninterruptible(self, event):
