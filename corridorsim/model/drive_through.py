@@ -1,22 +1,33 @@
 """Driving through the stops that do nothing to a movement (:mod:`.passages`), and a lot's whole
-trip to its depot without a process when nothing can happen on the way.
+trip to its depot as one event when nothing can happen on the way.
 
 Methods mixed into the engine's Replication (they use ``self.env`` and the engine's
 bookkeeping, so this module need not import SimPy). May import the other model modules.
 
 Both drive a :class:`~.passages.Passage` computed once per plan: each leg's hazard is
 integrated as :meth:`~.driving.Driving._traverse` would (the movement's budgets carried from
-leg to leg, clamped at zero) and the leg is one timeout, ending at the time the leg-by-leg run
-reaches (``now + (end - now)``, as SimPy adds it). The events are the ones the stop-by-stop
-run schedules, at the same steps, so their order (and every record) is the same: only the
-stops' logic is skipped. A lot's process ends with an event that nothing waits for; the lot
-driven without a process leaves it out, which shifts the ids of later events all by one and
-so changes no order.
+leg to leg, clamped at zero), and each leg ends at the time the leg-by-leg run reaches
+(``now + (end - now)``, as SimPy adds it).
+
+* A movement's process drives a passage one timeout per leg, scheduled at the same steps as
+  the stop-by-stop run: the events and their order are the same, only the stops' logic is
+  skipped.
+* A lot handed off a convoy, if its whole trip has no attack and no hold, is no process at all:
+  one event at its arrival at the depot, where it delivers as the process would. Its legs'
+  events had no effect but on its own route, and leaving events out changes no other event's
+  order; the arrival's event is scheduled earlier than the last leg's would have been, which
+  matters only if another event is due at that very instant: then the replication is run
+  again in full (:class:`~.fastforward.Ambiguous`; none in 200 replications of the blockade,
+  the instants being float sums). The ends of legs driven through stops that do nothing are
+  exempt from that check: they only move their own movement on (the stop where a passage ends
+  acts, unless an attack cut the passage short there: then the movement only sets off on the
+  leg where the attack awaits it).
 """
 
 from __future__ import annotations
 
 from .entities import Movement
+from .fastforward import Ambiguous
 from .hazard import plan_stretch
 from .passages import Passage, plan_passage
 from .targeting import size_factor
@@ -70,9 +81,16 @@ class DriveThrough:
         if not ends:
             return None
         env, legs, paths, walk = self.env, ps.legs, ps.paths, self.walk
+        # the end of a leg but the passage's last, or the last before the leg an attack cuts
+        # the passage at, only moves this movement on, through a stop that does nothing (see
+        # tied); the end of a whole passage is where the movement acts
+        acts = len(ends) - 1 if len(ends) == len(legs) else len(ends)
         for j, end in enumerate(ends):
             mv.planned = paths[j]
-            yield env.timeout(end - env.now)
+            hop = env.timeout(end - env.now)
+            if j < acts:
+                hop.hop = True
+            yield hop
             walk(mv, legs[j])
             if via:
                 via = [n for n in via if n not in mv.route]
@@ -81,12 +99,15 @@ class DriveThrough:
 
     # ------------------------------------------------------------------ lots
     def drive_lot(self, mv: Movement) -> bool:
-        """Drive a lot gone on alone to its depot without a process, if no attack can come on
-        the way and nothing holds it; return False (nothing done) otherwise.
+        """Drive a lot gone on alone to its depot as one event at its arrival, if no attack can
+        come on the way and nothing holds it; return False (nothing done) otherwise.
 
-        Called where its process would be started, budgets drawn: an event at this instant
-        (the process's start, which comes before the other events of the instant) drives the
-        passage's legs as callbacks and delivers at the depot, as the process would.
+        Called where its process would be started, budgets drawn. The arrival time is the one
+        the leg-by-leg run reaches (each leg ``t + (end - t)``, as SimPy adds it). Without the
+        legs' events, the arrival's event is scheduled earlier than the last leg's would be,
+        which could change its place among other events of that instant: if any is still due
+        then, other than a leg driven through a stop that does nothing (no record, no id, no
+        draw), the replication is run again in full (:class:`~.fastforward.Ambiguous`).
         """
         via = self.plan.router.via.get(mv.origin, ())
         if via and mv.origin in via:
@@ -97,25 +118,47 @@ class DriveThrough:
         ends, _, _ = self._chain(mv, ps)
         if len(ends) < len(ps.legs):
             return False
-        env, legs, paths, walk = self.env, ps.legs, ps.paths, self.walk
-        last = len(ends) - 1
+        env = self.env
+        t, times = env.now, []
+        for end in ends:
+            t = t + (end - t)
+            times.append(t)
+        mv.replay, mv.leg_ends = ps, times  # (for the route walked so far at the horizon)
+        mv.depart_h = env.now
+        mv.route.append(mv.origin)
+        mv.planned = ps.paths[0]
 
-        def leg(j: int) -> None:
-            mv.planned = paths[j]
-            env.timeout(ends[j] - env.now).callbacks.append(lambda _ev: arrive(j))
-
-        def arrive(j: int) -> None:
-            walk(mv, legs[j])
-            if j < last:
-                leg(j + 1)
-                return
+        def arrive() -> None:
+            if self.tied(env.now):
+                raise Ambiguous(env.now, "an event at the instant of a lot's arrival")
+            self.lot_so_far(mv, env.now)
             self._deliver(mv, list(mv.lots), mv.target)
             self.end_movement(mv, "delivered", mv.target)
 
-        def depart() -> None:
-            mv.depart_h = env.now
-            mv.route.append(mv.origin)
-            leg(0)
-
-        self.first_at(env.now, depart)
+        self.at(times[-1], arrive)
         return True
+
+    def lot_so_far(self, mv: Movement, now: float) -> None:
+        """Set the route walked and the path planned of a lot driven by :meth:`drive_lot` as
+        its legs' events would have left them at ``now`` (each leg whose end is due)."""
+        ps, walk = mv.replay, self.walk
+        mv.replay = None
+        done = sum(1 for t in mv.leg_ends if t <= now)
+        for pieces in ps.legs[:done]:
+            walk(mv, pieces)
+        mv.planned = ps.paths[min(done, len(ps.paths) - 1)]
+
+    def tied(self, t_h: float) -> bool:
+        """Whether an event other than a leg driven through a stop is still due at ``t_h``
+        (the instant being processed: they are at the top of SimPy's heap)."""
+        queue = self.env._queue
+        stack = [0] if queue else []
+        while stack:
+            i = stack.pop()
+            entry = queue[i]
+            if entry[0] != t_h:
+                continue
+            if not getattr(entry[3], "hop", False):
+                return True
+            stack.extend(j for j in (2 * i + 1, 2 * i + 2) if j < len(queue))
+        return False

@@ -44,6 +44,7 @@ from .formation import Formation
 from .formation_schedule import FormationTimeline
 from .journeys import Journeys
 from .ledgers import Ledgers
+from .passages import Passage
 from .plan import Piece, ScenarioPlan
 from .records import RECORD_TABLES, EventRow, ReplicationRecords
 from .staging import StagingQueue
@@ -266,15 +267,14 @@ class Replication(Ledgers, FastForward, Formation, Journeys, Closing):
             env.process(self.adversary())
         if timeline is not None:
             self.schedule_formations()
-            try:
-                env.run(until=self.done)
-            except Ambiguous:  # an event ties with a replayed formation: run it in full
-                self.__init__(self.plan, self.seed, self.rep, self.tables, fast_forward=False)
-                self.fast_forward_reason = "an event at the instant of a formation"
-                return self.run()
-            self.finish_fast_forward()
-        else:
+        try:
             env.run(until=self.done)
+        except Ambiguous as tie:  # an event ties with a replayed one: run it in full
+            self.__init__(self.plan, self.seed, self.rep, self.tables, fast_forward=False)
+            self.fast_forward_reason = tie.reason
+            return self.run()
+        if timeline is not None:
+            self.finish_fast_forward()
         self.records.fast_forwarded = timeline is not None
         self._finish()
         return self.records
@@ -303,7 +303,9 @@ class Replication(Ledgers, FastForward, Formation, Journeys, Closing):
         plan, horizon = self.plan, self.plan.horizon_h
         censored = 0
         for mv in sorted(self.active, key=lambda m: m.id):
-            if mv.replay is not None:
+            if isinstance(mv.replay, Passage):  # a lot driven to its depot as one event
+                self.lot_so_far(mv, horizon)
+            elif mv.replay is not None:
                 self.replayed_so_far(mv, horizon)
             if mv.waiting_escort:  # still waiting: the wait so far is a lower bound
                 mv.escort_wait_h = horizon - mv.wait_start_h

@@ -54,7 +54,20 @@ __all__ = ["ChainRecorder", "FastForward", "Ambiguous"]
 
 
 class Ambiguous(Exception):
-    """Another event falls at the instant of a replayed formation: run the replication in full."""
+    """Another event falls at the instant of a replayed formation (or of a lot driven to its
+    depot as one event, :mod:`.drive_through`): run the replication in full.
+
+    Parameters
+    ----------
+    t_h : float
+        The instant.
+    reason : str
+        What ties, for ``fast_forward_reason``.
+    """
+
+    def __init__(self, t_h: float, reason: str = "an event at the instant of a formation"):
+        super().__init__(t_h, reason)
+        self.reason = reason
 
 
 class ChainRecorder:

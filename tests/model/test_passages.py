@@ -40,9 +40,20 @@ def test_blockade_with_passages_is_the_stop_by_stop_run(blockade):
         fast, full = run(blockade, 5, rep, True), run(blockade, 5, rep, False)
         assert_same_records(fast, full)
         attacked_lots += sum(1 for c in full.convoys if c.kind == "lot" and c.attacks)
-        # lots driven without a process leave out the end event nothing waits for
+        # lots driven as one event at their arrival leave out their legs' events
         assert fast.sim_events < full.sim_events
     assert attacked_lots >= 1  # a passage cut short by an attack is exercised too
+
+
+def test_an_event_at_the_instant_of_a_lots_arrival_runs_the_replication_again(blockade,
+                                                                           monkeypatch):
+    full = run(blockade, 5, 0, False)
+    monkeypatch.setattr(Replication, "tied", lambda self, t: True)
+    rep = Replication(blockade, 5, 0, TABLES)
+    rec = rep.run()
+    assert rep.fast_forward_reason == "an event at the instant of a lot's arrival"
+    assert not rep.passing  # the second run drives every stop
+    assert_same_records(rec, full)
 
 
 def test_a_lot_passes_the_stops_before_its_depot(blockade):
