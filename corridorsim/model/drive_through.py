@@ -80,22 +80,29 @@ class DriveThrough:
         ends, ba, bi = self._chain(mv, ps)
         if not ends:
             return None
-        env, legs, paths, walk = self.env, ps.legs, ps.paths, self.walk
-        # the end of a leg but the passage's last, or the last before the leg an attack cuts
-        # the passage at, only moves this movement on, through a stop that does nothing (see
-        # tied); the end of a whole passage is where the movement acts
-        acts = len(ends) - 1 if len(ends) == len(legs) else len(ends)
-        for j, end in enumerate(ends):
-            mv.planned = paths[j]
-            hop = env.timeout(end - env.now)
-            if j < acts:
-                hop.hop = True
-            yield hop
-            walk(mv, legs[j])
-            if via:
-                via = [n for n in via if n not in mv.route]
+        env, legs, walk = self.env, ps.legs, self.walk
+        t, times = env.now, []
+        for end in ends:
+            t = t + (end - t)
+            times.append(t)
+        mv.replay, mv.leg_ends = ps, times  # (for the route walked so far at the horizon)
+        mv.planned = ps.paths[0]
+        driven = ps.legs[:len(ends)]
+        complete = len(ends) == len(legs)
+        arrival = env.timeout(self.delay_to(times[-1]))
+        if not complete:  # an attack awaits on the next leg: it only sets off here
+            arrival.hop = True
+        yield arrival
+        if complete and self.tied(env.now):
+            raise Ambiguous(env.now, "an event at the instant a movement ends a passage")
+        mv.replay = None
+        for pieces in driven:
+            walk(mv, pieces)
+        mv.planned = ps.paths[len(ends) - 1]
+        if via:
+            via = [n for n in via if n not in mv.route]
         mv.budget_ambush, mv.budget_ied = ba, bi
-        return ps.ends[len(ends) - 1], via, len(ends) < len(legs)
+        return ps.ends[len(ends) - 1], via, not complete
 
     # ------------------------------------------------------------------ lots
     def drive_lot(self, mv: Movement) -> bool:

@@ -189,14 +189,18 @@ class Replication(Ledgers, FastForward, Formation, Journeys, Closing):
             action()
 
     def at(self, t_h: float, action) -> None:
-        """Call ``action()`` at exactly ``t_h`` (>= now; a delay whose sum with now is ``t_h``)."""
+        """Call ``action()`` at exactly ``t_h`` (>= now)."""
+        self.env.timeout(self.delay_to(t_h)).callbacks.append(lambda _ev: action())
+
+    def delay_to(self, t_h: float) -> float:
+        """The delay whose sum with now is exactly ``t_h`` (>= now), as SimPy adds it."""
         now = self.env.now
         delay = t_h - now
         while now + delay < t_h:  # the subtraction may round: step to the delay that adds up
             delay = math.nextafter(delay, math.inf)
         while now + delay > t_h:
             delay = math.nextafter(delay, -math.inf)
-        self.env.timeout(delay).callbacks.append(lambda _ev: action())
+        return delay
 
     def first_at(self, t_h: float, action) -> None:
         """Call ``action()`` at ``t_h`` before any other event of that instant (scheduled now)."""
