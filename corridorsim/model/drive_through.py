@@ -9,19 +9,18 @@ integrated as :meth:`~.driving.Driving._traverse` would (the movement's budgets 
 leg to leg, clamped at zero), and each leg ends at the time the leg-by-leg run reaches
 (``now + (end - now)``, as SimPy adds it).
 
-* A movement's process drives a passage one timeout per leg, scheduled at the same steps as
-  the stop-by-stop run: the events and their order are the same, only the stops' logic is
-  skipped.
+* A movement's process drives the attack-free legs of a passage as one timeout to the last
+  of them, without the stops' logic.
 * A lot handed off a convoy, if its whole trip has no attack and no hold, is no process at all:
-  one event at its arrival at the depot, where it delivers as the process would. Its legs'
-  events had no effect but on its own route, and leaving events out changes no other event's
-  order; the arrival's event is scheduled earlier than the last leg's would have been, which
-  matters only if another event is due at that very instant: then the replication is run
-  again in full (:class:`~.fastforward.Ambiguous`; none in 200 replications of the blockade,
-  the instants being float sums). The ends of legs driven through stops that do nothing are
-  exempt from that check: they only move their own movement on (the stop where a passage ends
-  acts, unless an attack cut the passage short there: then the movement only sets off on the
-  leg where the attack awaits it).
+  one event at its arrival at the depot, where it delivers as the process would.
+
+The legs' ends left out had no effect but on the movement's own route and plan (set on
+arrival, or at the horizon as the legs due by then leave them), and leaving events out changes
+no other event's order. The event at a passage's end is scheduled earlier than the last leg's
+would have been, which matters only if another event is due at that very instant: then the
+replication is run again in full (:class:`~.fastforward.Ambiguous`; none in 200 replications
+of the blockade, the instants being float sums). Passage ends where the movement does not act
+(an attack awaits it on the next leg: it only sets off there) are exempt from that check.
 """
 
 from __future__ import annotations
@@ -156,8 +155,9 @@ class DriveThrough:
         mv.planned = ps.paths[min(done, len(ps.paths) - 1)]
 
     def tied(self, t_h: float) -> bool:
-        """Whether an event other than a leg driven through a stop is still due at ``t_h``
-        (the instant being processed: they are at the top of SimPy's heap)."""
+        """Whether an event is still due at ``t_h`` (the instant being processed: such events
+        are at the top of SimPy's heap), other than a passage's end where its movement does not
+        act (marked ``hop``)."""
         queue = self.env._queue
         stack = [0] if queue else []
         while stack:
