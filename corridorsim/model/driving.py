@@ -22,7 +22,9 @@ from .streams import STREAM_NAMES
 from .targeting import size_factor
 from .threats import deterrence_factor, draw_ambush, draw_ied, escort_strength
 
-__all__ = ["Driving", "Suffered"]
+__all__ = ["Driving", "Suffered", "stops_behind"]
+
+_new = tuple.__new__  # a NamedTuple from a tuple of its values (see .hazard)
 
 
 class Suffered(NamedTuple):
@@ -232,22 +234,13 @@ class Driving:
         if hit is None or self.sc.threats.ambush.turn_back_to == "last_stop":
             return back, last_stop
         piece, frac = hit
-        plan, closed = self.plan, self.closed
+        plan = self.plan
         behind = piece.u
         t_back = (frac - 0.0) * plan.edge_length_km[piece.edge] / plan.edge_speed_kmh[piece.edge]
-        attacked = piece.edge
-
-        def weight(a, b, data):
-            i = plan.edge_index[(min(a, b), max(a, b))]
-            if i == attacked or i in closed.edge_idx or b in closed.nodes:
-                return None
-            return data["time_h"]
-
-        times, paths = nx.single_source_dijkstra(plan.graph, behind, weight=weight)
-        stops = [s for s in times if s in plan.stops]
-        if not stops:
+        times, paths = stops_behind(plan, self.closed, behind, piece.edge)
+        if not times:
             return back, last_stop
-        stop = min(stops, key=lambda s: (times[s], s != last_stop, s))
+        stop = min(times, key=lambda s: (times[s], s != last_stop, s))
         first = Piece(piece.edge, piece.v, piece.u, 1.0 - frac, 1.0) if frac > 0 else None
         pieces = [first] if first is not None and t_back >= 0 else []
         path = paths[stop]
@@ -298,7 +291,7 @@ class Driving:
         end_t = mv.tankers_start - mv.destroyed_t - mv.handed_t
         end_l = mv.litres_start - mv.destroyed_l - mv.handed_l
         # positional, in ConvoyRow's field order (a keyword call binds 28 names: 3 times dearer)
-        self.records.convoys.append(ConvoyRow(
+        self.records.convoys.append(_new(ConvoyRow, (
             self.rep, mv.id, mv.name, mv.kind,  # replication, convoy_id, convoy, kind
             mv.source, mv.origin, mv.target,  # source, origin, target
             self.plan.path_corridor(whole), ">".join(route),  # corridor, route
@@ -308,6 +301,35 @@ class Driving:
             mv.destroyed_t, mv.destroyed_l,  # tankers_destroyed, litres_destroyed
             mv.handed_t, mv.handed_l,  # tankers_handed_off, litres_handed_off
             mv.escort_units + mv.escort_units_lost, mv.escort_units_lost,  # escort_units, _lost
-            round(mv.escort_wait_h, 6), censored,  # escort_wait_h, escort_wait_censored
+            round(mv.escort_wait_h, 6) if mv.escort_wait_h else mv.escort_wait_h,  # (0: as is)
+            censored,  # escort_wait_censored
             mv.attacks, mv.turn_backs, outcome,  # attacks, turn_backs, outcome
-        ))
+        )))
+
+
+def stops_behind(plan, closed, behind: str, attacked: int) -> tuple[dict, dict]:
+    """Travel times (h) and paths from ``behind`` to the stops reachable over open roads other
+    than edge ``attacked`` (where a turned-back convoy may go), in the order Dijkstra reaches
+    them.
+
+    The same for every turn-back at that node and edge while the same roads are closed:
+    cached per plan and set of closures (a Dijkstra over the network per turn-back was a few
+    per cent of a blockade replication).
+    """
+    key = (behind, attacked, closed.edge_idx, closed.nodes)
+    hit = plan.retreat_stops.get(key)
+    if hit is not None:
+        return hit
+
+    def weight(a, b, data):
+        i = plan.edge_index[(min(a, b), max(a, b))]
+        if i == attacked or i in closed.edge_idx or b in closed.nodes:
+            return None
+        return data["time_h"]
+
+    times, paths = nx.single_source_dijkstra(plan.graph, behind, weight=weight)
+    stops = plan.stops
+    hit = ({s: t for s, t in times.items() if s in stops},
+           {s: p for s, p in paths.items() if s in stops})
+    plan.retreat_stops[key] = hit
+    return hit

@@ -7,8 +7,9 @@ the rules it applies live in small SimPy-free modules: :mod:`.entities` (lots, m
 :mod:`.staging` (queues, tie rule), :mod:`.escorts` (units by place, request cap),
 :mod:`.stock` (fluid stock per destination), :mod:`.closures`, :mod:`.hazard` (where the next
 attack is), :mod:`.standing` (attacks on standing tankers), :mod:`.threats` (attack outcomes),
-:mod:`.tally` (the rows at the end); the supply and staging processes are in :mod:`.formation`, the movements' in
-:mod:`.journeys`.
+:mod:`.tally` (the rows at the end); the supply and staging processes are in :mod:`.formation`,
+the movements' in :mod:`.journeys` (:mod:`.driving`, :mod:`.drive_through`), the closures' in
+:mod:`.closing`.
 
 Actors (SimPy processes)
 ------------------------
@@ -33,6 +34,7 @@ from collections.abc import Collection
 
 import simpy
 
+from .closing import Closing
 from .closures import ClosureState
 from .counters import CounterStream
 from .entities import Lot, Movement
@@ -42,18 +44,20 @@ from .formation import Formation
 from .formation_schedule import FormationTimeline
 from .journeys import Journeys
 from .ledgers import Ledgers
+from .passages import Passage
 from .plan import Piece, ScenarioPlan
 from .records import RECORD_TABLES, EventRow, ReplicationRecords
 from .staging import StagingQueue
 from .stock import FluidStock
-from .streams import MovementStreams, keyed_rng, replication_streams
+from .streams import MovementStreams
 from .tally import daily_rows, destination_rows, summary_row
-from .threats import draw_duration
 
 __all__ = ["Replication", "run_replication", "Lot", "Movement"]
 
+_new = tuple.__new__  # a NamedTuple from a tuple of its values (see .hazard)
 
-class Replication(Ledgers, FastForward, Formation, Journeys):
+
+class Replication(Ledgers, FastForward, Formation, Journeys, Closing):
     """One replication of a scenario.
 
     Parameters
@@ -68,8 +72,9 @@ class Replication(Ledgers, FastForward, Formation, Journeys):
         The tables of :data:`~.records.RECORD_TABLES` to build rows for (default all); the
         summary is always built, and the others stay empty.
     fast_forward : bool
-        Replay the feeder chain's timeline where that is exact (:mod:`.fastforward`); False
-        runs it in full (the same records: the tests compare both).
+        Replay the feeder chain's timeline where that is exact (:mod:`.fastforward`) and drive
+        movements through the stops that do nothing to them without those stops' logic
+        (:mod:`.passages`); False runs both in full (the same records: the tests compare both).
     """
 
     Interrupt = simpy.Interrupt  # for the processes in .journeys (which do not import SimPy)
@@ -81,6 +86,11 @@ class Replication(Ledgers, FastForward, Formation, Journeys):
             raise ValueError(f"unknown tables {sorted(unknown)}; expected some of {sorted(RECORD_TABLES)}")
         self.fast_forward = fast_forward
         self._ff = None
+        # stops that do nothing driven through (.passages): exact where routes cannot change
+        # and nothing interrupts a movement on the road
+        self.passing = fast_forward and not (plan.scenario.closures.scheduled
+                                             or plan.scenario.closures.random
+                                             or plan.threats.adversary)
         self.keep_events = "events" in tables
         self.keep_convoys = "convoys" in tables
         self.tables = frozenset(tables)
@@ -91,7 +101,6 @@ class Replication(Ledgers, FastForward, Formation, Journeys):
         self.seed = seed
         self.streams = MovementStreams(seed, replication)  # movement streams, by (kind, origin)
         self.env = simpy.Environment()
-        self.rng = replication_streams(seed, replication)
         self.records = ReplicationRecords(replication)
         self.days = days = plan.days
         nd = len(plan.destinations)
@@ -152,19 +161,21 @@ class Replication(Ledgers, FastForward, Formation, Journeys):
         plan = self.plan
         if piece is not None:
             lat, lon = plan.position(piece, frac)
+            lat, lon = round(lat, 5), round(lon, 5)
             a, b, corridor = piece.u, piece.v, plan.edge_corridor[piece.edge]
-        else:
-            lat, lon = plan.node_latlon.get(node, (math.nan, math.nan)) if node else (math.nan, math.nan)
+        else:  # a node's rounded position, once per plan (round costs 0.3 us)
+            lat, lon = plan.node_position_5(node)
             a = b = corridor = ""
-        # positional, in EventRow's field order (a keyword call binds 19 names: 3 times dearer)
-        self.records.events.append(EventRow(
+        # positional, in EventRow's field order (a keyword call binds 19 names: 3 times dearer),
+        # made by tuple.__new__ (the NamedTuple's own __new__ is a Python frame more)
+        self.records.events.append(_new(EventRow, (
             self.rep, round(self.env.now, 6), kind,  # replication, time_h, kind
             mv.id if mv else -1, mv.name if mv else "", node,  # convoy_id, convoy, node
-            a, b, corridor, round(lat, 5), round(lon, 5),  # edge_from, edge_to, corridor, lat, lon
+            a, b, corridor, lat, lon,  # edge_from, edge_to, corridor, lat, lon (rounded)
             tankers, litres, destroyed_t, destroyed_l,  # tankers, litres, ..._destroyed
             escort, escort_lost,  # escort_units, escort_units_lost
             round(delay_h, 6) if delay_h else delay_h, detail,  # delay_h (0 unrounded), detail
-        ))
+        )))
 
     def new_id(self) -> int:
         self.next_id += 1
@@ -178,14 +189,18 @@ class Replication(Ledgers, FastForward, Formation, Journeys):
             action()
 
     def at(self, t_h: float, action) -> None:
-        """Call ``action()`` at exactly ``t_h`` (>= now; a delay whose sum with now is ``t_h``)."""
+        """Call ``action()`` at exactly ``t_h`` (>= now)."""
+        self.env.timeout(self.delay_to(t_h)).callbacks.append(lambda _ev: action())
+
+    def delay_to(self, t_h: float) -> float:
+        """The delay whose sum with now is exactly ``t_h`` (>= now), as SimPy adds it."""
         now = self.env.now
         delay = t_h - now
         while now + delay < t_h:  # the subtraction may round: step to the delay that adds up
             delay = math.nextafter(delay, math.inf)
         while now + delay > t_h:
             delay = math.nextafter(delay, -math.inf)
-        self.env.timeout(delay).callbacks.append(lambda _ev: action())
+        return delay
 
     def first_at(self, t_h: float, action) -> None:
         """Call ``action()`` at ``t_h`` before any other event of that instant (scheduled now)."""
@@ -256,15 +271,14 @@ class Replication(Ledgers, FastForward, Formation, Journeys):
             env.process(self.adversary())
         if timeline is not None:
             self.schedule_formations()
-            try:
-                env.run(until=self.done)
-            except Ambiguous:  # an event ties with a replayed formation: run it in full
-                self.__init__(self.plan, self.seed, self.rep, self.tables, fast_forward=False)
-                self.fast_forward_reason = "an event at the instant of a formation"
-                return self.run()
-            self.finish_fast_forward()
-        else:
+        try:
             env.run(until=self.done)
+        except Ambiguous as tie:  # an event ties with a replayed one: run it in full
+            self.__init__(self.plan, self.seed, self.rep, self.tables, fast_forward=False)
+            self.fast_forward_reason = tie.reason
+            return self.run()
+        if timeline is not None:
+            self.finish_fast_forward()
         self.records.fast_forwarded = timeline is not None
         self._finish()
         return self.records
@@ -280,67 +294,22 @@ class Replication(Ledgers, FastForward, Formation, Journeys):
         for d in range(self.days):
             yield env.timeout(min(24.0 * (d + 1), self.plan.horizon_h) - env.now)
             for q in self.queues.values():
-                for k, n in enumerate(q.tankers_by_dest):
-                    self.day_waiting[k][d] += n
+                if q.tankers:  # (a replayed staging point's queue stays empty)
+                    for k, n in enumerate(q.tankers_by_dest):
+                        self.day_waiting[k][d] += n
             for mv in self.escort_waiting:  # (integer counts: any order)
                 for lot in mv.lots:
                     self.day_waiting[lot.dest][d] += lot.tankers
         self.done.succeed()
-
-    # ------------------------------------------------------------------ closures
-    def _close(self, edge, node, name: str) -> None:
-        self.closed.close(edge, node)
-        self._closure_event("closure", edge, node, name)
-        for mv in list(self.active):
-            if mv.moving and mv.process is not None and self.closed.blocked(mv.remaining):
-                mv.process.interrupt("closure")
-
-    def _reopen(self, edge, node, name: str) -> None:
-        self.closed.reopen(edge, node)
-        self._closure_event("reopening", edge, node, name)
-        ev, self.graph_changed = self.graph_changed, self.env.event()
-        ev.succeed()
-
-    def _closure_event(self, kind: str, edge, node, name: str) -> None:
-        if edge is not None:
-            a, b = edge
-            self.event(kind, piece=self.closed.piece_of(edge), frac=0.5, detail=name or f"{a}-{b}")
-        else:
-            self.event(kind, node=node or "", detail=name or node or "")
-
-    def _scheduled_closure(self, c):
-        env = self.env
-        start = max(0.0, self.sc.hours(c.start))
-        if start >= self.plan.horizon_h:
-            return
-        yield env.timeout(start)
-        self._close(c.edge, c.node, c.name)
-        if c.end is None:
-            return
-        end = self.sc.hours(c.end)
-        if end >= self.plan.horizon_h:
-            return
-        yield env.timeout(end - env.now)
-        self._reopen(c.edge, c.node, c.name)
-
-    def _random_closure(self, c, k: int):
-        env = self.env
-        rng = keyed_rng(self.seed, self.rep, "closures", k)
-        if c.rate_per_day <= 0:
-            return
-        while True:
-            yield env.timeout(float(rng.exponential(24.0 / c.rate_per_day)))
-            duration = draw_duration(rng, c.duration)
-            self._close(c.edge, c.node, c.name)
-            yield env.timeout(duration)
-            self._reopen(c.edge, c.node, c.name)
 
     # ------------------------------------------------------------------ the end
     def _finish(self) -> None:
         plan, horizon = self.plan, self.plan.horizon_h
         censored = 0
         for mv in sorted(self.active, key=lambda m: m.id):
-            if mv.replay is not None:
+            if isinstance(mv.replay, Passage):  # a lot driven to its depot as one event
+                self.lot_so_far(mv, horizon)
+            elif mv.replay is not None:
                 self.replayed_so_far(mv, horizon)
             if mv.waiting_escort:  # still waiting: the wait so far is a lower bound
                 mv.escort_wait_h = horizon - mv.wait_start_h

@@ -73,23 +73,33 @@ class Movement:
     remaining: tuple = ()  # pieces still ahead while moving (for closures)
     moving: bool = False
     on_road: bool = False  # inside a stretch's timeout (a target for the adversary)
-    rows: list = field(default_factory=list)  # (edge, t start h, t end h, ambush per km) being driven
+    rows: list | tuple = ()  # (edge, t start h, t end h, ambush per km) being driven
     waiting_escort: bool = False
     replay: object = None  # the FixedTrip of a batch run without a process (.feeders)
-    leg_ends: list = field(default_factory=list)  # its legs' arrival times, h
+    leg_ends: list | tuple = ()  # its legs' arrival times, h (a replayed trip)
     tankers: int = 0  # sum over lots, kept up to date by Movement.remove
     litres: int = 0
 
     def __post_init__(self) -> None:
-        self.tankers = sum(lot.tankers for lot in self.lots)
-        self.litres = sum(lot.litres for lot in self.lots)
+        tankers = litres = 0  # (one loop, no generators: a movement is made per lot handed off)
+        for lot in self.lots:
+            tankers += lot.tankers
+            litres += lot.tankers * lot.payload_l
+        self.tankers, self.litres = tankers, litres
 
     def take_lots(self, chosen: list[Lot]) -> None:
-        """Remove whole lots (delivered or handed off) from the movement."""
-        ids = {id(lot) for lot in chosen}
-        self.lots = [lot for lot in self.lots if id(lot) not in ids]
-        self.tankers -= sum(lot.tankers for lot in chosen)
-        self.litres -= sum(lot.litres for lot in chosen)
+        """Remove whole lots (delivered or handed off; distinct lots of this movement)."""
+        if len(chosen) == len(self.lots):  # all of them (the usual delivery at the last stop)
+            self.lots = []
+        else:
+            ids = {id(lot) for lot in chosen}
+            self.lots = [lot for lot in self.lots if id(lot) not in ids]
+        tankers = litres = 0
+        for lot in chosen:
+            tankers += lot.tankers
+            litres += lot.tankers * lot.payload_l
+        self.tankers -= tankers
+        self.litres -= litres
 
 
 def split_by_shares(n: int, shares: list[float], assigned: list[int]) -> list[int]:

@@ -54,7 +54,20 @@ __all__ = ["ChainRecorder", "FastForward", "Ambiguous"]
 
 
 class Ambiguous(Exception):
-    """Another event falls at the instant of a replayed formation: run the replication in full."""
+    """Another event falls at the instant of a replayed formation (or of a lot driven to its
+    depot as one event, :mod:`.drive_through`): run the replication in full.
+
+    Parameters
+    ----------
+    t_h : float
+        The instant.
+    reason : str
+        What ties, for ``fast_forward_reason``.
+    """
+
+    def __init__(self, t_h: float, reason: str = "an event at the instant of a formation"):
+        super().__init__(t_h, reason)
+        self.reason = reason
 
 
 class ChainRecorder:
@@ -207,18 +220,15 @@ class FastForward:
                 self.first_at(t, lambda g=g: self._form_group(g))
 
     def _ticker(self, tl: FormationTimeline, sources: list[int]):
-        env, ids, batches = self.env, self._ff_ids, tl.batches
-        ticks = [tl.ticks[i] for i in sources]
-        for step in range(len(ticks[0])):
-            for per_step in ticks:
-                b = per_step[step]
-                if b < 0:
-                    continue
+        env, ids = self.env, self._ff_ids
+        loaded_t, loaded_l = self.loaded_t, self.loaded_l
+        for released, loads in _tick_steps(tl, sources):
+            for b in released:  # ids in release order, as the supply processes take them
                 self.next_id += 1
                 ids[b] = self.next_id
-                for lot in batches[b].lots:
-                    self.loaded_t[lot.dest] += lot.tankers
-                    self.loaded_l[lot.dest] += lot.litres
+            for k, tankers, litres in loads:  # (integer sums: any order)
+                loaded_t[k] += tankers
+                loaded_l[k] += litres
             yield env.timeout(tl.interval_h)
 
     def _form_group(self, g: int) -> None:
@@ -276,3 +286,25 @@ class FastForward:
             for b, mv_id in zip(tl.batches, self._ff_ids):
                 if mv_id:
                     rows.append(make((rep, mv_id, f"{b.name}-{mv_id}", *b.row[3:])))
+
+
+def _tick_steps(tl: FormationTimeline, sources: list[int]) -> tuple:
+    """Per release step of ``sources``: the batches released, in order, and the tankers and
+    litres they load per destination; computed once per timeline (the same in every
+    replication)."""
+    key = tuple(sources)
+    hit = tl.tick_steps.get(key)
+    if hit is None:
+        steps = []
+        ticks = [tl.ticks[i] for i in sources]
+        for step in range(len(ticks[0])):
+            released = tuple(per_step[step] for per_step in ticks if per_step[step] >= 0)
+            loads: dict[int, list[int]] = {}
+            for b in released:
+                for lot in tl.batches[b].lots:
+                    acc = loads.setdefault(lot.dest, [0, 0])
+                    acc[0] += lot.tankers
+                    acc[1] += lot.litres
+            steps.append((released, tuple((k, t, litres) for k, (t, litres) in loads.items())))
+        hit = tl.tick_steps[key] = tuple(steps)
+    return hit

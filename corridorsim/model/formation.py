@@ -168,7 +168,9 @@ class Formation:
     def start(self, mv: Movement, origin: int) -> None:
         """Start a movement's process; ``origin`` indexes its source, staging point or convoy.
 
-        A batch whose trip to its staging point is fixed (:mod:`.feeders`) is replayed instead.
+        A batch whose trip to its staging point is fixed (:mod:`.feeders`) is replayed instead,
+        and a lot that nothing can stop on its way to its depot driven without a process
+        (:mod:`.drive_through`).
         """
         mv.tankers_start = mv.tankers
         mv.litres_start = mv.litres
@@ -180,6 +182,11 @@ class Formation:
             if trip is not None:
                 self.replay(mv, trip)
                 return
+        elif mv.kind == "lot" and self.passing:
+            self.draw_budgets(mv)
+            if not self.drive_lot(mv):  # attacks or waits on the way: the process drives it
+                self._drive(mv, drawn=True)
+            return
         self._drive(mv)
 
     def _drive(self, mv: Movement, resume: FixedTrip | None = None, drawn: bool = False) -> None:

@@ -37,7 +37,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
@@ -118,6 +118,9 @@ class FormationTimeline:
     day_waiting: dict[str, list[list[int]]]
     staged: dict[str, tuple[tuple[int, int], ...]]
     leg_index: object = None
+    #: per run of replayed sources, per release step: the batches released and the tankers and
+    #: litres they load per destination (:meth:`.fastforward.FastForward._ticker`)
+    tick_steps: dict = field(default_factory=dict)
 
 
 def refusal(plan: ScenarioPlan) -> str | None:

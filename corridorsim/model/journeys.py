@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 
+from .drive_through import DriveThrough
 from .driving import Driving
 from .entities import Lot, Movement
 from .threats import deterrence_factor, draw_ambush, draw_duration, escort_strength
@@ -30,7 +31,7 @@ from .threats import deterrence_factor, draw_ambush, draw_duration, escort_stren
 __all__ = ["Journeys"]
 
 
-class Journeys(Driving):
+class Journeys(DriveThrough, Driving):
     """Movement processes, mixed into the engine's Replication."""
 
     # ------------------------------------------------------------------ targets
@@ -62,12 +63,23 @@ class Journeys(Driving):
         if mv.kind not in ("batch", "lot"):
             self.event("departure", mv, node=at, tankers=mv.tankers, litres=mv.litres,
                        escort=mv.escort_units)
+        passing = self.passing
+        cut_short = False  # the last passage stopped before an attack on its next leg
         while True:
             if mv.to_staging and at == mv.target:
                 self.active.discard(mv)
                 self.join_staging(at, mv.lots)
                 outcome = "staged"
                 break
+            if passing and not cut_short:
+                hop = yield from self.pass_through(mv, at, via)
+                if hop is not None:
+                    at, via, cut_short = hop
+                    if not (yield from self._checkpoint(mv, at)):
+                        outcome = "destroyed"
+                        break
+                    continue
+            cut_short = False
             path = None
             if not mv.to_staging:
                 path = self._serve_stop(mv, at, via)
@@ -91,16 +103,9 @@ class Journeys(Driving):
                 self.walk(mv, pieces)
                 if via:
                     via = [n for n in via if n not in mv.route]
-                cp = plan.checkpoints.get(at)
-                if cp is not None and at not in plan.dest_node_set:  # staging arrivals clear customs
-                    wait = cp.fixed_delay_h
-                    if cp.random_wait is not None:
-                        wait += draw_duration(mv.rng, cp.random_wait)
-                    if wait > 0:
-                        yield from self.stand(mv, at, env.timeout(wait))
-                        if mv.tankers == 0:
-                            outcome = "destroyed"
-                            break
+                if not (yield from self._checkpoint(mv, at)):
+                    outcome = "destroyed"
+                    break
                 continue
             if result == "destroyed":
                 outcome = "destroyed"
@@ -128,6 +133,20 @@ class Journeys(Driving):
                     outcome = "destroyed"
                     break
         self.end_movement(mv, outcome, at)
+
+    def _checkpoint(self, mv: Movement, at: str):
+        """Wait at a checkpoint just reached, if ``at`` is one; return False if destroyed."""
+        plan = self.plan
+        cp = plan.checkpoints.get(at)
+        if cp is not None and at not in plan.dest_node_set:  # staging arrivals clear customs
+            wait = cp.fixed_delay_h
+            if cp.random_wait is not None:
+                wait += draw_duration(mv.rng, cp.random_wait)
+            if wait > 0:
+                yield from self.stand(mv, at, self.env.timeout(wait))
+                if mv.tankers == 0:
+                    return False
+        return True
 
     def _route(self, at: str, target: str, via) -> tuple[str, ...] | None:
         router, closed = self.plan.router, self.closed
@@ -184,19 +203,24 @@ class Journeys(Driving):
         d = self.day_of(now)
         mv.take_lots(lots)
         into: dict[int, int] = {}  # litres per destination: one addition to each stock
+        sources = self.sc.sources
+        tankers = litres = 0
         for lot in lots:
-            k = lot.dest
-            self.delivered_t[k] += lot.tankers
-            self.delivered_l[k] += lot.litres
-            self.day_delivered_l[k][d] += lot.litres
-            self.day_delivered_t[k][d] += lot.tankers
-            into[k] = into.get(k, 0) + lot.litres
-            if lot.source >= 0 and self.sc.sources[lot.source].fleet_tankers is not None:
-                self._return_empty(lot.source, lot.tankers, node)
-        for k, litres in into.items():
-            self.stocks[k].add(now, litres)
-        self.event("delivery", mv, node=node, tankers=sum(x.tankers for x in lots),
-                   litres=sum(x.litres for x in lots), escort=mv.escort_units)
+            k, n, x = lot.dest, lot.tankers, lot.litres
+            tankers += n
+            litres += x
+            self.delivered_t[k] += n
+            self.delivered_l[k] += x
+            self.day_delivered_l[k][d] += x
+            self.day_delivered_t[k][d] += n
+            into[k] = into.get(k, 0) + x
+            if lot.source >= 0 and sources[lot.source].fleet_tankers is not None:
+                self._return_empty(lot.source, n, node)
+        for k, x in into.items():
+            self.stocks[k].add(now, x)
+        if self.keep_events:
+            self.event("delivery", mv, node=node, tankers=tankers, litres=litres,
+                       escort=mv.escort_units)
 
     # ------------------------------------------------------------------ waiting
     def uninterruptible(self, event):

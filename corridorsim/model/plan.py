@@ -74,6 +74,7 @@ ALL_PARTS = frozenset({"network", "threats", "routes", "stops", "escorts", "sche
 CACHE_PARTS: dict[str, tuple[frozenset[str], type]] = {
     "_static_time": (frozenset({"network"}), dict),  # (a, b) -> fastest time
     "_path_corridor": (frozenset({"network"}), dict),  # path -> its corridor
+    "_node_position_5": (frozenset({"network"}), dict),  # node -> (lat, lon) rounded (events)
     "_legs": (frozenset({"network", "stops"}), dict),  # path -> first leg (.first_leg)
     "releases": (frozenset({"network", "schedules"}), dict),  # source -> releases (.feeders)
     # (origin, target, via, support) -> FixedTrip or None (.feeders)
@@ -83,6 +84,10 @@ CACHE_PARTS: dict[str, tuple[frozenset[str], type]] = {
                                        "closures"}), dict),
     # (timeline, hazards of its last legs) (.formation_schedule): threat values, per plan
     "formation_hazards": (frozenset({"network", "threats"}), type(None)),
+    # (stop, target, via, kind, to staging, destinations) -> Passage or None (.passages)
+    "passages": (frozenset({"network", "routes", "stops"}), dict),
+    # (node, attacked edge, closed edges, closed nodes) -> stops behind a turn-back (.driving)
+    "retreat_stops": (frozenset({"network", "stops"}), dict),
 }
 
 
@@ -125,6 +130,7 @@ class StepSchedule:
         self.starts = [s for s, _ in steps]
         self.values = [v for _, v in steps]
         self.initial = initial
+        self._midnights: tuple[float, ...] = ()
 
     def at(self, t_h: float) -> float:
         """Value at time ``t_h``."""
@@ -132,6 +138,12 @@ class StepSchedule:
             return self.initial
         i = bisect.bisect_right(self.starts, t_h) - 1
         return self.initial if i < 0 else self.values[i]
+
+    def at_midnights(self, days: int) -> tuple[float, ...]:
+        """``at(24 d)`` for each day ``d < days``, computed once (the daily rows read them)."""
+        if len(self._midnights) != days:
+            self._midnights = tuple(self.at(24.0 * d) for d in range(days))
+        return self._midnights
 
     def next_change_after(self, t_h: float) -> float:
         """First step start strictly after ``t_h`` (``inf`` if none)."""
@@ -356,6 +368,16 @@ class ScenarioPlan:
                 km[self.edge_corridor[i]] = km.get(self.edge_corridor[i], 0.0) + self.edge_length_km[i]
             hit = max(sorted(km), key=lambda c: km[c]) if km else ""
             self._path_corridor[path] = hit
+        return hit
+
+    def node_position_5(self, node: str) -> tuple[float, float]:
+        """(lat, lon) of a node rounded to 5 decimals, as the events table holds them; nan for
+        no node or an unknown one. Cached: the same few nodes recur in every replication."""
+        hit = self._node_position_5.get(node)
+        if hit is None:
+            lat, lon = self.node_latlon.get(node, (math.nan, math.nan)) if node \
+                else (math.nan, math.nan)
+            hit = self._node_position_5[node] = (round(lat, 5), round(lon, 5))
         return hit
 
     def position(self, piece: Piece, frac: float) -> tuple[float, float]:

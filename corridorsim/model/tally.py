@@ -14,47 +14,72 @@ from .stock import FluidStock
 
 __all__ = ["daily_rows", "destination_rows", "summary_row"]
 
+_new = tuple.__new__  # a NamedTuple from a tuple of its values, without its __new__'s frame
+
 
 def daily_rows(rep: int, names: Sequence[str], stocks: Sequence[FluidStock], days: int,
                horizon_h: float, delivered_l, delivered_t, destroyed_t, destroyed_l, attacks,
                busy_per_day, escort_lost, waiting) -> list[DailyRow]:
     """One row per day and destination (the per-day arrays are indexed [destination][day]).
 
-    The rows are a large share of a short replication: they are built with positional
-    arguments in :class:`~.records.DailyRow`'s field order (a keyword call binds 21 names, 3.5
-    times dearer), the national columns once per day, and ``round`` skipped for zeros (it
-    returns them unchanged, signed zeros included).
+    The rows are a large share of a short replication: they are built from tuples in
+    :class:`~.records.DailyRow`'s field order by ``tuple.__new__`` (a keyword call binds 21
+    names, 3.5 times dearer, and the NamedTuple's own ``__new__`` is a Python frame more), the
+    national columns once per day, each day's demand rate once per plan
+    (:meth:`~.plan.StepSchedule.at_midnights`), ``round`` (correctly rounded through decimal
+    digits: about 0.3 us a call) skipped for zeros (it returns them unchanged, signed zeros
+    included) and looked up for the values that repeat from day to day.
     """
-    rows = []
-    append = rows.append
-    cumulative = [0] * len(names)  # litres delivered so far, per destination
-    per_dest = list(enumerate(zip(names, stocks)))
+    nd = len(names)
+    national = []  # per day: attacks, escort busy share, escort units lost
     for d in range(days):
         t0, t1 = 24.0 * d, min(24.0 * (d + 1), horizon_h)
         busy = busy_per_day[d] / (t1 - t0) if t1 > t0 else 0.0
-        busy = round(float(busy), 6)
-        n_attacks, lost = int(attacks[d]), int(escort_lost[d])
-        for k, (name, st) in per_dest:
-            base_rate = st.demand.at(t0)
-            stock = st.end_stock_l[d]
-            base, dem, used = st.base_demand_l[d], st.demand_l[d], st.consumed_l[d]
+        national.append((int(attacks[d]), round(float(busy), 6), int(escort_lost[d])))
+    # a destination's days from its columns side by side (no index per value), each row put
+    # in its day-major place
+    rows: list = [None] * (days * nd)
+    r3: dict[float, float] = {}  # round(x, 3) and round(x, 6) of the values seen (see below)
+    r6: dict[float, float] = {}
+    for k, (name, st) in enumerate(zip(names, stocks)):
+        cumulative = 0  # litres delivered so far
+        columns = zip(st.demand.at_midnights(days), st.end_stock_l, st.base_demand_l,
+                      st.demand_l, st.consumed_l, st.overflow_l, delivered_l[k], delivered_t[k],
+                      destroyed_t[k], destroyed_l[k], waiting[k], national)
+        for d, (base_rate, stock, base, dem, used, overflow, dl, dt, xt, xl, w,
+                (n_attacks, busy, lost)) in enumerate(columns):
+            cumulative += dl
             unmet = dem - used
-            overflow = st.overflow_l[d]
-            cumulative[k] += delivered_l[k][d]
-            append(DailyRow(
+            # a day's demand, rationed demand and consumption repeat from day to day: their
+            # rounded values come from the memo (zeros are not rounded: -0.0 == 0.0 as keys)
+            r_base = r3.get(base) if base else base
+            if r_base is None:
+                r_base = r3[base] = round(base, 3)
+            r_dem = r3.get(dem) if dem else dem
+            if r_dem is None:
+                r_dem = r3[dem] = round(dem, 3)
+            r_used = r3.get(used) if used else used
+            if r_used is None:
+                r_used = r3[used] = round(used, 3)
+            if base > 0:
+                share = 1.0 - dem / base
+                r_share = r6.get(share)
+                if r_share is None:
+                    r_share = r6[share] = round(share, 6)
+            else:
+                r_share = 0.0
+            rows[d * nd + k] = _new(DailyRow, (
                 rep, d, name,  # replication, day, destination
-                int(delivered_l[k][d]), int(cumulative[k]),  # delivered_l, cumulative_...
+                int(dl), int(cumulative),  # delivered_l, cumulative_delivered_l
                 round(stock, 3) if stock else stock,  # stock_l
                 round(stock / base_rate, 6) if base_rate > 0 else math.inf,  # cover_days
-                round(base, 3) if base else base,  # base_demand_l
-                round(dem, 3) if dem else dem,  # demand_l
-                round(used, 3) if used else used,  # consumed_l
+                r_base, r_dem, r_used,  # base_demand_l, demand_l, consumed_l
                 round(unmet, 3) if unmet else unmet,  # unmet_l
-                round(1.0 - dem / base, 6) if base > 0 else 0.0,  # rationed_share
+                r_share,  # rationed_share
                 round(overflow, 3) if overflow else overflow,  # overflow_l
-                int(delivered_t[k][d]), int(destroyed_t[k][d]),  # tankers_delivered, ..._destroyed
-                int(destroyed_l[k][d]), n_attacks, busy, lost,  # litres_destroyed, attacks, escort..
-                int(waiting[k][d]),  # tankers_waiting_staging
+                int(dt), int(xt),  # tankers_delivered, tankers_destroyed
+                int(xl), n_attacks, busy, lost,  # litres_destroyed, attacks, escort..
+                int(w),  # tankers_waiting_staging
             ))
     return rows
 
@@ -70,8 +95,8 @@ def destination_rows(rep: int, names: Sequence[str], stocks: Sequence[FluidStock
     rows = []
     for k, (name, st) in enumerate(zip(names, stocks)):
         first, n_dry = _dry_days(st)
-        covers = [st.end_stock_l[d] / st.demand.at(24.0 * d) for d in range(st.days)
-                  if st.demand.at(24.0 * d) > 0]
+        rates = st.demand.at_midnights(st.days)
+        covers = [stock / rate for stock, rate in zip(st.end_stock_l, rates) if rate > 0]
         rows.append(DestinationRow(
             replication=rep, destination=name, delivered_l=int(sum(delivered_l[k])),
             tankers_delivered=int(sum(delivered_t[k])), tankers_destroyed=int(sum(destroyed_t[k])),
