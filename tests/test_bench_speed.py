@@ -1,5 +1,5 @@
 """Smoke check of the speed benchmark: ``--quick`` runs every measurement and prints each of
-its six figures beside its aim (the figures themselves are not checked: speed is no test)."""
+its six figures (and 4b, the sweep on the fast path's scenario) beside its aim (the figures themselves are not checked: speed is no test)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ def test_quick_run_prints_every_figure_beside_its_aim():
         assert "aim " in figures[n][0] or "not available" in figures[n][0], figures[n][0]
     assert "aim >= 50x" in figures[3][0] or "not available" in figures[3][0] \
         or "not eligible" in figures[3][0]
+    fast_sweep = [ln for ln in lines if ln.strip().startswith("4b. ")]  # on the fast path
+    assert len(fast_sweep) == 1 and ("aim " in fast_sweep[0] or "not available" in fast_sweep[0])
     for phase in ("start-up", "pilot", "simulation", "writing parts", "canonical compaction",
                   "summaries"):
         assert any(phase in ln for ln in lines), phase
