@@ -39,18 +39,21 @@ class Driven(NamedTuple):
     budget_i: Any  # float64: IED budget left (not yet floored at 0)
 
 
-def _groups(xp: Any, keys: tuple) -> tuple[Any, Any]:
-    """The group of each element (equal in every key) and one element of each group."""
+def _groups(xp: Any, keys: tuple, conv: Any) -> tuple[Any, Any] | None:
+    """The group of each element and one element of each group, or None for a group each.
+
+    The groups tried are the convoys (the replications of a convoy leave its origin alike),
+    kept when every element equals its group's first in every key."""
     m = keys[0].size
     if all(bool(xp.all(k == k[0])) for k in keys):
         return xp.zeros(m, dtype=np.int64), xp.zeros(1, dtype=np.int64)
-    stacked = xp.stack([k.astype(np.float64) for k in keys])  # small integers: exact
-    order = xp.lexsort(stacked)
-    ks = stacked[:, order]
-    new = xp.concatenate((xp.ones(1, dtype=bool), xp.any(ks[:, 1:] != ks[:, :-1], axis=0)))
-    g_of = xp.empty(m, dtype=np.int64)
-    g_of[order] = xp.cumsum(new) - 1
-    return g_of, order[xp.flatnonzero(new)]
+    _, rep, g_of = xp.unique(conv, return_index=True, return_inverse=True)
+    if rep.size * 2 > m:
+        return None
+    g_of = g_of.reshape(-1)
+    if all(bool(xp.all(k == k[rep][g_of])) for k in keys):
+        return g_of, rep
+    return None
 
 
 def drive_stretches(traj: Any, idx: Any, n_p: Any) -> Driven:
@@ -59,7 +62,10 @@ def drive_stretches(traj: Any, idx: Any, n_p: Any) -> Driven:
     xp = traj.xp
     arr = traj.itin.arrays()
     leg, n, e = traj.leg[idx], traj.n[idx], traj.e[idx]
-    g_of, rep = _groups(xp, (leg, traj.i[idx], traj.f[idx], traj.now[idx], n, e))
+    grouped = _groups(xp, (leg, traj.i[idx], traj.f[idx], traj.now[idx], n, e), traj.conv[idx])
+    m = idx.size
+    own = grouped is None  # a group each, in the order of the trajectories
+    g_of, rep = (xp.arange(m), xp.arange(m)) if own else grouped
     one = rep.size == 1  # every trajectory in one group: its values broadcast
     # the state of each group, advanced stretch by stretch
     g_idx = idx[rep]
@@ -73,14 +79,14 @@ def drive_stretches(traj: Any, idx: Any, n_p: Any) -> Driven:
     n_edges = traj.amb.shape[1]
     amb, ied = traj.amb.reshape(-1), traj.ied.reshape(-1)  # [period * n_edges + edge]
     # the trajectories' own state
-    m = idx.size
     fired = xp.zeros(m, dtype=bool)
     is_amb = xp.zeros(m, dtype=bool)
     fa, t_att = xp.zeros(m), xp.zeros(m)
     i_hit = xp.zeros(m, dtype=np.int64)
     ba_out, bi_out = xp.empty(m), xp.empty(m)  # each trajectory's, written as it leaves
     rows = xp.arange(m)  # those still driving; their budgets and group's place in gl:
-    bar, bir, slot = traj.budget_a[idx], traj.budget_i[idx], g_of
+    bar, bir = traj.budget_a[idx], traj.budget_i[idx]
+    slot = None if one or own else g_of  # where the groups' values are for each of rows
     gl = xp.arange(rep.size)  # the groups still driving
     while rows.size:
         fr, tr, ir = f_g[gl], t_g[gl], i_g[gl]
@@ -101,14 +107,14 @@ def drive_stretches(traj: Any, idx: Any, n_p: Any) -> Driven:
         i_next = ir + ~split
         go_g = i_next < np_g[gl]  # still on the leg
         # per trajectory: spend the budgets; an attack where one reaches its budget
-        h_a, h_i = (ha, hi) if one else (ha[slot], hi[slot])
+        h_a, h_i = (ha, hi) if slot is None else (ha[slot], hi[slot])
         hit_a, hit_i = h_a >= bar, h_i >= bir
         fire = hit_a | hit_i
-        go = (go_g if one else go_g[slot]) & ~fire
+        go = (go_g if slot is None else go_g[slot]) & ~fire
         if xp.any(fire):
             w_loc = xp.flatnonzero(fire)
             w = rows[w_loc]
-            q = xp.zeros(w_loc.size, dtype=np.int64) if one else slot[w_loc]
+            q = xp.zeros(w_loc.size, dtype=np.int64) if one else w_loc if own else slot[w_loc]
             ra_w, ri_w, ba_w, bi_w = ra[q], ri[q], bar[w_loc], bir[w_loc]
             with np.errstate(divide="ignore", invalid="ignore"):
                 xa = xp.where(hit_a[w_loc], ba_w / ra_w, math.inf)
@@ -131,16 +137,21 @@ def drive_stretches(traj: Any, idx: Any, n_p: Any) -> Driven:
                 ba_out[gone] = nba[end]
                 bi_out[gone] = nbi[end]
             rows, bar, bir = rows[go], nba[go], nbi[go]
-            if not one:
+            if slot is not None:
                 slot = slot[go]
         # the groups' state after the stretch (those attacked on it have left)
         t_g[gl] = xp.where(split, nb, tr + dt)
         f_g[gl] = xp.where(split, fr + km / length, 0.0)
         i_g[gl] = i_next
-        if not bool(xp.all(go_g)):
-            if not one:  # renumber the places of the groups still driving
+        if own:  # a trajectory's group leaves with it
+            if rows.size < gl.size:
+                gl = gl[go]
+        elif not bool(xp.all(go_g)):
+            if slot is not None:  # renumber the places of the groups still driving
                 slot = (xp.cumsum(go_g) - 1)[slot]
             gl = gl[go_g]
-    i = i_g[g_of]
-    i = xp.where(fired, i_hit, i)
-    return Driven(fired, is_amb, i, f_g[g_of], t_g[g_of], fa, t_att, ba_out, bi_out)
+    if own:
+        return Driven(fired, is_amb, xp.where(fired, i_hit, i_g), f_g, t_g, fa, t_att,
+                      ba_out, bi_out)
+    return Driven(fired, is_amb, xp.where(fired, i_hit, i_g[g_of]), f_g[g_of], t_g[g_of], fa,
+                  t_att, ba_out, bi_out)
