@@ -45,6 +45,7 @@ class StockArrays:
         self._shares = np.array([share for _, share in self.tiers] + [0.0], dtype=np.float64)
         self.horizon_h = horizon_h
         self.days = max(1, int(-(-horizon_h // 24)))
+        self._day_starts = 24.0 * np.arange(1, self.days)
         self.t_h = np.zeros(reps)
         shape = (reps, self.days)
         self.base_demand_l = np.zeros(shape)
@@ -59,7 +60,9 @@ class StockArrays:
         return self.values[np.searchsorted(self.starts, t_h, side="right")]
 
     def _day_of(self, t_h: np.ndarray) -> np.ndarray:
-        return np.minimum((t_h // 24).astype(np.int64), self.days - 1)
+        # min(t_h // 24, days - 1) for t_h >= 0: the number of day boundaries 24 k <= t_h
+        # (exact: 24 k is), a search a few times cheaper than a float floor division
+        return np.searchsorted(self._day_starts, t_h, side="right")
 
     def _cut(self, stock: np.ndarray, base: np.ndarray) -> np.ndarray:
         if not self.tiers:

@@ -111,31 +111,30 @@ def drive_stretches(traj: Any, idx: Any, n_p: Any) -> Driven:
         hit_a, hit_i = h_a >= bar, h_i >= bir
         fire = hit_a | hit_i
         go = (go_g if slot is None else go_g[slot]) & ~fire
-        if xp.any(fire):
-            w_loc = xp.flatnonzero(fire)
-            w = rows[w_loc]
-            q = xp.zeros(w_loc.size, dtype=np.int64) if one else w_loc if own else slot[w_loc]
-            ra_w, ri_w, ba_w, bi_w = ra[q], ri[q], bar[w_loc], bir[w_loc]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                xa = xp.where(hit_a[w_loc], ba_w / ra_w, math.inf)
-                xi = xp.where(hit_i[w_loc], bi_w / ri_w, math.inf)
-            x = xp.minimum(xp.minimum(xa, xi), km[q])
-            fa[w] = fr[q] + x / length[q]
-            t_att[w] = tr[q] + x / speed[q]
-            ba_out[w] = ba_w - ra_w * x
-            bi_out[w] = bi_w - ri_w * x
-            i_hit[w] = ir[q]
-            is_amb[w] = xa <= xi
-            fired[w] = True
         nba, nbi = bar - h_a, bir - h_i
-        if bool(xp.all(go)):
+        if bool(go.all()):  # none attacked, none at its leg's end
             bar, bir = nba, nbi
         else:
-            end = ~(go | fire)
-            if xp.any(end):
-                gone = rows[end]
-                ba_out[gone] = nba[end]
-                bi_out[gone] = nbi[end]
+            w_loc = xp.flatnonzero(fire)
+            if w_loc.size:
+                w = rows[w_loc]
+                q = xp.zeros(w_loc.size, dtype=np.int64) if one else w_loc if own else slot[w_loc]
+                ra_w, ri_w, ba_w, bi_w = ra[q], ri[q], bar[w_loc], bir[w_loc]
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    xa = xp.where(hit_a[w_loc], ba_w / ra_w, math.inf)
+                    xi = xp.where(hit_i[w_loc], bi_w / ri_w, math.inf)
+                x = xp.minimum(xp.minimum(xa, xi), km[q])
+                fa[w] = fr[q] + x / length[q]
+                t_att[w] = tr[q] + x / speed[q]
+                ba_out[w] = ba_w - ra_w * x
+                bi_out[w] = bi_w - ri_w * x
+                i_hit[w] = ir[q]
+                is_amb[w] = xa <= xi
+                fired[w] = True
+            end = ~(go | fire)  # at the end of the leg
+            gone = rows[end]
+            ba_out[gone] = nba[end]
+            bi_out[gone] = nbi[end]
             rows, bar, bir = rows[go], nba[go], nbi[go]
             if slot is not None:
                 slot = slot[go]
@@ -146,7 +145,7 @@ def drive_stretches(traj: Any, idx: Any, n_p: Any) -> Driven:
         if own:  # a trajectory's group leaves with it
             if rows.size < gl.size:
                 gl = gl[go]
-        elif not bool(xp.all(go_g)):
+        elif not one and not bool(go_g.all()):
             if slot is not None:  # renumber the places of the groups still driving
                 slot = (xp.cumsum(go_g) - 1)[slot]
             gl = gl[go_g]
