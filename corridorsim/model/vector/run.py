@@ -237,10 +237,11 @@ class Trajectories:
         """Drive each trajectory of ``idx`` to its next attack or to the end of its leg.
 
         One pass drives every stretch up to there (the pieces, and their cuts at phase
-        boundaries): it loops over the stretch for the trajectories still driving, each round
-        doing for them what :func:`~corridorsim.model.hazard.plan_stretch` does for one
-        stretch, in the same floating-point operations and order. So a leg of many pieces
-        costs one pass plus a few array operations per stretch, not a pass per stretch.
+        boundaries, :func:`.stretch.drive_stretches`): it loops over the stretch for the
+        trajectories still driving, each round doing for them what
+        :func:`~corridorsim.model.hazard.plan_stretch` does for one stretch, in the same
+        floating-point operations and order. So a leg of many pieces costs one pass plus a few
+        array operations per stretch, not a pass per stretch.
         """
         xp = self.xp
         arr = self.itin.arrays()
