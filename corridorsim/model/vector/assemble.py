@@ -132,7 +132,7 @@ def _stocks(plan, bt: _Batch, b, dest, time, litres) -> list[StockArrays]:
     stocks = []
     for k, (d, base) in enumerate(zip(plan.destinations, baselines(plan))):
         st = StockArrays(bt.n_rep, d.initial_stock_l, d.capacity_l, plan.demands[k],
-                         plan.rationings[k], plan.horizon_h)
+                         plan.rationings[k], plan.horizon_h, state=False)
         sel = np.flatnonzero(dest == k)  # already in replication, then processing order
         rb = b[sel]
         starts = np.searchsorted(rb, np.arange(bt.n_rep + 1))

@@ -55,6 +55,9 @@ def host_map(fn: Callable[..., tuple], keys: Sequence[np.ndarray], n_out: int) -
     if not len(keys[0]):
         return [np.zeros(0, dtype=np.int64) for _ in range(n_out)]
     cols = [np.asarray(k, dtype=np.int64) for k in keys]
+    if all((col == col[0]).all() for col in cols):  # one distinct row (say, one convoy's)
+        result = fn(*(int(col[0]) for col in cols))
+        return [np.full(cols[0].shape, result[j], dtype=np.int64) for j in range(n_out)]
     spans = [int(col.max()) - int(col.min()) + 1 for col in cols]
     if math.prod(spans) < 2**62:  # one integer per row (mixed radix): a fast 1-D unique
         code = np.zeros(cols[0].shape, dtype=np.int64)

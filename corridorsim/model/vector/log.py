@@ -46,7 +46,9 @@ class Log:
         seq = self.tick()
         for name, rows in table.items():
             value = cols.get(name, seq if name == "seq" else -1)
-            rows.append(np.full(size, value) if np.isscalar(value) else to_host(value))
+            # a constant column as a read-only view (the frame's concatenation copies it)
+            rows.append(np.broadcast_to(np.asarray(value), (size,)) if np.isscalar(value)
+                        else to_host(value))
 
     def event(self, tr: Any, idx: Any, kind: str, node: Any) -> None:
         """A departure, turn-back or delivery of trajectories ``idx`` at their clocks."""

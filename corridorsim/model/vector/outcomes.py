@@ -130,15 +130,14 @@ def ambush_outcomes(u: np.ndarray, n: np.ndarray, e: np.ndarray, sc: Scenario,
         if cdf is None:
             cdf = cdfs[(tankers, units)] = np.cumsum(loss_pmf(tankers, units, amb, det))
         rows.append(cdf)
-    # the engine's searchsorted(cdf, x, side="right") on every attack at once: the number of
-    # CDF values <= x (a CDF never decreases; rows padded with +inf)
-    width = max((row.size for row in rows), default=1)
-    table = np.full((len(rows), width), np.inf)
-    for j, row in enumerate(rows):
-        table[j, :row.size] = row
-    last = np.array([row[-1] for row in rows]) if rows else np.zeros(0)
-    x = u[:, 1] * last[inverse]
-    hit = (table[inverse] <= x[:, None]).sum(axis=1)
+    # the engine's searchsorted(cdf, x, side="right"), the attacks of each pair at once
+    # (sorted by pair: a slice each)
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.searchsorted(inverse[order], np.arange(len(rows) + 1)).tolist()
+    hit = np.empty(n.shape, dtype=np.int64)
+    for j, cdf in enumerate(rows):
+        at = order[bounds[j]:bounds[j + 1]]
+        hit[at] = np.searchsorted(cdf, u[at, 1] * cdf[-1], side="right")
     k = np.minimum(hit, np.maximum(n, 0)).astype(np.int64)
     delay = durations(u[:, 2], amb.delay)
     lost = _binomial(u[:, 3], e, amb.escort_unit_loss_prob)

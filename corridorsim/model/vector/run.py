@@ -34,7 +34,8 @@ from ..threats import ATTACK_UNIFORMS
 from .arrays import exact_map, to_host
 from .itinerary import Itinerary, host_map
 from .log import Log
-from .outcomes import ambush_outcomes, durations, ied_outcomes, rate_factors
+from .outcomes import ambush_outcomes, durations, ied_outcomes
+from .stretch import drive_stretches
 
 __all__ = ["Trajectories"]
 
@@ -236,10 +237,11 @@ class Trajectories:
         """Drive each trajectory of ``idx`` to its next attack or to the end of its leg.
 
         One pass drives every stretch up to there (the pieces, and their cuts at phase
-        boundaries): it loops over the stretch for the trajectories still driving, each round
-        doing for them what :func:`~corridorsim.model.hazard.plan_stretch` does for one
-        stretch, in the same floating-point operations and order. So a leg of many pieces
-        costs one pass plus a few array operations per stretch, not a pass per stretch.
+        boundaries, :func:`.stretch.drive_stretches`): it loops over the stretch for the
+        trajectories still driving, each round doing for them what
+        :func:`~corridorsim.model.hazard.plan_stretch` does for one stretch, in the same
+        floating-point operations and order. So a leg of many pieces costs one pass plus a few
+        array operations per stretch, not a pass per stretch.
         """
         xp = self.xp
         arr = self.itin.arrays()
@@ -250,92 +252,36 @@ class Trajectories:
             idx, n_p = idx[~over], n_p[~over]
         if not idx.size:
             return
-        # plan_stretch's locals, one element per trajectory of idx (a call ends in this pass)
-        leg, i, f, t = self.leg[idx], self.i[idx], self.f[idx], self.now[idx]
-        ba, bi = self.budget_a[idx], self.budget_i[idx]
-        det, sf = (xp.asarray(a) for a in rate_factors(to_host(self.n[idx]), to_host(self.e[idx]),
-                                                        self.sc, self.factors))
-        m = idx.size
-        fired = xp.zeros(m, dtype=bool)
-        is_amb = xp.zeros(m, dtype=bool)
-        fa, t_end = xp.zeros(m), xp.zeros(m)
-        width = arr["edge"].shape[1]
-        edges = xp.asarray(arr["edge"]).reshape(-1)  # piece j of leg g at g * width + j
-        first = leg * width
-        n_edges = self.amb.shape[1]
-        amb, ied = self.amb.reshape(-1), self.ied.reshape(-1)  # [period * n_edges + edge]
-        rows = xp.arange(m)  # those still driving
-        while rows.size:
-            fr, tr, bar, bir = f[rows], t[rows], ba[rows], bi[rows]
-            ir = i[rows]
-            edge = edges[first[rows] + ir]
-            length, speed = self.length[edge], self.speed[edge]
-            pos = xp.searchsorted(self.breaks, tr, side="right") - 1
-            nb = self.breaks_next[pos]
-            cell = pos * n_edges + edge
-            va, vi = amb[cell], ied[cell]
-            km = (1.0 - fr) * length
-            dt = km / speed
-            split = tr + dt > nb  # a phase boundary falls on this stretch: cut it there
-            dt = xp.where(split, nb - tr, dt)
-            km = xp.where(split, dt * speed, km)
-            ra = va * det[rows] * sf[rows]
-            ri = vi * det[rows]
-            ha, hi = ra * km, ri * km
-            hit_a, hit_i = ha >= bar, hi >= bir
-            fire = hit_a | hit_i
-            # every stretch as if without an attack; those ending in one are set again below
-            ba[rows] = bar - ha
-            bi[rows] = bir - hi
-            t[rows] = xp.where(split, nb, tr + dt)
-            f[rows] = xp.where(split, fr + km / length, 0.0)
-            i_next = ir + ~split
-            i[rows] = i_next
-            go = i_next < n_p[rows]  # still on the leg
-            if xp.any(fire):
-                w = rows[fire]
-                ra_w, ri_w, ba_w, bi_w = ra[fire], ri[fire], bar[fire], bir[fire]
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    xa = xp.where(hit_a[fire], ba_w / ra_w, math.inf)
-                    xi = xp.where(hit_i[fire], bi_w / ri_w, math.inf)
-                x = xp.minimum(xp.minimum(xa, xi), km[fire])
-                fa[w] = fr[fire] + x / length[fire]
-                t_end[w] = tr[fire] + x / speed[fire]
-                ba[w] = ba_w - ra_w * x
-                bi[w] = bi_w - ri_w * x
-                i[w] = ir[fire]
-                is_amb[w] = xa <= xi
-                fired[w] = True
-                go &= ~fire
-            rows = rows[go]
+        d = drive_stretches(self, idx, n_p)
+        fired = d.fired
         # legs driven to their end
         ended = ~fired
         e_idx = idx[ended]
         if e_idx.size:
-            self.i[e_idx] = i[ended]
-            self.f[e_idx] = f[ended]
-            self.budget_a[e_idx] = xp.maximum(ba[ended], 0.0)
-            self.budget_i[e_idx] = xp.maximum(bi[ended], 0.0)
+            self.i[e_idx] = d.i[ended]
+            self.f[e_idx] = d.f[ended]
+            self.budget_a[e_idx] = xp.maximum(d.budget_a[ended], 0.0)
+            self.budget_i[e_idx] = xp.maximum(d.budget_i[ended], 0.0)
             now = self.now[e_idx]
-            e_idx = self._late(e_idx, now + (t[ended] - now))
+            e_idx = self._late(e_idx, now + (d.t_h[ended] - now))
             self._arrive(e_idx)
         # stretches ending in an attack
         a = idx[fired]
         if a.size:
-            fa = fa[fired]
-            self.budget_a[a] = xp.maximum(ba[fired], 0.0)
-            self.budget_i[a] = xp.maximum(bi[fired], 0.0)
-            self.hit_k[a] = i[fired]
+            fa, i_hit = d.fa[fired], d.i[fired]
+            self.budget_a[a] = xp.maximum(d.budget_a[fired], 0.0)
+            self.budget_i[a] = xp.maximum(d.budget_i[fired], 0.0)
+            self.hit_k[a] = i_hit
             self.hit_f[a] = fa
             at_end = fa >= 1.0 - END_TOL
-            self.i[a] = i[fired] + at_end
+            self.i[a] = i_hit + at_end
             self.f[a] = xp.where(at_end, 0.0, fa)
             now = self.now[a]
-            clock = now + (t_end[fired] - now)
+            clock = now + (d.t_attack_h[fired] - now)
             keep = clock <= self.horizon_h
             self._late(a, clock)
             if xp.any(keep):
-                self._attack(a[keep], is_amb[fired][keep])
+                self._attack(a[keep], d.is_amb[fired][keep])
 
     def _attack(self, idx, is_amb) -> None:
         """Apply one attack per trajectory of ``idx`` (ambush where ``is_amb``, else IED)."""
