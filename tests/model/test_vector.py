@@ -29,6 +29,8 @@ from corridorsim.scenario.loading import load_scenario
 ROOT = Path(__file__).resolve().parents[2]
 RELIEF = ROOT / "scenarios" / "relief_convoy_2025-10-07.yaml"
 TABLES = ("events", "convoys", "daily", "destinations")
+#: The shipped scenarios the fast path covers (scheduled convoys only).
+ELIGIBLE_SHIPPED = ["relief_convoy_2025-10-07.yaml", "relief_convoy_2025-10-07_no_threats.yaml"]
 
 
 def _same(a, b) -> bool:
@@ -67,8 +69,7 @@ def assert_same_frames(a, b) -> None:
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
 
 
-@pytest.mark.parametrize("name", ["relief_convoy_2025-10-07.yaml",
-                                  "relief_convoy_2025-10-07_no_threats.yaml"])
+@pytest.mark.parametrize("name", ELIGIBLE_SHIPPED)
 def test_shipped_eligible_scenarios_agree_replication_by_replication(name):
     plan = compile_scenario(load_scenario(ROOT / "scenarios" / name))
     assert ineligibility(plan) is None

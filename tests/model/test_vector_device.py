@@ -22,7 +22,7 @@ from corridorsim.model.vector.arrays import exact_map, to_host
 from corridorsim.scenario.loading import load_scenario
 
 from .device_standin import DeviceArray, device_module
-from .test_vector import ROOT, eligible_scenarios
+from .test_vector import ELIGIBLE_SHIPPED, ROOT, eligible_scenarios
 
 TABLES = ("daily", "events", "convoys")
 
@@ -62,8 +62,7 @@ def test_the_standin_refuses_what_cupy_refuses():
     assert to_host(exact_map(xp, "log", d)).tolist() == [0.0, np.log(5.0), np.log(3.0)]
 
 
-@pytest.mark.parametrize("name", ["relief_convoy_2025-10-07.yaml",
-                                  "relief_convoy_2025-10-07_no_threats.yaml"])
+@pytest.mark.parametrize("name", ELIGIBLE_SHIPPED)
 def test_shipped_eligible_scenarios_run_on_a_device_module(name):
     plan = compile_scenario(load_scenario(ROOT / "scenarios" / name))
     assert ineligibility(plan) is None
