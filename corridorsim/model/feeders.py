@@ -105,15 +105,11 @@ def fixed_trip(plan: ScenarioPlan, origin: str, target: str,
     legs, paths, lens = [], [], []
     last, last_path, full_route = (), (), ()
     while at != target:
-        path = router.route(at, target, tuple(pending))
-        if path is None and pending:
-            path = router.route(at, target, ())
+        path = router.route_on(at, target, pending)
         if path is None:
             break
         pieces, end = plan.first_leg(path)
-        cp = plan.checkpoints.get(end)
-        holds = cp is not None and end not in plan.dest_node_set \
-            and (cp.fixed_delay_h > 0 or cp.random_wait is not None)
+        holds = end in plan.holding_nodes
         if not table.hazard_free(p.edge for p in pieces):
             if end == target and not holds:
                 last, last_path = pieces, path

@@ -149,11 +149,8 @@ class Journeys(DriveThrough, Driving):
         return True
 
     def _route(self, at: str, target: str, via) -> tuple[str, ...] | None:
-        router, closed = self.plan.router, self.closed
-        path = router.route(at, target, tuple(via), closed.edges, closed.nodes)
-        if path is None and via:
-            path = router.route(at, target, (), closed.edges, closed.nodes)
-        return path
+        closed = self.closed
+        return self.plan.router.route_on(at, target, via, closed.edges, closed.nodes)
 
     def _serve_stop(self, mv: Movement, at: str, via) -> tuple[str, ...] | None:
         """Deliver, hand off and re-target at stop ``at``; return the convoy's path on from here."""

@@ -39,14 +39,6 @@ class Passage(NamedTuple):
     ends: tuple[str, ...]
 
 
-def _route(plan: ScenarioPlan, at: str, target: str, via: tuple[str, ...]):
-    """The engine's route on from a stop: via the nodes still to pass, else directly."""
-    path = plan.router.route(at, target, via)
-    if path is None and via:
-        path = plan.router.route(at, target, ())
-    return path
-
-
 def _path_here(plan: ScenarioPlan, at: str, target: str, via: tuple[str, ...], kind: str,
                to_staging: bool, dests: frozenset[int]):
     """The path on from stop ``at`` if the stop does nothing to the movement, else None.
@@ -55,7 +47,7 @@ def _path_here(plan: ScenarioPlan, at: str, target: str, via: tuple[str, ...], k
     dropped or handed off and the target unchanged.
     """
     if to_staging:
-        return None if at == target else _route(plan, at, target, via)
+        return None if at == target else plan.router.route_on(at, target, via)
     nodes = plan.dest_nodes
     if at in {nodes[k] for k in dests}:  # a delivery
         return None
@@ -65,14 +57,14 @@ def _path_here(plan: ScenarioPlan, at: str, target: str, via: tuple[str, ...], k
             return None
         if target == at or target not in {nodes[k] for k in dests}:  # a new target
             return None
-        path = _route(plan, at, target, via)
+        path = plan.router.route_on(at, target, via)
         for k in dests:  # lots whose own route parts here leave the convoy
             if nodes[k] != target and dests_of[k].drop_node is None:
                 own = plan.router.route(at, nodes[k], ())
                 if own is not None and (path is None or len(path) < 2 or own[1] != path[1]):
                     return None
         return path
-    return _route(plan, at, target, via)
+    return plan.router.route_on(at, target, via)
 
 
 def passage(plan: ScenarioPlan, at: str, target: str, via: tuple[str, ...], kind: str,
@@ -108,9 +100,7 @@ def passage(plan: ScenarioPlan, at: str, target: str, via: tuple[str, ...], kind
         if pending:
             pending = [n for n in pending if n not in walked and n != at]
         at = end
-        cp = plan.checkpoints.get(at)
-        if cp is not None and at not in plan.dest_node_set \
-                and (cp.fixed_delay_h > 0 or cp.random_wait is not None):
+        if at in plan.holding_nodes:
             break  # it is held here: the engine's own arrival logic takes over
     if not legs:
         return None

@@ -211,6 +211,9 @@ class ScenarioPlan:
         self.dest_node_set = frozenset(self.dest_nodes)
         self.focus_index = scenario.destination_index(None)
         self.checkpoints: dict[str, Checkpoint] = {c.node: c for c in scenario.checkpoints}
+        #: checkpoints that hold an arriving movement (a delay or a random wait; not at a depot)
+        self.holding_nodes = frozenset(n for n, c in self.checkpoints.items() if n not in
+                                       self.dest_node_set and (c.fixed_delay_h > 0 or c.random_wait is not None))
         self.staging: dict[str, StagingPoint] = {s.node: s for s in scenario.staging}
         self.staging_index = {s.node: i for i, s in enumerate(scenario.staging)}
         #: Nodes where a movement ends a leg: it may wait there, retreat there, and re-plan.

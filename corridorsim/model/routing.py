@@ -127,6 +127,16 @@ class Router:
         self._cache[key] = path
         return path
 
+    def route_on(self, at: str, target: str, via: Sequence[str],
+                 closed_edges: frozenset = frozenset(),
+                 closed_nodes: frozenset = frozenset()) -> tuple[str, ...] | None:
+        """A movement's route on from stop ``at``: through the via nodes still to pass, else
+        (when that is cut off) straight to ``target``; None if both are cut off."""
+        path = self.route(at, target, tuple(via), closed_edges, closed_nodes)
+        if path is None and via:
+            path = self.route(at, target, (), closed_edges, closed_nodes)
+        return path
+
     def travel_time_h(self, path: Sequence[str]) -> float:
         """Sum of ``time_h`` along a node path."""
         return sum(self.graph.edges[a, b]["time_h"] for a, b in zip(path, path[1:]))

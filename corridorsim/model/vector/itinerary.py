@@ -104,11 +104,9 @@ class Itinerary:
         hit = self._forward.get(key)
         if hit is None:
             via = [v for j, v in enumerate(self.vias[convoy]) if via_bits >> j & 1]
-            router, closed = self.plan.router, self.closed
+            closed = self.closed
             here, target = self.nodes[at], self.nodes[self.targets[convoy]]
-            path = router.route(here, target, tuple(via), closed.edges, closed.nodes)
-            if path is None and via:
-                path = router.route(here, target, (), closed.edges, closed.nodes)
+            path = self.plan.router.route_on(here, target, via, closed.edges, closed.nodes)
             if path is None or len(path) < 2:
                 hit = -1
             else:
