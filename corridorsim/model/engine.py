@@ -37,6 +37,7 @@ import simpy
 from .closing import Closing
 from .closures import ClosureState
 from .counters import CounterStream
+from .couplings import ADVERSARY, CLOSURES, couplings
 from .entities import Lot, Movement
 from .escorts import EscortLedger
 from .fastforward import Ambiguous, ChainRecorder, FastForward
@@ -88,9 +89,7 @@ class Replication(Ledgers, FastForward, Formation, Journeys, Closing):
         self._ff = None
         # stops that do nothing driven through (.passages): exact where routes cannot change
         # and nothing interrupts a movement on the road
-        self.passing = fast_forward and not (plan.scenario.closures.scheduled
-                                             or plan.scenario.closures.random
-                                             or plan.threats.adversary)
+        self.passing = fast_forward and not {CLOSURES, ADVERSARY} & set(couplings(plan))
         self.keep_events = "events" in tables
         self.keep_convoys = "convoys" in tables
         self.tables = frozenset(tables)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from .couplings import CLOSURES, couplings
 from .entities import split_by_shares
 from .plan import Piece, ScenarioPlan
 
@@ -96,8 +97,7 @@ def fixed_trip(plan: ScenarioPlan, origin: str, target: str,
     stop at the leg's end; until the target or a leg that is not fixed (module docstring).
     None when not even the first leg is fixed.
     """
-    sc = plan.scenario
-    if sc.closures.scheduled or sc.closures.random:
+    if CLOSURES in couplings(plan):
         return None
     router, table = plan.router, plan.threats
     at, pending = origin, list(via)

@@ -43,6 +43,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .counters import stream_keys_array, uniforms_array
+from .couplings import couplings
 from .entities import Lot
 from .feeders import plan_trip
 from .hazard import plan_stretch
@@ -143,13 +144,8 @@ def refusal(plan: ScenarioPlan) -> str | None:
             return f"source {src.name!r} has a finite fleet"
     if len({src.release_interval_h for src in sc.sources}) > 1:
         return "sources release at different intervals"
-    if sc.closures.scheduled or sc.closures.random:
-        return "closures"
-    if plan.standing.enabled:
-        return "standing attacks"
-    if plan.threats.adversary:
-        return "adversary process"
-    return None
+    coupled = couplings(plan)
+    return coupled[0] if coupled else None
 
 
 def plan_timeline(plan: ScenarioPlan,

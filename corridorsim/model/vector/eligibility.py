@@ -18,6 +18,7 @@ scenario schema and the model's plan.
 
 from __future__ import annotations
 
+from ..couplings import ADVERSARY, CLOSURES, STANDING, couplings
 from ..plan import ScenarioPlan
 
 __all__ = ["ineligibility"]
@@ -42,13 +43,12 @@ def ineligibility(plan: ScenarioPlan) -> str | None:
                 "(convoy formation runs on the SimPy engine)")
     if sc.uncertainty.active:
         return "parameters are drawn per replication (uncertainty block)"
-    if sc.closures.scheduled or sc.closures.random:
-        return "closures interrupt and re-route convoys"
-    if plan.standing.enabled:
-        return "standing convoys can be attacked (threats.stationary)"
-    if plan.threats.adversary:
-        return (f"the adversary's {sc.threats.adversary.process} opportunities are shared among "
-                "the convoys on the road")
+    coupled = couplings(plan)
+    if coupled:
+        return {CLOSURES: "closures interrupt and re-route convoys",
+                STANDING: "standing convoys can be attacked (threats.stationary)",
+                ADVERSARY: f"the adversary's {sc.threats.adversary.process} opportunities are "
+                           "shared among the convoys on the road"}[coupled[0]]
     pooled = [c.name for c in sc.convoys if c.escort_base is not None]
     if pooled:
         return f"scheduled convoy {pooled[0]!r} waits for its escort from a pool (escort_base)"
