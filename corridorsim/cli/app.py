@@ -217,10 +217,10 @@ def fmt_value(value: float, unit: str) -> str:
 
 def fmt_day(day: float, start: dt.date) -> str:
     """A 0-based day of the scenario as its calendar date (the day it falls in)."""
-    if day is None or (isinstance(day, float) and math.isnan(day)):
-        return "-"
-    day0 = start.date() if isinstance(start, dt.datetime) else start
-    return (day0 + dt.timedelta(days=math.floor(day))).isoformat()
+    from ..experiments.metrics import day_date  # not at import: `--help` stays light
+
+    date = day_date(day, start)
+    return "-" if date is None else date.isoformat()
 
 
 def metrics_table(metrics, title: str, start: dt.date | None = None) -> Table:

@@ -15,12 +15,18 @@ when *any* depot is dry), and the labels say so (:data:`NATIONAL_LABELS`);
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from .statistics import mean_interval, proportion_interval
 
-__all__ = ["KEY_METRICS", "NATIONAL_LABELS", "DESTINATION_MEANS", "key_metrics", "destination_metrics"]
+__all__ = ["day_date", "KEY_METRICS", "NATIONAL_LABELS", "DESTINATION_MEANS", "key_metrics",
+           "destination_metrics"]
+
 
 #: (column of the summary table, unit, label) in display order.
 KEY_METRICS = (
@@ -52,6 +58,19 @@ NATIONAL_LABELS = {
     "p_stockout": "probability that a depot ran out",
 }
 P_STOCKOUT_LABEL = "probability that the stock ran out"
+
+
+def day_date(day: float | None, start: Any) -> dt.date | None:
+    """The calendar date that day ``day`` of a scenario falls in (day 0 is the date of its
+    ``start``; day 2.7 the date two days later), or None for a missing day (NaN, None).
+
+    The one rule for showing a day of the scenario as a date: the command line's tables, the
+    report's sentences and tables and the exported layers all use it.
+    """
+    if day is None or not math.isfinite(float(day)):
+        return None
+    start_date = start.date() if isinstance(start, dt.datetime) else pd.Timestamp(start).date()
+    return start_date + dt.timedelta(days=math.floor(float(day)))
 
 
 def key_metrics(summary: pd.DataFrame, destinations: int = 1) -> pd.DataFrame:

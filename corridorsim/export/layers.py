@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import OutputError
-from ..experiments.metrics import key_metrics
+from ..experiments.metrics import day_date, key_metrics
 from ..experiments.statistics import proportion_interval
 from ..scenario.network import build_network, edge_key
 
@@ -151,7 +151,7 @@ def _incidents(scenario: Any) -> Layer | None:
 
 def _each_destination(scenario: Any, graph: Any, table: pd.DataFrame) -> Layer:
     """One point per destination of a several-destination run (its destinations table)."""
-    start = pd.Timestamp(scenario.start).normalize()
+    start = scenario.start
     focus = scenario.destination.label
     features = []
     for dest in scenario.destinations:
@@ -169,8 +169,7 @@ def _each_destination(scenario: Any, graph: Any, table: pd.DataFrame) -> Layer:
             "p_stockout": p.estimate,
             "p_stockout_ci95_low": p.low,
             "p_stockout_ci95_high": p.high,
-            "first_stockout_date": (start + pd.Timedelta(days=math.floor(float(np.median(dry)))))
-            if len(dry) else None,
+            "first_stockout_date": day_date(np.median(dry), start) if len(dry) else None,
         }
         attrs = graph.nodes[dest.node]
         features.append(Feature(_point(attrs["lon"], attrs["lat"]),
@@ -185,7 +184,7 @@ def _destinations(scenario: Any, graph: Any, summary: pd.DataFrame,
     m = key_metrics(summary).set_index("metric")
     first = summary["first_stockout_day"].to_numpy(dtype=float)
     first = first[np.isfinite(first)]
-    start = pd.Timestamp(scenario.start).normalize()
+    start = scenario.start
     node = scenario.destination.node
     props = {
         "node": node,
@@ -197,8 +196,7 @@ def _destinations(scenario: Any, graph: Any, summary: pd.DataFrame,
         "p_stockout": m.loc["p_stockout", "mean"],
         "p_stockout_ci95_low": m.loc["p_stockout", "ci95_low"],
         "p_stockout_ci95_high": m.loc["p_stockout", "ci95_high"],
-        "first_stockout_date": (start + pd.Timedelta(days=math.floor(float(np.median(first)))))
-        if len(first) else None,
+        "first_stockout_date": day_date(np.median(first), start) if len(first) else None,
     }
     attrs = graph.nodes[node]
     return Layer("destinations", "Point", [Feature(_point(attrs["lon"], attrs["lat"]),

@@ -113,7 +113,9 @@ def scenario_assumptions(sc: Any) -> list[tuple[str, str]]:
 
 def _scenario_date(day: float, start: Any) -> str:
     """The calendar date that day ``day`` (0 = the scenario's start) falls in."""
-    return fmt_date(pd.Timestamp(start).normalize() + pd.Timedelta(days=math.floor(day)))
+    from ..experiments.metrics import day_date
+
+    return fmt_date(day_date(day, start))
 
 
 def metrics_rows(metrics: pd.DataFrame, start: Any = None) -> Table:
@@ -196,8 +198,8 @@ def headline_run(metrics: pd.DataFrame, sc: Any, daily: pd.DataFrame,
         first = m.loc["first_stockout_day"] if "first_stockout_day" in m.index else None
         when = ""
         if first is not None and pd.notna(first["p50"]):
-            d = pd.Timestamp(sc.start) + pd.Timedelta(days=float(first["p50"]))
-            when = f"; when it does, the median first day at zero is {fmt_date(d)}"
+            when = ("; when it does, the median first day at zero is "
+                    + _scenario_date(first["p50"], sc.start))
         what = "some destination's stock" if several else "the stock"
         out.append(f"Probability that {what} runs out at least once: {fmt_pct(r['mean'])}{when}.")
     if several and destinations is not None and len(destinations):
@@ -224,8 +226,7 @@ def _focus_sentence(destinations: pd.DataFrame, sc: Any) -> list[str]:
     r = rows.iloc[0]
     when = ""
     if pd.notna(r["first_stockout_day"]):
-        d = pd.Timestamp(sc.start) + pd.Timedelta(days=float(r["first_stockout_day"]))
-        when = f", the median first day at zero {fmt_date(d)}"
+        when = f", the median first day at zero {_scenario_date(r['first_stockout_day'], sc.start)}"
     return [f"{focus}, the focus destination: {format_litres(r['delivered_l'])} delivered on "
             f"average; its own stock runs out in {fmt_pct(r['p_stockout'])} of replications"
             f"{when}, {format_number(r['days_at_zero'], 2)} days at zero on average."]

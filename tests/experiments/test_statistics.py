@@ -4,15 +4,17 @@ distributions; never a zero-width interval at 0 or n successes (what the figures
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
-from corridorsim.experiments.metrics import key_metrics
+from corridorsim.experiments.metrics import day_date, key_metrics
 from corridorsim.experiments.statistics import (
     Interval,
     mean_interval,
@@ -168,3 +170,13 @@ def test_several_destinations_say_the_summary_is_national_and_each_gets_its_own_
     wilson = proportion_interval(2, 3)
     assert (m.loc["A", "p_stockout_low"], m.loc["A", "p_stockout_high"]) == (wilson.low, wilson.high)
     assert math.isnan(m.loc["B", "first_stockout_day"]) and m.loc["B", "p_stockout"] == 0
+
+
+def test_a_day_of_the_scenario_is_shown_as_the_date_it_falls_in():
+    start = dt.datetime(2025, 9, 1, 18, 30)  # a start after noon: day 0.6 is still 1 September
+    assert day_date(0.0, start) == dt.date(2025, 9, 1)
+    assert day_date(0.6, start) == dt.date(2025, 9, 1)
+    assert day_date(25.5, start) == dt.date(2025, 9, 26)
+    assert day_date(25.5, pd.Timestamp(start)) == dt.date(2025, 9, 26)
+    assert day_date(3, dt.date(2025, 9, 1)) == dt.date(2025, 9, 4)
+    assert day_date(float("nan"), start) is None and day_date(None, start) is None
