@@ -94,13 +94,12 @@ def rank_by_regret(per_point: pd.DataFrame) -> pd.DataFrame:
 def _lever_spec(lever: Path, sets: Sequence[str], sweep_file: Path | None, replications: int,
                 seed: int, keep: tuple[str, ...] = ()) -> SweepSpec:
     if sweep_file is not None:
-        spec = load_sweep(sweep_file)
-        kept = tuple(dict.fromkeys((*spec.keep, *keep)))
-        return spec.model_copy(update={"base": str(lever.resolve()), "name": f"regret_{lever.stem}",
-                                       "replications": replications, "seed": seed, "precision": None,
-                                       "keep": kept})
-    spec = sweep_from_sets(lever, sets, replications, seed)
-    return spec.model_copy(update={"keep": keep}) if keep else spec
+        spec = load_sweep(sweep_file).model_copy(update={
+            "base": str(lever.resolve()), "name": f"regret_{lever.stem}",
+            "replications": replications, "seed": seed, "precision": None})
+    else:
+        spec = sweep_from_sets(lever, sets, replications, seed)
+    return spec.model_copy(update={"keep": tuple(dict.fromkeys((*spec.keep, *keep)))})
 
 
 def regret_study(levers: Sequence[str | Path], out_dir: str | Path, executor: Any, metric: str,
@@ -132,6 +131,12 @@ def regret_study(levers: Sequence[str | Path], out_dir: str | Path, executor: An
     keep = ("destinations",) if destination is not None else ()
     resolved = [resolve_sweep(_lever_spec(p, sets, Path(sweep_file) if sweep_file else None,
                                           replications, seed, keep), str(p)) for p in paths]
+    if destination is not None:  # before any lever's sweep runs
+        for p, r in zip(paths, resolved):
+            names = [d.label for d in r.scenarios[0].destinations]
+            if destination not in names:
+                raise CorridorSimError(f"--destination {destination!r} is not a destination of "
+                                       f"{p}; expected one of: {', '.join(names)}")
     columns = resolved[0].factor_columns
     design0 = resolved[0].design[columns]
     for p, r in zip(paths[1:], resolved[1:]):

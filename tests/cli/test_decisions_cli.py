@@ -131,3 +131,9 @@ def test_discover_and_regret_at_one_destination(tmp_path):
             assert rank["max_regret"].tolist() == regrets
         else:  # nationally the calm lever wins: B's losses count
             assert rank.loc["calm_towns", "max_regret"] == 0 and rank.loc["two_towns", "max_regret"] > 0
+    # a destination no lever has: refused before any lever's sweep runs, nothing written
+    out = tmp_path / "regret_C"
+    r = invoke("regret", towns, calm, "--set", "threats.ambush_multiplier=1,2", "--metric",
+               "delivered_l", "--destination", "C", "-n", 3, "-o", out, "-q")
+    assert r.exit_code == 2 and "expected one of: A, B" in r.output
+    assert not out.exists()
