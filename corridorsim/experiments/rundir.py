@@ -35,6 +35,7 @@ import pandas as pd
 from ..atomic import check_output_dir, make_temp_dir
 from ..errors import OutputError, ResourceError
 from ..manifests import read_manifest
+from ..model.columns import INT_OR_NAN
 from ..model.records import DATE_COLUMNS, DATE_FORMATS, TEXT_COLUMNS, Tables
 from ..scenario.documents import scenario_from_dict, scenario_hash, scenario_to_dict
 from .simulate import RunResult
@@ -96,22 +97,21 @@ def run_manifest(result: RunResult, extra: dict[str, Any] | None = None,
     return manifest
 
 
-def arrow_ready(table: str, df: pd.DataFrame) -> pd.DataFrame:
+def arrow_ready(df: pd.DataFrame) -> pd.DataFrame:
     """A table as it is stored in Parquet files (runs and sweeps alike).
 
-    ``first_stockout_day`` (of the summary and destinations tables) is a float whether or not
-    the stock ran out (NaN if it did not), so that every file of a sweep, and a run's file, has
-    the same schema (pyarrow refuses to read an int64 column in one file and a double in
-    another as one dataset).
+    The whole-number columns that are NaN where undefined (``first_stockout_day``, in whichever
+    table: :data:`~corridorsim.model.columns.INT_OR_NAN`) are floats whether or not a value is
+    missing, so that every file of a sweep, and a run's file, has the same schema (pyarrow
+    refuses to read an int64 column in one file and a double in another as one dataset).
     """
-    if table in ("summary", "destinations") and "first_stockout_day" in df.columns:
-        df = df.assign(first_stockout_day=df["first_stockout_day"].astype("float64"))
-    return df
+    cast = {c: df[c].astype("float64") for c in sorted(INT_OR_NAN) if c in df.columns}
+    return df.assign(**cast) if cast else df
 
 
 def _write_table(name: str, df: pd.DataFrame, path: Path, fmt: str) -> None:
     if fmt == "parquet":
-        arrow_ready(name, df).to_parquet(path, index=False)
+        arrow_ready(df).to_parquet(path, index=False)
     else:
         # calendar columns as the text they always had (dates; local times to the minute)
         fmt_dates = {c: df[c].dt.strftime(DATE_FORMATS[name]).fillna("")

@@ -119,7 +119,7 @@ def _tables(task: SweepTask, recs: Sequence[ReplicationRecords]) -> dict[str, pd
     """The tables a task sends back: the summary and the kept ones, with a point column."""
     needed = _needed(task)
     tables = to_frames(recs, task.scenario.start, tables=needed)
-    summary = arrow_ready("summary", tables.summary)  # one schema for every task's rows
+    summary = arrow_ready(tables.summary)  # one schema for every task's rows
     if task.delivered_by_days:
         # litres delivered by a day to every destination, like the summary's delivered_l
         cum = tables.daily.pivot_table(index="replication", columns="day",
@@ -129,7 +129,7 @@ def _tables(task: SweepTask, recs: Sequence[ReplicationRecords]) -> dict[str, pd
             summary[f"delivered_l_by_day_{d}"] = summary["replication"].map(col).astype("int64")
     out = {"summary": summary}
     for name in task.keep:
-        out[name] = arrow_ready(name, getattr(tables, name))
+        out[name] = arrow_ready(getattr(tables, name))
     for df in out.values():
         df.insert(0, "point", task.point)
     return out
