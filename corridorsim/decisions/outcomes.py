@@ -39,7 +39,8 @@ def destination_outcomes(summary: pd.DataFrame, by_day: int, destination: str) -
     by_day : int
         Day (0 = the scenario start) for ``stockout_by``.
     destination : str
-        Destination of rows without a ``destination`` column.
+        Destination (its name, as the destinations table labels it) of rows without a
+        ``destination`` column.
     """
     need = {"replication", "delivered_l", "unmet_l", "days_at_zero", "first_stockout_day"}
     missing = need - set(summary.columns)

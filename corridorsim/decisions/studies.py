@@ -129,7 +129,7 @@ def criticality_study(scenario_file: str | Path, out_dir: str | Path, executor: 
     rows, design = _run_variants(scenario_file, base, variants, out, f"{scenario.name}_criticality",
                                     n, s, precision, executor, chunk_size, resume, force, progress)
     day, date_text = _by_day(scenario, by_date)
-    outcomes = destination_outcomes(rows, day, scenario.destination.node)
+    outcomes = destination_outcomes(rows, day, scenario.destination.label)
     effects = paired_effects(outcomes)
     table = criticality_table(effects, design)
     stress = stress_test(outcomes, design, scenario, assumed_recovery_days)
@@ -171,7 +171,7 @@ def value_study(scenario_file: str | Path, out_dir: str | Path, executor: Any,
     rows, design = _run_variants(scenario_file, base, variants, out, f"{scenario.name}_value",
                                     n, s, precision, executor, chunk_size, resume, force, progress)
     day, date_text = _by_day(scenario, by_date)
-    outcomes = destination_outcomes(rows, day, scenario.destination.node)
+    outcomes = destination_outcomes(rows, day, scenario.destination.label)
     effects = _effects_with_design(paired_effects(outcomes), design)
     _csv(effects, out / "effects.csv")
     _csv(unit_statements(effects, date_text), out / "value.csv")
