@@ -34,6 +34,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench_sweep import make_sweep
+
 from corridorsim import load_scenario
 from corridorsim.model.engine import run_replication
 from corridorsim.model.plan import compile_scenario
@@ -46,7 +48,6 @@ from corridorsim.scenario.priors import apply_parameters, draw_parameters
 ROOT = Path(__file__).resolve().parent.parent
 BLOCKADE = ROOT / "scenarios" / "mali_blockade_2025.yaml"
 HINDCAST = ROOT / "scenarios" / "mali" / "hindcast_calibrated.yaml"
-LEVELS = [0.5 + 2.5 * i / 11 for i in range(12)]  # as bench_speed's figure 4
 STEADY = 5  # replications after the first, per point
 
 
@@ -103,8 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.quick:
         args.rounds, args.replications = 1, 10
-    base = load_scenario(BLOCKADE)
-    points = [apply_parameters(base, {"threats.ambush_multiplier": m}) for m in LEVELS]
+    points = list(make_sweep(BLOCKADE, 12, 1).scenarios)  # bench_speed's figure 4
     print(f"command: {shlex.join(['python', *sys.argv])}")
     print(f"load average at the start: {os.getloadavg()[0]:.1f}; CPU ms")
     got: dict[bool, list[tuple[list[float], list[float]]]] = {False: [], True: []}
