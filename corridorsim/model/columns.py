@@ -21,21 +21,13 @@ import pandas as pd
 
 from .records import (
     CALENDAR,
-    ConvoyRow,
-    DailyRow,
-    DestinationRow,
-    EventRow,
+    ROW_TYPES,
     ReplicationRecords,
-    SummaryRow,
     calendar,
     with_calendar,
 )
 
 __all__ = ["RecordBatch", "Labels", "text_dtype", "ROW_TYPES", "INT_OR_NAN", "concat_records"]
-
-#: Row type of each table.
-ROW_TYPES = {"daily": DailyRow, "events": EventRow, "convoys": ConvoyRow,
-             "summary": SummaryRow, "destinations": DestinationRow}
 
 #: Integer fields that are ``math.nan`` where undefined (a day index that never came). They
 #: are held as float64 with NaN; a row gets an ``int`` or ``math.nan``, a frame an int64
