@@ -21,21 +21,13 @@ import pandas as pd
 
 from .records import (
     CALENDAR,
-    ConvoyRow,
-    DailyRow,
-    DestinationRow,
-    EventRow,
+    ROW_TYPES,
     ReplicationRecords,
-    SummaryRow,
     calendar,
     with_calendar,
 )
 
 __all__ = ["RecordBatch", "Labels", "text_dtype", "ROW_TYPES", "INT_OR_NAN", "concat_records"]
-
-#: Row type of each table.
-ROW_TYPES = {"daily": DailyRow, "events": EventRow, "convoys": ConvoyRow,
-             "summary": SummaryRow, "destinations": DestinationRow}
 
 #: Integer fields that are ``math.nan`` where undefined (a day index that never came). They
 #: are held as float64 with NaN; a row gets an ``int`` or ``math.nan``, a frame an int64
@@ -55,11 +47,9 @@ class Labels(NamedTuple):
         """The column as an object array of ``str``."""
         return np.array(list(self.values), dtype=object).reshape(-1)[self.codes]
 
-    def pandas(self, dtype: Any = None) -> Any:
+    def pandas(self, dtype: Any) -> Any:
         """The column as pandas makes it from the texts: its Arrow string array where pandas
-        stores text that way, else the object array. ``dtype``: :func:`text_dtype`, if the
-        caller has it."""
-        dtype = text_dtype() if dtype is None else dtype
+        stores text that way, else the object array. ``dtype``: :func:`text_dtype`."""
         if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
             import pyarrow as pa  # noqa: PLC0415 - pandas' own string storage, present here
 
@@ -142,11 +132,7 @@ class RecordBatch(Sequence[ReplicationRecords]):
         lo, hi = self.bounds[name][j], self.bounds[name][j + 1]
         return list(map(ROW_TYPES[name]._make, zip(*(values[lo:hi] for values in lists))))
 
-    def frame(self, name: str, start: Any = None) -> pd.DataFrame:
-        """Table ``name`` of the batch as a DataFrame: :meth:`frames` of that table alone."""
-        return self.frames((name,), start)[name]
-
-    def frames(self, names: Iterable[str], start: Any = None) -> dict[str, pd.DataFrame]:
+    def frames(self, names: Iterable[str], start: Any) -> dict[str, pd.DataFrame]:
         """Tables ``names`` of the batch as DataFrames, column for column as pandas builds
         them from the rows (an empty table, or one not made, has object columns, as an empty
         list of rows gives).
@@ -155,8 +141,8 @@ class RecordBatch(Sequence[ReplicationRecords]):
         ----------
         names : iterable of str
             The tables.
-        start : datetime.datetime or numpy.datetime64, optional
-            Hour 0 of the scenario: if given, the frames have their calendar columns
+        start : datetime.datetime or numpy.datetime64
+            Hour 0 of the scenario, for the frames' calendar columns
             (:data:`~corridorsim.model.records.CALENDAR`), as
             :func:`~corridorsim.model.records.to_frames` makes them.
 
@@ -169,7 +155,7 @@ class RecordBatch(Sequence[ReplicationRecords]):
         another column of these frames or with the batch's replication numbers, is copied,
         so that each column can be changed in place on its own.
         """
-        start64 = None if start is None else np.datetime64(start, "s")
+        start64 = np.datetime64(start, "s")
         text = text_dtype()
         roots = {id(_root(self.replications))}  # arrays held so far: no two columns share one
         out = {}
@@ -178,10 +164,9 @@ class RecordBatch(Sequence[ReplicationRecords]):
             cols = self.columns.get(name)
             if cols is None or not self.bounds[name][-1]:
                 frame = pd.DataFrame.from_records([], columns=list(fields))
-                out[name] = frame if start64 is None else with_calendar(name, frame, start64)
+                out[name] = with_calendar(name, frame, start64)
                 continue
-            dates = {} if start64 is None else {col: (date, per_h) for date, col, per_h in
-                                                CALENDAR.get(name, ())}
+            dates = {col: (date, per_h) for date, col, per_h in CALENDAR.get(name, ())}
             data: dict[str, Any] = {}
             for f in fields:
                 col = cols[f]

@@ -47,6 +47,7 @@ __all__ = [
     "EVENT_COLUMNS",
     "CONVOY_COLUMNS",
     "SUMMARY_COLUMNS",
+    "ROW_TYPES",
     "DATE_FORMATS",
     "DATE_COLUMNS",
     "CALENDAR",
@@ -194,6 +195,10 @@ CONVOY_COLUMNS = ConvoyRow._fields
 SUMMARY_COLUMNS = SummaryRow._fields
 DESTINATION_COLUMNS = DestinationRow._fields
 
+#: Row type of each table, in the order the tables are built and written.
+ROW_TYPES = {"daily": DailyRow, "events": EventRow, "convoys": ConvoyRow,
+             "summary": SummaryRow, "destinations": DestinationRow}
+
 
 @dataclass
 class ReplicationRecords:
@@ -226,9 +231,7 @@ DATE_COLUMNS = {name: tuple(date for date, _, _ in cals) for name, cals in CALEN
 #: Text columns of each table (annotated ``str`` on its row type). A text file cannot tell an
 #: empty text from a missing value, so readers of CSV need this to read "" back as "".
 TEXT_COLUMNS = {name: tuple(f for f, t in typing.get_type_hints(row).items() if t is str)
-                for name, row in (("daily", DailyRow), ("events", EventRow),
-                                  ("convoys", ConvoyRow), ("summary", SummaryRow),
-                                  ("destinations", DestinationRow))}
+                for name, row in ROW_TYPES.items()}
 
 
 @dataclass(frozen=True)
@@ -286,8 +289,7 @@ def to_frames(records: Sequence[ReplicationRecords], start: dt.datetime,
                   summary=summary, destinations=table("destinations"))
 
 
-_COLUMNS = {"daily": DAILY_COLUMNS, "events": EVENT_COLUMNS, "convoys": CONVOY_COLUMNS,
-            "summary": SUMMARY_COLUMNS, "destinations": DESTINATION_COLUMNS}
+_COLUMNS = {name: row._fields for name, row in ROW_TYPES.items()}
 _EMPTY: dict[str, pd.DataFrame] = {}
 
 

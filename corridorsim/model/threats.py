@@ -68,6 +68,8 @@ __all__ = [
     "phase_multipliers",
     "draw_duration",
     "duration_from_uniform",
+    "binomial_cdf",
+    "poisson_quantile",
     "ATTACK_UNIFORMS",
     "draw_ambush",
     "draw_ied",
@@ -179,7 +181,7 @@ def _binomial_from_uniform(u: float, n: int, p: float) -> int:
         return 0
     if p >= 1.0:
         return n
-    cdf = _binomial_cdf(n, p)
+    cdf = binomial_cdf(n, p)
     k = 0
     while k < n and cdf[k] < u:
         k += 1
@@ -187,12 +189,12 @@ def _binomial_from_uniform(u: float, n: int, p: float) -> int:
 
 
 @functools.lru_cache(maxsize=4096)
-def _binomial_cdf(n: int, p: float) -> tuple[float, ...]:
+def binomial_cdf(n: int, p: float) -> tuple[float, ...]:
     """``scipy.special.bdtr(k, n, p)`` at ``k = 0..n``."""
     return tuple(float(special.bdtr(k, n, p)) for k in range(n + 1))
 
 
-def _poisson_quantile(u: float, mean: float) -> int:
+def poisson_quantile(u: float, mean: float) -> int:
     """``scipy.stats.poisson.ppf(u, mean)`` for ``0 < u < 1``, by the same special functions."""
     k = math.ceil(special.pdtrik(u, mean))
     below = max(k - 1, 0)
@@ -228,7 +230,7 @@ def draw_ied(
     ied = scenario.threats.ied
     _, u_loss, u_delay, u_escort = rng.random(ATTACK_UNIFORMS).tolist()
     mean = ied.tankers_destroyed_mean
-    destroyed = min(tankers, _poisson_quantile(u_loss, mean)) if mean > 0 and tankers > 0 else 0
+    destroyed = min(tankers, poisson_quantile(u_loss, mean)) if mean > 0 and tankers > 0 else 0
     delay = duration_from_uniform(u_delay, ied.delay)
     lost = _binomial_from_uniform(u_escort, escort_units, ied.escort_unit_loss_prob)
     return AttackOutcome(max(destroyed, 0), delay, lost, False)

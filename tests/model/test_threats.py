@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from corridorsim.model.threats import _binomial_from_uniform, _poisson_quantile, duration_from_uniform
+from corridorsim.model.threats import _binomial_from_uniform, duration_from_uniform, poisson_quantile
 from corridorsim.model.vector.outcomes import _binomial, durations
 from corridorsim.model.vector.outcomes import _poisson as poisson_quantiles
 from corridorsim.scenario.schema import Duration
@@ -49,11 +49,11 @@ def test_array_binomial_quantile_equals_the_engines(p):
 
 
 @pytest.mark.parametrize("mean", [0.3, 2.0, 14.5])
-def test_poisson_quantiles_are_scipy_stats_poisson_ppf(mean):
+def testpoisson_quantiles_are_scipy_stats_poisson_ppf(mean):
     u = np.concatenate([np.random.default_rng(3).random(5_000), EDGE_U[1:]])
     ref = stats.poisson.ppf(u, mean)
     assert np.array_equal(poisson_quantiles(u, mean), ref)
-    assert [_poisson_quantile(x, mean) for x in u] == ref.astype(int).tolist()
+    assert [poisson_quantile(x, mean) for x in u] == ref.astype(int).tolist()
     assert poisson_quantiles(np.array([0.0]), mean)[0] == 0  # ppf(0) is -1: no tanker
 
 

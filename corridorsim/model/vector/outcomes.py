@@ -22,6 +22,7 @@ from ...scenario.schema import Duration, Scenario
 from ..deterrence import deterrence_factor, escort_strength
 from ..severity import loss_pmf
 from ..targeting import size_factor
+from ..threats import binomial_cdf, poisson_quantile
 
 __all__ = ["Outcomes", "ambush_outcomes", "ied_outcomes", "durations", "rate_factors"]
 
@@ -75,7 +76,8 @@ def _lookup(cdf: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 @functools.lru_cache(maxsize=256)
 def _binomial_cdf(n: int, p: float) -> np.ndarray:
-    return special.bdtr(np.arange(n + 1), n, p)
+    # the engine's cached CDF as an array, so that a batch of uniforms is looked up at once
+    return np.asarray(binomial_cdf(n, p))
 
 
 @functools.lru_cache(maxsize=64)
@@ -102,14 +104,11 @@ def _binomial(u: np.ndarray, n: np.ndarray, p: float) -> np.ndarray:
 
 
 def _poisson(u: np.ndarray, mean: float) -> np.ndarray:
-    """:func:`~corridorsim.model.threats._poisson_quantile` elementwise: looked up in the CDF
+    """:func:`~corridorsim.model.threats.poisson_quantile` elementwise: looked up in the CDF
     (:func:`_lookup`), the engine's formula next to a step."""
     k, near = _lookup(_poisson_cdf(mean), u)
     if near.any():
-        x = u[near]
-        q = np.ceil(special.pdtrik(x, mean))
-        below = np.maximum(q - 1, 0)
-        k[near] = np.where(special.pdtr(below, mean) >= x, below, q).astype(np.int64)
+        k[near] = [poisson_quantile(x, mean) for x in u[near].tolist()]
     return k
 
 

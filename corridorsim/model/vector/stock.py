@@ -48,6 +48,9 @@ class StockArrays:
         self.horizon_h = horizon_h
         self.days = max(1, int(-(-horizon_h // 24)))
         self._day_starts = 24.0 * np.arange(1, self.days)
+        #: Unrationed demand (litres per day) at each day's midnight, for the cover columns:
+        #: the schedule's own values, computed once per plan (``demand_at`` of those hours)
+        self.midnight_demand_l = np.array(demand.at_midnights(self.days), dtype=np.float64)
         if state:
             self._start(reps, initial_l)
 

@@ -101,8 +101,7 @@ def daily_columns(reps: Sequence[int], names: Sequence[str], stocks: Sequence[St
         parts = [getattr(s, name) for s in stocks]
         return parts[0][:, :, None] if nd == 1 else np.stack(parts, axis=2)
 
-    t0 = 24.0 * np.arange(days)
-    base_rate = np.stack([s.demand_at(t0) for s in stocks], axis=1)  # [day, dest]
+    base_rate = np.stack([s.midnight_demand_l for s in stocks], axis=1)  # [day, dest]
     stock, base, dem, used = (stacked(name) for name in
                               ("end_stock_l", "base_demand_l", "demand_l", "consumed_l"))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -138,7 +137,6 @@ def destination_columns(reps: Sequence[int], names: Sequence[str], stocks: Seque
     """Columns of the destination rows (replication, destination order) and their values as
     arrays [rep, destination]."""
     n_rep, nd = len(reps), len(names)
-    days = stocks[0].days
     first = np.full((n_rep, nd), -1, dtype=np.int64)
     n_dry = np.zeros((n_rep, nd), dtype=np.int64)
     unmet = np.zeros((n_rep, nd))
@@ -151,7 +149,7 @@ def destination_columns(reps: Sequence[int], names: Sequence[str], stocks: Seque
         unmet[:, k] = py_round(running_total(s.demand_l) - running_total(s.consumed_l), 3)
         rationed[:, k] = py_round(running_total(s.base_demand_l) - running_total(s.demand_l), 3)
         final[:, k] = py_round(s.stock_l, 3)
-        rate = s.demand_at(24.0 * np.arange(days))
+        rate = s.midnight_demand_l
         open_ = rate > 0
         if open_.all():
             min_cover[:, k] = py_round(least(s.end_stock_l / rate), 6)
